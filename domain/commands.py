@@ -1,0 +1,251 @@
+"""Commands on a workshop: who may run each one, and what it records.
+
+A handler validates everything first and only then triggers events, so a refused command leaves the aggregate
+untouched (several commands share one aggregate object inside a group-commit batch).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain import errors, values
+from domain.tokens import hash_token, new_token
+from domain.workshop import Workshop
+
+FACILITATOR = "facilitator"
+PARTICIPANT = "participant"
+PROJECTOR = "projector"
+ANONYMOUS = "anonymous"
+ROLES = (FACILITATOR, PARTICIPANT, PROJECTOR, ANONYMOUS)
+
+PROFILE_FIELDS = {"name", "organisation", "country", "sector", "role", "language"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str
+    participant_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who runs a command, under which id, and the server's limits."""
+
+    actor: Actor
+    command_id: str
+    max_participants: int = 5000
+
+
+Handler = Callable[[Workshop, Context, Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Spec:
+    roles: frozenset[str]
+    handler: Handler
+
+
+def _profile(workshop: Workshop, args: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    merged = {**current, **args}
+    sector = values.text(merged, "sector", values.SECTOR_MAX)
+    if sector not in workshop.sectors:
+        raise errors.UnknownSector(f"'{sector}' is not one of this workshop's sectors")
+    return {
+        "name": values.text(merged, "name", values.NAME_MAX),
+        "organisation": values.text(merged, "organisation", values.ORGANISATION_MAX),
+        "country": values.country(merged),
+        "sector": sector,
+        "role": values.text(merged, "role", values.ROLE_MAX, required=False),
+        "language": values.language(merged, default=workshop.language),
+    }
+
+
+def join(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Join the workshop as a new participant."""
+    values.check_keys(args, PROFILE_FIELDS | {"token"})
+    profile = _profile(workshop, args, {})
+    token = values.token(args)
+    token_hash = hash_token(token) if token else ""
+    if token_hash and token_hash in workshop.tokens:
+        raise errors.TokenInUse("this token already belongs to a participant")
+    if workshop.present_count() >= ctx.max_participants:
+        raise errors.WorkshopFull("the workshop is full")
+    generated = None
+    if not token:
+        generated = new_token()
+        token_hash = hash_token(generated)
+    workshop.trigger_event(
+        Workshop.ParticipantJoined, command_id=ctx.command_id, participant_id=str(uuid.uuid4()),
+        token_hash=token_hash, **profile,
+    )
+    return {"participant_token": generated} if generated else {}
+
+
+def update_profile(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Change one's own profile."""
+    values.check_keys(args, PROFILE_FIELDS)
+    p = workshop.present(ctx.actor.participant_id or "")
+    current = {k: getattr(p, k) for k in PROFILE_FIELDS}
+    profile = _profile(workshop, args, current)
+    if profile != current:
+        workshop.trigger_event(
+            Workshop.ProfileChanged, command_id=ctx.command_id, participant_id=p.id, **profile
+        )
+    return {}
+
+
+def leave(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Leave the workshop."""
+    values.check_keys(args, set())
+    p = workshop.present(ctx.actor.participant_id or "")
+    workshop.trigger_event(Workshop.ParticipantLeft, command_id=ctx.command_id, participant_id=p.id)
+    return {}
+
+
+def remove_participant(
+    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Remove a participant (facilitator)."""
+    values.check_keys(args, {"participant_id"})
+    p = workshop.present(values.identifier(args, "participant_id"))
+    workshop.trigger_event(Workshop.ParticipantRemoved, command_id=ctx.command_id, participant_id=p.id)
+    return {}
+
+
+def update_workshop(
+    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Change the workshop's details."""
+    values.check_keys(args, {"title", "date", "venue", "language", "sectors"})
+    current = {
+        "title": workshop.title, "date": workshop.date, "venue": workshop.venue,
+        "language": workshop.language, "sectors": list(workshop.sectors),
+    }
+    details = details_from({**current, **args})
+    if details != {**current, "sectors": tuple(current["sectors"])}:
+        workshop.trigger_event(Workshop.DetailsChanged, command_id=ctx.command_id, **details)
+    return {}
+
+
+def details_from(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated workshop details (title, date, venue, language, sectors)."""
+    return {
+        "title": values.text(args, "title", values.TITLE_MAX),
+        "date": values.iso_date(args),
+        "venue": values.text(args, "venue", values.TITLE_MAX, required=False),
+        "language": values.language(args),
+        "sectors": values.sectors(args),
+    }
+
+
+def _item_fields(args: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "title": values.text(args, "title", values.TITLE_MAX),
+        "kind": values.choice(args, "kind", values.AGENDA_KINDS),
+        "planned_start": values.hhmm(args, "planned_start"),
+        "duration_min": values.minutes(args, "duration_min"),
+    }
+
+
+ITEM_FIELDS = {"title", "kind", "planned_start", "duration_min"}
+
+
+def add_agenda_item(
+    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Add an item at the end of the agenda."""
+    values.check_keys(args, ITEM_FIELDS)
+    fields = _item_fields(args)
+    if len(workshop.agenda) >= values.AGENDA_MAX:
+        raise errors.InvalidArgs(f"an agenda holds at most {values.AGENDA_MAX} items")
+    workshop.trigger_event(
+        Workshop.AgendaItemAdded, command_id=ctx.command_id, item_id=str(uuid.uuid4()), **fields
+    )
+    return {}
+
+
+def update_agenda_item(
+    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Edit an agenda item."""
+    values.check_keys(args, ITEM_FIELDS | {"item_id"})
+    item = workshop.item(values.identifier(args, "item_id"))
+    current = {k: getattr(item, k) for k in ITEM_FIELDS}
+    fields = _item_fields({**current, **{k: v for k, v in args.items() if k != "item_id"}})
+    if fields != current:
+        workshop.trigger_event(Workshop.AgendaItemChanged, command_id=ctx.command_id, item_id=item.id, **fields)
+    return {}
+
+
+def remove_agenda_item(
+    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Remove an agenda item."""
+    values.check_keys(args, {"item_id"})
+    item = workshop.item(values.identifier(args, "item_id"))
+    workshop.trigger_event(Workshop.AgendaItemRemoved, command_id=ctx.command_id, item_id=item.id)
+    return {}
+
+
+def reorder_agenda(
+    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Put the agenda in a new order (every item exactly once)."""
+    values.check_keys(args, {"item_ids"})
+    ids = args.get("item_ids")
+    if not isinstance(ids, list | tuple) or not all(isinstance(i, str) for i in ids):
+        raise errors.InvalidArgs("'item_ids' must be a list of agenda item ids")
+    if sorted(ids) != sorted(i.id for i in workshop.agenda):
+        raise errors.InvalidOrder("'item_ids' must list every agenda item exactly once")
+    if list(ids) != [i.id for i in workshop.agenda]:
+        workshop.trigger_event(Workshop.AgendaReordered, command_id=ctx.command_id, item_ids=tuple(ids))
+    return {}
+
+
+def start_agenda_item(
+    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Start an agenda item, finishing the one running (if another is)."""
+    values.check_keys(args, {"item_id"})
+    item = workshop.item(values.identifier(args, "item_id"))
+    if item.status == "running":
+        return {}
+    if workshop.current_item is not None:
+        workshop.trigger_event(
+            Workshop.AgendaItemFinished, command_id=ctx.command_id, item_id=workshop.current_item
+        )
+    workshop.trigger_event(Workshop.AgendaItemStarted, command_id=ctx.command_id, item_id=item.id)
+    return {}
+
+
+def finish_agenda_item(
+    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Finish the running agenda item."""
+    values.check_keys(args, {"item_id"})
+    item = workshop.item(values.identifier(args, "item_id"))
+    if item.status != "running":
+        raise errors.ItemNotRunning("this agenda item is not running")
+    workshop.trigger_event(Workshop.AgendaItemFinished, command_id=ctx.command_id, item_id=item.id)
+    return {}
+
+
+_F = frozenset({FACILITATOR})
+_P = frozenset({PARTICIPANT})
+
+COMMANDS: dict[str, Spec] = {
+    "join": Spec(frozenset({ANONYMOUS}), join),
+    "update_profile": Spec(_P, update_profile),
+    "leave": Spec(_P, leave),
+    "remove_participant": Spec(_F, remove_participant),
+    "update_workshop": Spec(_F, update_workshop),
+    "add_agenda_item": Spec(_F, add_agenda_item),
+    "update_agenda_item": Spec(_F, update_agenda_item),
+    "remove_agenda_item": Spec(_F, remove_agenda_item),
+    "reorder_agenda": Spec(_F, reorder_agenda),
+    "start_agenda_item": Spec(_F, start_agenda_item),
+    "finish_agenda_item": Spec(_F, finish_agenda_item),
+}

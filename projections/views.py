@@ -1,0 +1,117 @@
+"""The views clients subscribe to, rendered from the workshop read model (JSON-ready dicts).
+
+``online`` (who has a socket open right now) is presence, not history: the server passes it in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Set
+from dataclasses import asdict
+from typing import Any
+
+from projections.workshop import ParticipantRow, WorkshopModel
+
+VIEWS = ("dashboard", "projector", "participant")
+
+
+def _ranked(values: Iterable[str]) -> list[list[Any]]:
+    counts = Counter(values)
+    return [[k, n] for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _present(model: WorkshopModel) -> list[ParticipantRow]:
+    return [p for p in model.participants.values() if p.status == "present"]
+
+
+def _workshop(model: WorkshopModel) -> dict[str, Any]:
+    return {
+        "id": str(model.id), "title": model.title, "date": model.date, "venue": model.venue,
+        "language": model.language, "sectors": list(model.sectors),
+    }
+
+
+def _agenda(model: WorkshopModel) -> list[dict[str, Any]]:
+    return [asdict(i) for i in model.agenda]
+
+
+def counts(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
+    present = _present(model)
+    return {
+        "joined": len(present),
+        "online": sum(1 for p in present if p.id in online),
+        "by_country": _ranked(p.country for p in present),
+        "by_organisation": _ranked(p.organisation for p in present),
+        "by_sector": _ranked(p.sector for p in present),
+    }
+
+
+def dashboard(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
+    participants = {
+        p.id: {
+            "id": p.id, "name": p.name, "organisation": p.organisation, "country": p.country,
+            "sector": p.sector, "role": p.role, "language": p.language, "joined_at": p.joined_at,
+            "online": p.id in online,
+        }
+        for p in _present(model)
+    }
+    statuses = Counter(p.status for p in model.participants.values())
+    return {
+        "workshop": {**_workshop(model), "code": model.code, "created_at": model.created_at},
+        "participants": participants,
+        "counts": counts(model, online),
+        "agenda": _agenda(model),
+        "current_item": model.current_item,
+        "left": statuses["left"],
+        "removed": statuses["removed"],
+    }
+
+
+def projector(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
+    return {
+        "workshop": {**_workshop(model), "code": model.code},
+        "counts": counts(model, online),
+        "agenda": _agenda(model),
+        "current_item": model.current_item,
+        "join_path": f"/j/{model.code}",
+    }
+
+
+def participant_shared(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
+    """The part of the participant view that is the same for everybody (encoded once per update)."""
+    c = counts(model, online)
+    return {
+        "workshop": _workshop(model),
+        "agenda": _agenda(model),
+        "current_item": model.current_item,
+        "counts": {"joined": c["joined"], "online": c["online"]},
+    }
+
+
+def me(model: WorkshopModel, participant_id: str) -> dict[str, Any]:
+    p = model.participants[participant_id]
+    return {
+        "id": p.id, "name": p.name, "organisation": p.organisation, "country": p.country,
+        "sector": p.sector, "role": p.role, "language": p.language, "status": p.status,
+    }
+
+
+def participant(model: WorkshopModel, online: Set[str], participant_id: str) -> dict[str, Any]:
+    return {**participant_shared(model, online), "me": me(model, participant_id)}
+
+
+def diff(old: Any, new: Any, path: tuple[str, ...] = (), depth: int = 2) -> list[list[Any]]:
+    """Operations turning ``old`` into ``new``: ``["set", path, value]`` and ``["del", path]``.
+
+    Descends into dicts ``depth`` levels (enough to send one changed participant, not the whole table)."""
+    if old == new:
+        return []
+    if depth == 0 or not isinstance(old, dict) or not isinstance(new, dict):
+        return [["set", list(path), new]]
+    ops: list[list[Any]] = [["del", [*path, k]] for k in old if k not in new]
+    for k, v in new.items():
+        if k not in old:
+            ops.append(["set", [*path, k], v])
+        else:
+            ops.extend(diff(old[k], v, (*path, k), depth - 1))
+    return ops

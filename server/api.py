@@ -1,0 +1,186 @@
+"""The HTTP API for organisers' scripts: the same commands, acks and errors as the websocket."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from domain.application import CREATE, Command, Outcome
+from domain.commands import ANONYMOUS, Actor
+from domain.errors import DomainError
+from server import protocol
+from server.auth import authenticate, bearer, may_watch
+from server.services import Services, new_command_id
+
+MAX_BODY = 64 * 1024
+
+STATUS = {
+    "bad_frame": 400, "bad_message": 400, "unknown_command": 400, "too_large": 413, "rate_limited": 429,
+    "unauthorized": 401, "forbidden": 403, "not_found": 404, "unknown_code": 404, "internal_error": 500,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+        self.status = status or STATUS.get(code, 422)
+
+
+def error_response(code: str, message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY:
+        raise ApiError("too_large", f"bodies are limited to {MAX_BODY} bytes")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise ApiError("too_large", f"bodies are limited to {MAX_BODY} bytes")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        raise ApiError("bad_frame", "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError("bad_frame", "the body must be a JSON object")
+    return body
+
+
+def _command_id(body: dict[str, Any]) -> str:
+    command_id = body.pop("id", None)
+    if command_id is None:
+        return new_command_id()
+    try:
+        message = protocol.parse({"type": "command", "id": command_id, "name": "x"})
+    except protocol.ProtocolError as e:
+        raise ApiError(e.code, e.message) from None
+    assert isinstance(message, protocol.CommandMsg)
+    return message.id
+
+
+def _raise_for(outcome: Outcome) -> None:
+    if outcome.error is not None:
+        e: DomainError = outcome.error
+        raise ApiError(e.code, e.message, e.status)
+
+
+def _absolute(request: Request, services: Services, path: str) -> str:
+    base = services.public_url or str(request.base_url).rstrip("/")
+    return base.rstrip("/") + path
+
+
+async def create_workshop(request: Request) -> Response:
+    services = _services(request)
+    body = await _body(request)
+    command_id = _command_id(body)
+    outcome = await services.run(Command(command_id, CREATE, body, None, Actor(ANONYMOUS)))
+    _raise_for(outcome)
+    r = outcome.result
+    answer = {"workshop_id": r["workshop_id"], "code": r["code"], "duplicate": outcome.duplicate}
+    if "facilitator_token" in r:
+        wid, fac, proj = r["workshop_id"], r["facilitator_token"], r["projector_token"]
+        answer |= {
+            "facilitator_token": fac, "projector_token": proj,
+            "facilitator_url": _absolute(request, services, f"/w/{wid}/dashboard#k={fac}"),
+            "projector_url": _absolute(request, services, f"/w/{wid}/projector#k={proj}"),
+        }
+    answer["join_url"] = _absolute(request, services, f"/j/{r['code']}")
+    return JSONResponse(answer, status_code=200 if outcome.duplicate else 201)
+
+
+async def join(request: Request) -> Response:
+    services = _services(request)
+    body = await _body(request)
+    command_id = _command_id(body)
+    code = body.pop("code", None)
+    model = services.find_by_code(code) if isinstance(code, str) else None
+    if model is None:
+        raise ApiError("unknown_code", "no workshop has this join code")
+    outcome = await services.run(Command(command_id, "join", body, model.id, Actor(ANONYMOUS)))
+    _raise_for(outcome)
+    token = outcome.result.get("participant_token") or body.get("token")
+    return JSONResponse(
+        {"workshop_id": str(model.id), "participant_id": outcome.result["participant_id"],
+         "participant_token": token, "duplicate": outcome.duplicate},
+        status_code=200 if outcome.duplicate else 201,
+    )
+
+
+def _actor(request: Request, services: Services) -> tuple[UUID, Actor]:
+    model = services.model(request.path_params["workshop_id"])
+    if model is None:
+        raise ApiError("not_found", "no such workshop")
+    actor = authenticate(model, bearer(request.headers.get("authorization")))
+    if actor is None:
+        raise ApiError("unauthorized", "unknown token, or no longer a participant")
+    return model.id, actor
+
+
+async def run_command(request: Request) -> Response:
+    services = _services(request)
+    workshop_id, actor = _actor(request, services)
+    body = await _body(request)
+    try:
+        message = protocol.parse({**body, "type": "command"})
+    except protocol.ProtocolError as e:
+        raise ApiError(e.code, e.message) from None
+    assert isinstance(message, protocol.CommandMsg)
+    outcome = await services.run(Command(message.id, message.name, message.args, workshop_id, actor))
+    if outcome.error is not None:
+        return error_response(outcome.error.code, outcome.error.message, outcome.error.status)
+    return JSONResponse(services.ack(outcome))
+
+
+async def get_view(request: Request) -> Response:
+    services = _services(request)
+    workshop_id, actor = _actor(request, services)
+    view = request.path_params["view"]
+    if view not in ("dashboard", "projector", "participant"):
+        raise ApiError("not_found", "views: dashboard, projector, participant", 404)
+    if not may_watch(actor, view):
+        raise ApiError("forbidden", f"a {actor.role} may not read the {view} view")
+    return JSONResponse(services.hub.view(workshop_id, view, actor.participant_id))
+
+
+async def code_lookup(request: Request) -> Response:
+    model = _services(request).find_by_code(request.path_params["code"])
+    if model is None:
+        raise ApiError("unknown_code", "no workshop has this join code")
+    return JSONResponse({
+        "workshop_id": str(model.id), "code": model.code, "title": model.title,
+        "language": model.language, "sectors": list(model.sectors),
+    })
+
+
+async def health(request: Request) -> Response:
+    services = _services(request)
+    return JSONResponse({"status": "ok", "position": services.hub.position,
+                         "workshops": len(services.hub.models)})
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.code, exc.message, exc.status)
+
+
+routes = [
+    Route("/api/workshops", create_workshop, methods=["POST"]),
+    Route("/api/join", join, methods=["POST"]),
+    Route("/api/workshops/{workshop_id}/commands", run_command, methods=["POST"]),
+    Route("/api/workshops/{workshop_id}/views/{view}", get_view, methods=["GET"]),
+    Route("/api/codes/{code}", code_lookup, methods=["GET"]),
+    Route("/healthz", health, methods=["GET"]),
+]

@@ -1,0 +1,41 @@
+"""Who is asking: a token (never stored, only its hash) against a workshop's read model."""
+
+from __future__ import annotations
+
+from domain.commands import ANONYMOUS, FACILITATOR, PARTICIPANT, PROJECTOR, Actor
+from domain.tokens import hash_token, same_hash
+from projections.workshop import WorkshopModel
+
+# Which roles may watch which view.
+VIEW_ROLES = {
+    "dashboard": {FACILITATOR},
+    "projector": {FACILITATOR, PROJECTOR},
+    "participant": {PARTICIPANT},
+}
+
+
+def authenticate(model: WorkshopModel, token: str | None) -> Actor | None:
+    """The actor a token stands for in this workshop; anonymous without a token; None if the token is unknown."""
+    if not token:
+        return Actor(ANONYMOUS)
+    digest = hash_token(token)
+    if same_hash(digest, model.facilitator_token_hash):
+        return Actor(FACILITATOR)
+    if same_hash(digest, model.projector_token_hash):
+        return Actor(PROJECTOR)
+    # A dict lookup by hash: timing reveals nothing about the token itself.
+    participant_id = model.tokens.get(digest)
+    if participant_id is not None and model.participants[participant_id].status == "present":
+        return Actor(PARTICIPANT, participant_id)
+    return None
+
+
+def may_watch(actor: Actor, view: str) -> bool:
+    return actor.role in VIEW_ROLES.get(view, set())
+
+
+def bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None

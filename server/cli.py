@@ -1,0 +1,84 @@
+"""The ``tavolo`` command: ``serve`` runs the server, ``simulate`` rehearses a workshop with simulated laptops."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from server.stores import DEFAULT_STORE
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.services import Settings
+
+    settings = Settings(
+        public_url=args.public_url,
+        allowed_origins=tuple(args.allowed_origin or ()),
+        max_participants=args.max_participants,
+    )
+    app = create_app(args.store, settings)
+    shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
+    print(f"Tavolo on http://{shown}:{args.port}  (store: {args.store.split('@')[-1]})", file=sys.stderr)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,  # doubles CPU and memory for small frames (shared/REALTIME-NOTES.md)
+        ws_max_size=64 * 1024,
+        log_level=args.log_level,
+        access_log=args.log_level == "debug",
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from server import simulate
+
+    return simulate.run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tavolo", description="Tavolo: run workshops from one dashboard while participants join live."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server", description="Run the Tavolo server.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; "
+                       "0.0.0.0 to let phones on the room's Wi-Fi join)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--store", default=DEFAULT_STORE,
+                       help=f"event store URL: sqlite:///FILE, memory:// or postgresql://… (default {DEFAULT_STORE})")
+    serve.add_argument("--public-url", help="the address participants use (for join links and QR codes), "
+                       "e.g. http://192.168.1.20:8000")
+    serve.add_argument("--allowed-origin", action="append", help="another Origin allowed on websockets")
+    serve.add_argument("--max-participants", type=int, default=5000, help="per workshop (default 5000)")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.set_defaults(func=_serve)
+
+    sim = sub.add_parser("simulate", help="simulated participants join over websockets",
+                         description="Simulated laptops join a workshop over real websockets (rehearsal, load).")
+    try:
+        from server import simulate
+
+        simulate.add_arguments(sim)
+    except ImportError:  # pragma: no cover
+        pass
+    sim.set_defaults(func=_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=getattr(args, "log_level", "info").upper(), format="%(levelname)s %(name)s: %(message)s")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

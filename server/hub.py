@@ -1,0 +1,209 @@
+"""Live views: the read models of every workshop, who watches which view, and coalesced pushes.
+
+Events reach the hub after they are committed (``apply``). The hub marks the workshop dirty; every ``interval``
+seconds it renders each watched view once, diffs it against the previous render, and encodes that update once per
+encoding for every watcher. A connection that is still busy sending skips intermediate updates and gets a fresh
+snapshot instead, so a slow client never slows the others (see shared/REALTIME-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from domain.application import Tavolo
+from domain.workshop import Workshop
+from projections import views
+from projections.workshop import WorkshopModel, apply
+from server.protocol import Encoding, encode
+
+log = logging.getLogger("tavolo.hub")
+
+
+@dataclass
+class Channel:
+    """One rendered view of one workshop ("participant" holds only the part shared by all participants)."""
+
+    version: int = 0
+    position: int = -1
+    data: dict[str, Any] = field(default_factory=dict)
+    _update: dict[Encoding, str | bytes] = field(default_factory=dict)
+    ops: list[list[Any]] = field(default_factory=list)
+
+    def update_frame(self, view: str, encoding: Encoding) -> str | bytes:
+        frame = self._update.get(encoding)
+        if frame is None:
+            msg = {"type": "update", "view": view, "position": self.position, "ops": self.ops}
+            frame = self._update[encoding] = encode(msg, encoding)
+        return frame
+
+
+class Watcher:
+    """A connection watching a view. ``wake`` is called when its view has something new."""
+
+    def __init__(self, workshop_id: UUID, view: str, participant_id: str | None, wake: Callable[[], None]):
+        self.workshop_id, self.view, self.participant_id, self.wake = workshop_id, view, participant_id, wake
+        self.version = -1  # the channel version this watcher has; -1: needs a snapshot
+        self.me_dirty = False
+
+
+class Hub:
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.models: dict[UUID, WorkshopModel] = {}
+        self.by_code: dict[str, UUID] = {}
+        self.position = 0
+        self.online: dict[UUID, Counter[str]] = defaultdict(Counter)
+        self.watchers: dict[UUID, set[Watcher]] = defaultdict(set)
+        self.channels: dict[tuple[UUID, str], Channel] = {}
+        self._dirty: set[UUID] = set()
+        self._changed_people: dict[UUID, set[str]] = defaultdict(set)
+        self._task: asyncio.Task[None] | None = None
+
+    # Feeding events.
+
+    def catch_up(self, app: Tavolo, page: int = 2000) -> int:
+        """Fold every event after our position from the store (at start-up, or after missing notifications)."""
+        count = 0
+        while True:
+            notifications = app.recorder.select_notifications(self.position + 1, page)
+            if not notifications:
+                return count
+            self.apply((n.id, app.mapper.to_domain_event(n)) for n in notifications)
+            count += len(notifications)
+
+    def apply(self, events: Iterable[tuple[int, Any]]) -> None:
+        for position, event in events:
+            if position <= self.position:
+                continue  # already applied (a catch-up overlapping a live batch)
+            self.position = position
+            if isinstance(event, Workshop.Created):
+                self.models[event.originator_id] = WorkshopModel(event.originator_id)
+            model = self.models.get(event.originator_id)
+            if model is None:
+                continue
+            apply(model, event, position)
+            if isinstance(event, Workshop.Created | Workshop.DetailsChanged):
+                self.by_code[model.code] = model.id
+            self._dirty.add(model.id)
+            person = getattr(event, "participant_id", None)
+            if person is not None:
+                self._changed_people[model.id].add(person)
+
+    # Presence.
+
+    def connected(self, workshop_id: UUID, participant_id: str) -> None:
+        self.online[workshop_id][participant_id] += 1
+        self._dirty.add(workshop_id)
+
+    def disconnected(self, workshop_id: UUID, participant_id: str) -> None:
+        online = self.online[workshop_id]
+        online[participant_id] -= 1
+        if online[participant_id] <= 0:
+            del online[participant_id]
+        self._dirty.add(workshop_id)
+
+    # Watching.
+
+    def watch(self, watcher: Watcher) -> None:
+        self.watchers[watcher.workshop_id].add(watcher)
+        self._render(watcher.workshop_id, watcher.view)
+        watcher.wake()
+
+    def unwatch(self, watcher: Watcher) -> None:
+        self.watchers[watcher.workshop_id].discard(watcher)
+
+    def snapshot(self, watcher: Watcher) -> dict[str, Any]:
+        """The watcher's whole view now; marks it as up to date."""
+        channel = self._render(watcher.workshop_id, watcher.view)
+        watcher.version = channel.version
+        watcher.me_dirty = False
+        data = channel.data
+        if watcher.view == "participant":
+            data = {**data, "me": views.me(self.models[watcher.workshop_id], watcher.participant_id or "")}
+        return {"type": "snapshot", "view": watcher.view, "position": channel.position, "data": data}
+
+    def view(self, workshop_id: UUID, view: str, participant_id: str | None = None) -> dict[str, Any]:
+        """A view rendered now (for the HTTP API)."""
+        model = self.models[workshop_id]
+        online = self.online[workshop_id]
+        if view == "dashboard":
+            data = views.dashboard(model, online)
+        elif view == "projector":
+            data = views.projector(model, online)
+        else:
+            data = views.participant(model, online, participant_id or "")
+        return {"view": view, "position": model.position, "data": data}
+
+    def next_frame(self, watcher: Watcher, encoding: Encoding) -> str | bytes | None:
+        """What this watcher should be sent now: nothing, the shared update, or a fresh snapshot."""
+        channel = self.channels.get((watcher.workshop_id, watcher.view))
+        if channel is None:
+            return None
+        if watcher.version == channel.version - 1:
+            watcher.version = channel.version
+            return channel.update_frame(watcher.view, encoding)
+        if watcher.version != channel.version:
+            return encode(self.snapshot(watcher), encoding)
+        if watcher.me_dirty:
+            watcher.me_dirty = False
+            me = views.me(self.models[watcher.workshop_id], watcher.participant_id or "")
+            msg = {"type": "update", "view": "participant", "position": channel.position,
+                   "ops": [["set", ["me"], me]]}
+            return encode(msg, encoding)
+        return None
+
+    def _render(self, workshop_id: UUID, view: str) -> Channel:
+        channel = self.channels.setdefault((workshop_id, view), Channel())
+        model = self.models[workshop_id]
+        online = self.online[workshop_id]
+        if view == "dashboard":
+            data = views.dashboard(model, online)
+        elif view == "projector":
+            data = views.projector(model, online)
+        else:
+            data = views.participant_shared(model, online)
+        ops = views.diff(channel.data, data) if channel.version else [["set", [], data]]
+        if ops or channel.position != model.position:
+            channel.version += 1
+            channel.position, channel.data, channel.ops, channel._update = model.position, data, ops, {}
+        return channel
+
+    # The ticker.
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="tavolo-hub")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                self.flush()
+            except Exception:
+                log.exception("failed to push views")
+
+    def flush(self) -> None:
+        """Render every dirty, watched view once and wake its watchers."""
+        dirty, self._dirty = self._dirty, set()
+        for workshop_id in dirty:
+            watchers = self.watchers.get(workshop_id)
+            people = self._changed_people.pop(workshop_id, set())
+            if not watchers or workshop_id not in self.models:
+                continue
+            rendered = {w.view for w in watchers}
+            for view in rendered:
+                self._render(workshop_id, view)
+            for w in watchers:
+                if w.participant_id in people:
+                    w.me_dirty = True
+                w.wake()

@@ -1,0 +1,105 @@
+"""Wire messages: parsing untrusted frames into typed messages, and encoding answers.
+
+Wire messages are their own schema, separate from stored events. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import msgpack
+
+Encoding = Literal["json", "msgpack"]
+
+MAX_FRAME = 64 * 1024
+_COMMAND_ID = re.compile(r"^[A-Za-z0-9_\-.:]{1,64}$")
+_NAME = re.compile(r"^[a-z_]{1,40}$")
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str, command_id: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.command_id = command_id
+
+
+@dataclass(frozen=True)
+class Hello:
+    token: str | None
+    view: str | None
+    position: int | None
+
+
+@dataclass(frozen=True)
+class CommandMsg:
+    id: str
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Ping:
+    t: float | None
+
+
+Message = Hello | CommandMsg | Ping
+
+
+def decode_frame(data: str | bytes) -> tuple[Any, Encoding]:
+    """Decode a text (JSON) or binary (msgpack) frame, within limits."""
+    if len(data) > MAX_FRAME:
+        raise ProtocolError("too_large", f"frames are limited to {MAX_FRAME} bytes")
+    try:
+        if isinstance(data, str):
+            return json.loads(data), "json"
+        return msgpack.unpackb(data, raw=False, strict_map_key=True, max_buffer_size=MAX_FRAME), "msgpack"
+    except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError, RecursionError):
+        raise ProtocolError("bad_frame", "the frame is not valid JSON or msgpack") from None
+
+
+def parse(obj: Any) -> Message:
+    """Turn a decoded frame into a typed message, or raise ProtocolError with a stable code."""
+    if not isinstance(obj, dict):
+        raise ProtocolError("bad_frame", "a message must be an object")
+    kind = obj.get("type")
+    if kind == "command":
+        command_id = obj.get("id")
+        if not isinstance(command_id, str) or not _COMMAND_ID.match(command_id):
+            raise ProtocolError("bad_message", "a command needs an 'id' of 1-64 characters [A-Za-z0-9_-.:]")
+        return CommandMsg(command_id, *parse_command_body(obj, command_id))
+    if kind == "hello":
+        token, view, position = obj.get("token"), obj.get("view"), obj.get("position")
+        if token is not None and (not isinstance(token, str) or len(token) > 256):
+            raise ProtocolError("bad_message", "'token' must be a string")
+        if view is not None and view not in ("dashboard", "projector", "participant"):
+            raise ProtocolError("bad_message", "'view' must be dashboard, projector or participant")
+        if position is not None and (isinstance(position, bool) or not isinstance(position, int)):
+            raise ProtocolError("bad_message", "'position' must be an integer")
+        return Hello(token, view, position)
+    if kind == "ping":
+        t = obj.get("t")
+        return Ping(t if isinstance(t, int | float) and not isinstance(t, bool) else None)
+    raise ProtocolError("bad_message", "'type' must be hello, command or ping")
+
+
+def parse_command_body(obj: dict[str, Any], command_id: str | None) -> tuple[str, dict[str, Any]]:
+    name, args = obj.get("name"), obj.get("args", {})
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ProtocolError("unknown_command", "'name' must be a command name", command_id)
+    if not isinstance(args, dict):
+        raise ProtocolError("invalid_args", "'args' must be an object", command_id)
+    return name, args
+
+
+def encode(message: dict[str, Any], encoding: Encoding) -> str | bytes:
+    if encoding == "msgpack":
+        return msgpack.packb(message, use_bin_type=True)  # type: ignore[no-any-return]
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def error(code: str, message: str, command_id: str | None = None) -> dict[str, Any]:
+    return {"type": "error", "id": command_id, "code": code, "message": message}

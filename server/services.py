@@ -1,0 +1,90 @@
+"""What the HTTP and websocket handlers share: the application, the writer, the hub and the settings."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from domain.application import Command, Outcome, Tavolo
+from domain.tokens import normalise_code
+from projections.workshop import WorkshopModel
+from server.hub import Hub
+from server.writer import Writer
+
+
+@dataclass
+class Settings:
+    store_url: str = "memory://"
+    public_url: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    push_interval: float = 0.1
+    max_participants: int = 5000
+    commands_per_second: float = 20.0
+    command_burst: int = 40
+
+
+@dataclass
+class Services:
+    settings: Settings
+    app: Tavolo
+    hub: Hub
+    writer: Writer
+    started_at: float = field(default_factory=time.time)
+
+    @property
+    def public_url(self) -> str | None:
+        return self.settings.public_url
+
+    def model(self, workshop_id: UUID | str) -> WorkshopModel | None:
+        try:
+            key = workshop_id if isinstance(workshop_id, UUID) else UUID(str(workshop_id))
+        except ValueError:
+            return None
+        return self.hub.models.get(key)
+
+    def find_by_code(self, code: str) -> WorkshopModel | None:
+        workshop_id = self.hub.by_code.get(normalise_code(code))
+        return self.hub.models.get(workshop_id) if workshop_id else None
+
+    async def run(self, command: Command) -> Outcome:
+        return await self.writer.submit(command)
+
+    def on_committed(self, outcomes: list[Outcome]) -> None:
+        # One save writes aggregate by aggregate, so positions interleave across commands: sort before folding.
+        events = sorted((e for o in outcomes for e in o.events), key=lambda pe: pe[0])
+        self.hub.apply(events)
+
+    def ack(self, outcome: Outcome) -> dict[str, Any]:
+        position = outcome.position
+        if position is None:
+            model = self.model(outcome.command.workshop_id) if outcome.command.workshop_id else None
+            position = model.position if model else self.hub.position
+        return {
+            "type": "ack", "id": outcome.command.id, "position": position,
+            "result": outcome.result, "duplicate": outcome.duplicate,
+        }
+
+
+def new_command_id() -> str:
+    return str(uuid.uuid4())
+
+
+class RateLimiter:
+    """A token bucket per connection: a client that sends too fast is told so, and others are not slowed."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False

@@ -1,0 +1,175 @@
+"""The websocket endpoint: authenticate, subscribe to a view, run commands. No domain logic here.
+
+Everything a connection sends goes through one pump task, so frames never interleave and a view frame is rendered
+only when the socket is ready for it (the newest state, never a backlog).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from domain.application import Command
+from domain.commands import ANONYMOUS, PARTICIPANT, Actor
+from server import protocol
+from server.auth import authenticate, may_watch
+from server.hub import Watcher
+from server.services import RateLimiter, Services
+
+log = logging.getLogger("tavolo.sockets")
+
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+
+
+def origin_allowed(ws: WebSocket, services: Services) -> bool:
+    origin = ws.headers.get("origin")
+    if origin is None:  # not a browser (scripts, the simulator)
+        return True
+    if origin in services.settings.allowed_origins:
+        return True
+    return urlsplit(origin).netloc == ws.headers.get("host", "")
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, services: Services, workshop_id: UUID) -> None:
+        self.ws, self.services, self.workshop_id = ws, services, workshop_id
+        self.hub = services.hub
+        self.actor = Actor(ANONYMOUS)
+        self.encoding: protocol.Encoding = "json"
+        self.watcher: Watcher | None = None
+        self.outbox: collections.deque[dict[str, Any]] = collections.deque()
+        self.wake = asyncio.Event()
+        self.limiter = RateLimiter(services.settings.commands_per_second, services.settings.command_burst)
+        self.closing: tuple[int, str] | None = None
+
+    async def serve(self) -> None:
+        pump = asyncio.get_running_loop().create_task(self._pump())
+        try:
+            while self.closing is None:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                await self._handle(message.get("text") if message.get("text") is not None else message.get("bytes"))
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self._unwatch()
+            if self.closing is not None:
+                self.wake.set()
+                with contextlib.suppress(asyncio.TimeoutError, Exception):
+                    await asyncio.wait_for(asyncio.shield(pump), timeout=2)
+            pump.cancel()
+            await asyncio.gather(pump, return_exceptions=True)
+
+    async def _handle(self, data: str | bytes | None) -> None:
+        try:
+            obj, encoding = protocol.decode_frame(data or b"")
+            message = protocol.parse(obj)
+        except protocol.ProtocolError as e:
+            self.send(protocol.error(e.code, e.message, e.command_id))
+            if e.code == "too_large":
+                self.closing = (CLOSE_TOO_BIG, "message too big")
+            return
+        if isinstance(message, protocol.Hello):
+            self.encoding = encoding
+            self._hello(message)
+        elif isinstance(message, protocol.Ping):
+            self.send({"type": "pong", "t": message.t, "server_time": _now_ms()})
+        else:
+            await self._command(message)
+
+    def _hello(self, hello: protocol.Hello) -> None:
+        model = self.hub.models[self.workshop_id]
+        actor = authenticate(model, hello.token)
+        if actor is None:
+            self.send(protocol.error("unauthorized", "unknown token, or no longer a participant"))
+            self.closing = (CLOSE_POLICY, "unauthorized")
+            return
+        if hello.view is not None and not may_watch(actor, hello.view):
+            self.send(protocol.error("forbidden", f"a {actor.role} may not watch the {hello.view} view"))
+            return
+        self._unwatch()
+        self.actor = actor
+        self.send({
+            "type": "welcome", "workshop_id": str(self.workshop_id), "role": actor.role,
+            "participant_id": actor.participant_id, "server_time": _now_ms(),
+        })
+        if actor.role == PARTICIPANT and actor.participant_id:
+            self.hub.connected(self.workshop_id, actor.participant_id)
+        if hello.view is not None:
+            self.watcher = Watcher(self.workshop_id, hello.view, actor.participant_id, self.wake.set)
+            self.hub.watch(self.watcher)
+
+    async def _command(self, message: protocol.CommandMsg) -> None:
+        if not self.limiter.allow():
+            self.send(protocol.error("rate_limited", "too many commands; slow down", message.id))
+            return
+        command = Command(message.id, message.name, message.args, self.workshop_id, self.actor)
+        outcome = await self.services.run(command)
+        if outcome.error is not None:
+            self.send(protocol.error(outcome.error.code, outcome.error.message, message.id))
+        else:
+            self.send(self.services.ack(outcome))
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.outbox.append(message)
+        self.wake.set()
+
+    def _unwatch(self) -> None:
+        if self.watcher is not None:
+            self.hub.unwatch(self.watcher)
+            self.watcher = None
+        if self.actor.role == PARTICIPANT and self.actor.participant_id:
+            self.hub.disconnected(self.workshop_id, self.actor.participant_id)
+            self.actor = Actor(ANONYMOUS)
+
+    async def _pump(self) -> None:
+        try:
+            while True:
+                await self.wake.wait()
+                self.wake.clear()
+                while True:
+                    if self.outbox:
+                        frame = protocol.encode(self.outbox.popleft(), self.encoding)
+                    elif self.watcher is not None:
+                        frame = self.hub.next_frame(self.watcher, self.encoding)
+                    else:
+                        frame = None
+                    if frame is None:
+                        break
+                    if isinstance(frame, str):
+                        await self.ws.send_text(frame)
+                    else:
+                        await self.ws.send_bytes(frame)
+                if self.closing is not None:
+                    await self.ws.close(*self.closing)
+                    return
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return  # the peer went away; the receive loop ends too
+
+
+async def websocket_endpoint(ws: WebSocket) -> None:
+    services: Services = ws.app.state.services
+    if not origin_allowed(ws, services):
+        await ws.close(CLOSE_POLICY, "origin not allowed")
+        return
+    model = services.model(ws.path_params["workshop_id"])
+    await ws.accept()
+    if model is None:
+        await ws.send_text(protocol.encode(protocol.error("not_found", "no such workshop"), "json"))  # type: ignore[arg-type]
+        await ws.close(CLOSE_POLICY, "no such workshop")
+        return
+    await Connection(ws, services, model.id).serve()
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
