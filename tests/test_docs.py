@@ -1,0 +1,40 @@
+"""The documentation must not drift from the code."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+from domain import errors
+from domain.commands import COMMANDS
+
+ROOT = Path(__file__).parents[1]
+PROTOCOL = (ROOT / "docs" / "protocol.md").read_text()
+
+
+def _shell_blocks(text: str) -> list[str]:
+    return [b.strip() for b in re.findall(r"```sh\n(.*?)```", text, re.S)]
+
+
+def test_readme_gives_exactly_two_commands_and_ci_runs_the_test_one() -> None:
+    blocks = _shell_blocks((ROOT / "README.md").read_text())
+    assert len(blocks) == 2
+    serve, test = blocks
+    assert "tavolo serve" in serve and "pytest" in test
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-1] == test
+
+
+def test_every_command_is_documented() -> None:
+    for name in COMMANDS:
+        assert f"| `{name}` |" in PROTOCOL, name
+
+
+def test_every_error_code_is_documented() -> None:
+    codes = {
+        cls.code for _, cls in inspect.getmembers(errors, inspect.isclass) if issubclass(cls, errors.DomainError)
+    }
+    codes |= {"bad_frame", "bad_message", "too_large", "rate_limited", "internal_error"}
+    for code in sorted(codes):
+        assert f"| `{code}` |" in PROTOCOL, code
