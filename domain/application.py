@@ -120,11 +120,12 @@ class Tavolo(Application):  # type: ignore[type-arg]
         spec = COMMANDS.get(command.name)
         if spec is None:
             raise errors.UnknownCommand(f"unknown command {command.name[:64]!r}")
-        if command.actor.role not in spec.roles:
-            raise errors.Forbidden(f"a {command.actor.role} may not run {command.name}")
         workshop = self._workshop(command.workshop_id, aggregates)
         if command.id in workshop.commands:
+            # Before the role check: a join retried after its ack was lost may come from the new participant.
             return Outcome(command, result=dict(workshop.commands[command.id]), duplicate=True)
+        if command.actor.role not in spec.roles:
+            raise errors.Forbidden(f"a {command.actor.role} may not run {command.name}")
         ctx = Context(command.actor, command.id, self.max_participants)
         extra = spec.handler(workshop, ctx, command.args)
         result = dict(workshop.commands.get(command.id, {}))
