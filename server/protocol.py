@@ -56,7 +56,7 @@ def decode_frame(data: str | bytes) -> tuple[Any, Encoding]:
     try:
         if isinstance(data, str):
             return json.loads(data), "json"
-        return msgpack.unpackb(data, raw=False, strict_map_key=True, max_buffer_size=MAX_FRAME), "msgpack"
+        return msgpack.unpackb(data, raw=False, strict_map_key=True), "msgpack"
     except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError, RecursionError):
         raise ProtocolError("bad_frame", "the frame is not valid JSON or msgpack") from None
 
