@@ -7,6 +7,7 @@ re-runs the batch against the new state; a store failure refuses the whole batch
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -85,6 +86,7 @@ class Tavolo(Application):  # type: ignore[type-arg]
                 except Exception:
                     # A bug may have left a shared aggregate half-changed: drop this command, redo the batch.
                     log.exception("command %s failed", command.name)
+                    self._evict(aggregates)
                     failed[id(command)] = Outcome(command, error=errors.DomainError(
                         "internal error; nothing was applied", code="internal_error"))
                     broken = index
@@ -95,9 +97,11 @@ class Tavolo(Application):  # type: ignore[type-arg]
                 recordings = self.save(*aggregates.values())
             except IntegrityError:
                 # Another process committed first (or took the same join code): run again on the new state.
+                self._evict(aggregates)
                 continue
             except Exception as e:
                 log.warning("store failed to commit a batch: %s", e)
+                self._evict(aggregates)
                 return [o if o.error else Outcome(o.command, error=errors.Unavailable(
                     "the event store is unavailable; retry with the same command id")) for o in outcomes]
             by_command: dict[str, Outcome] = {o.command.id: o for o in outcomes if not o.error and not o.duplicate}
@@ -132,12 +136,21 @@ class Tavolo(Application):  # type: ignore[type-arg]
         result.update(extra)
         return Outcome(command, result=result)
 
+    def _evict(self, aggregates: dict[UUID, Any]) -> None:
+        cache = self.repository.cache
+        for aggregate_id in aggregates:
+            if cache is not None:
+                with contextlib.suppress(KeyError):
+                    cache.get(aggregate_id, evict=True)
+
     def _workshop(self, workshop_id: UUID | None, aggregates: dict[UUID, Any]) -> Workshop:
         if workshop_id is None:
             raise errors.NotFound("no such workshop")
         if workshop_id not in aggregates:
             try:
-                aggregates[workshop_id] = self.repository.get(workshop_id)
+                # The cached object itself, not a deep copy (which cost most of the write path's time): handlers
+                # validate before they trigger events, and a batch that fails evicts what it touched.
+                aggregates[workshop_id] = self.repository.get(workshop_id, deepcopy_from_cache=False)
             except AggregateNotFoundError:
                 raise errors.NotFound("no such workshop") from None
             if not isinstance(aggregates[workshop_id], Workshop):

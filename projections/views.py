@@ -79,12 +79,12 @@ def projector(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
 
 def participant_shared(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
     """The part of the participant view that is the same for everybody (encoded once per update)."""
-    c = counts(model, online)
+    present = _present(model)
     return {
         "workshop": _workshop(model),
         "agenda": _agenda(model),
         "current_item": model.current_item,
-        "counts": {"joined": c["joined"], "online": c["online"]},
+        "counts": {"joined": len(present), "online": sum(1 for p in present if p.id in online)},
     }
 
 

@@ -9,6 +9,7 @@ snapshot instead, so a slow client never slows the others (see shared/REALTIME-N
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -24,22 +25,38 @@ from server.protocol import Encoding, encode
 
 log = logging.getLogger("tavolo.hub")
 
+HISTORY = 16
+
 
 @dataclass
 class Channel:
-    """One rendered view of one workshop ("participant" holds only the part shared by all participants)."""
+    """One rendered view of one workshop ("participant" holds only the part shared by all participants).
+
+    Keeps the operations of its last few versions, so a watcher a few versions behind gets one combined update
+    (encoded once for all such watchers) instead of a whole snapshot."""
 
     version: int = 0
     position: int = -1
     data: dict[str, Any] = field(default_factory=dict)
-    _update: dict[Encoding, str | bytes] = field(default_factory=dict)
-    ops: list[list[Any]] = field(default_factory=list)
+    history: collections.deque[list[list[Any]]] = field(default_factory=lambda: collections.deque(maxlen=HISTORY))
+    _frames: dict[tuple[int, Encoding], str | bytes] = field(default_factory=dict)
 
-    def update_frame(self, view: str, encoding: Encoding) -> str | bytes:
-        frame = self._update.get(encoding)
+    def advance(self, position: int, data: dict[str, Any], ops: list[list[Any]]) -> None:
+        self.version += 1
+        self.position, self.data = position, data
+        self.history.append(ops)
+        self._frames = {}
+
+    def update_frame(self, view: str, since: int, encoding: Encoding) -> str | bytes | None:
+        """The update from version ``since`` to now, or None if that is too far back."""
+        behind = self.version - since
+        if behind > len(self.history):
+            return None
+        frame = self._frames.get((since, encoding))
         if frame is None:
-            msg = {"type": "update", "view": view, "position": self.position, "ops": self.ops}
-            frame = self._update[encoding] = encode(msg, encoding)
+            ops = [op for version_ops in list(self.history)[-behind:] for op in version_ops]
+            msg = {"type": "update", "view": view, "position": self.position, "ops": ops}
+            frame = self._frames[(since, encoding)] = encode(msg, encoding)
         return frame
 
 
@@ -112,7 +129,9 @@ class Hub:
 
     def watch(self, watcher: Watcher) -> None:
         self.watchers[watcher.workshop_id].add(watcher)
-        self._render(watcher.workshop_id, watcher.view)
+        channel = self.channels.get((watcher.workshop_id, watcher.view))
+        if channel is None or channel.position != self.models[watcher.workshop_id].position:
+            self._render(watcher.workshop_id, watcher.view)
         watcher.wake()
 
     def unwatch(self, watcher: Watcher) -> None:
@@ -120,7 +139,7 @@ class Hub:
 
     def snapshot(self, watcher: Watcher) -> dict[str, Any]:
         """The watcher's whole view now; marks it as up to date."""
-        channel = self._render(watcher.workshop_id, watcher.view)
+        channel = self.channels[(watcher.workshop_id, watcher.view)]
         watcher.version = channel.version
         watcher.me_dirty = False
         data = channel.data
@@ -145,11 +164,12 @@ class Hub:
         channel = self.channels.get((watcher.workshop_id, watcher.view))
         if channel is None:
             return None
-        if watcher.version == channel.version - 1:
-            watcher.version = channel.version
-            return channel.update_frame(watcher.view, encoding)
         if watcher.version != channel.version:
-            return encode(self.snapshot(watcher), encoding)
+            frame = channel.update_frame(watcher.view, watcher.version, encoding) if watcher.version > 0 else None
+            if frame is None:
+                return encode(self.snapshot(watcher), encoding)
+            watcher.version = channel.version
+            return frame
         if watcher.me_dirty:
             watcher.me_dirty = False
             me = views.me(self.models[watcher.workshop_id], watcher.participant_id or "")
@@ -170,8 +190,7 @@ class Hub:
             data = views.participant_shared(model, online)
         ops = views.diff(channel.data, data) if channel.version else [["set", [], data]]
         if ops or channel.position != model.position:
-            channel.version += 1
-            channel.position, channel.data, channel.ops, channel._update = model.position, data, ops, {}
+            channel.advance(model.position, data, ops)
         return channel
 
     # The ticker.
