@@ -1,0 +1,161 @@
+/* Facilitator dashboard: live room overview, participants table, agenda editor, workshop settings. */
+(function () {
+  "use strict";
+  var T = window.Tavolo, t = T.t, el = T.el, $ = T.$;
+  var root = $("dashboard"), workshopId = root.dataset.workshopId;
+  var FAC_KEY = "tavolo:fac:" + workshopId, PROJ_KEY = "tavolo:proj:" + workshopId;
+  var BARS = 12;
+  var token = T.tokenFromHash(FAC_KEY);
+  var view = null, conn = null, agendaUI = null, agendaSig = null;
+  var rows = new Map();  // participant id -> {tr, sig, key}: the table is updated in place, keyed by id
+
+  function locked(which) {
+    $(which).hidden = false;
+    $("dash-body").hidden = true;
+    T.showStatus("closed");
+  }
+  if (!token) return locked("no-token");
+
+  var base = location.origin;
+  var projectorToken = T.store.get(PROJ_KEY) || token;  // the server also accepts the facilitator token there
+  $("open-projector").href = "/w/" + encodeURIComponent(workshopId) + "/projector#k=" + encodeURIComponent(projectorToken);
+  $("copy-facilitator").addEventListener("click", function () {
+    T.copyText(base + "/w/" + encodeURIComponent(workshopId) + "/dashboard#k=" + encodeURIComponent(token));
+  });
+  $("copy-join").addEventListener("click", function () { T.copyText($("join-link").href); });
+
+  var render = T.throttleFrame(function () {
+    if (!view) return;
+    var ws = view.workshop || {}, counts = view.counts || {};
+    $("ws-title").textContent = ws.title || "";
+    document.title = (ws.title || "") + " — " + t("Dashboard") + " — Tavolo";
+    $("ws-date").textContent = T.formatDate(ws.date);
+    $("ws-venue").textContent = ws.venue || "";
+    $("ws-venue-sep").hidden = !ws.venue;
+    if (ws.code) $("join-code").textContent = ws.code;
+    $("stat-joined").textContent = counts.joined || 0;
+    $("stat-online").textContent = counts.online || 0;
+    $("stat-left").textContent = view.left || 0;
+    $("stat-removed").textContent = view.removed || 0;
+    var more = function (n) { return t("and %(count)s more", {count: n}); };
+    T.renderBars($("by-country"), counts.by_country || [], T.countryLabel, BARS, more);
+    T.renderBars($("by-organisation"), counts.by_organisation || [], String, BARS, more);
+    T.renderBars($("by-sector"), counts.by_sector || [], String, BARS, more);
+    var sig = JSON.stringify([view.agenda, view.current_item]);
+    if (sig !== agendaSig) { agendaSig = sig; agendaUI.render(view.agenda, view.current_item); }
+    renderPeople();
+  });
+
+  function cell(cls) { return el("td", {class: cls}); }
+  function buildRow(p) {
+    var tr = el("tr", {dataset: {id: p.id}},
+      el("td", {class: "who"}, el("span", {class: "presence"}), el("span", {class: "name"})),
+      cell("org"), cell("country"), cell("sector"), cell("role"),
+      el("td", {class: "cell-actions"}, el("button", {type: "button", class: "btn small danger-ghost", dataset: {remove: p.id}}, t("Remove"))));
+    fillRow(tr, p);
+    return tr;
+  }
+  function fillRow(tr, p) {
+    var c = tr.cells, presence = c[0].firstChild;
+    presence.className = "presence " + (p.online ? "on" : "off");
+    presence.title = p.online ? t("Online") : t("Offline");
+    T.clear(presence).appendChild(el("span", {class: "visually-hidden"}, presence.title));
+    c[0].lastChild.textContent = p.name;
+    c[1].textContent = p.organisation;
+    T.clear(c[2]).appendChild(el("span", null, T.countryLabel(p.country)));
+    c[3].textContent = p.sector;
+    c[4].textContent = p.role || "";
+    c[5].firstChild.setAttribute("aria-label", t("Remove %(name)s", {name: p.name}));
+  }
+  function renderPeople() {
+    var people = view.participants || {}, body = $("people-body");
+    var query = T.fold($("people-filter").value.trim());
+    rows.forEach(function (row, id) { if (!people[id]) { row.tr.remove(); rows.delete(id); } });
+    var all = Object.keys(people).map(function (id) { return people[id]; });
+    // Newest first: during arrivals, the facilitator sees who just came in.
+    all.sort(function (a, b) { return (b.joined_at || "").localeCompare(a.joined_at || "") || a.name.localeCompare(b.name); });
+    var cursor = body.firstChild, shown = 0;
+    all.forEach(function (p) {
+      var row = rows.get(p.id), sig = [p.name, p.organisation, p.country, p.sector, p.role, p.online].join("\u0000");
+      if (!row) {
+        row = {tr: buildRow(p), sig: sig};
+        rows.set(p.id, row);
+      } else if (row.sig !== sig) {
+        fillRow(row.tr, p);
+        row.sig = sig;
+        row.key = null;
+      }
+      row.key = row.key || T.fold([p.name, p.organisation, p.country, T.countryName(p.country), p.sector, p.role].join(" "));
+      if (query && row.key.indexOf(query) === -1) return;
+      shown += 1;
+      if (row.tr === cursor) cursor = cursor.nextSibling;
+      else body.insertBefore(row.tr, cursor);
+    });
+    while (cursor) { var next = cursor.nextSibling; body.removeChild(cursor); cursor = next; }
+    var departed = (view.left || 0) + (view.removed || 0);
+    $("people-empty").hidden = all.length > 0 || departed > 0;
+    $("people-gone").hidden = all.length > 0 || departed === 0;
+    $("people-summary").textContent = query && all.length ? t("Showing %(shown)s of %(total)s", {shown: shown, total: all.length}) : "";
+  }
+  $("people-filter").addEventListener("input", render);
+  $("people-body").addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-remove]");
+    if (!button) return;
+    var p = (view.participants || {})[button.dataset.remove];
+    if (!p) return;
+    T.confirm(t("Remove %(name)s from the workshop? They will need the join code to come back.", {name: p.name}), t("Remove"))
+      .then(function (ok) {
+        if (!ok) return;
+        conn.command("remove_participant", {participant_id: p.id}).then(function () {
+          T.toast(t("%(name)s was removed.", {name: p.name}));
+        }, function (err) { T.toast(T.errorText(err), "error"); });
+      });
+  });
+
+  // Workshop settings, in a dialog.
+  var dialog = $("settings-dialog"), settings = $("settings-form");
+  $("open-settings").addEventListener("click", function () {
+    var ws = view.workshop || {};
+    settings.elements.title.value = ws.title || "";
+    settings.elements.date.value = ws.date || "";
+    settings.elements.venue.value = ws.venue || "";
+    settings.elements.language.value = ws.language || "en";
+    settings.elements.sectors.value = (ws.sectors || []).join("\n");
+    $("settings-error").hidden = true;
+    dialog.showModal();
+  });
+  $("settings-cancel").addEventListener("click", function () { dialog.close(); });
+  settings.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var ws = view.workshop || {}, f = settings.elements, changes = {};
+    ["title", "date", "venue", "language"].forEach(function (k) {
+      var v = f[k].value.trim();
+      if (v !== (ws[k] || "")) changes[k] = v;
+    });
+    var sectors = f.sectors.value.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
+    if (sectors.join("\n") !== (ws.sectors || []).join("\n")) changes.sectors = sectors;
+    if (!Object.keys(changes).length) return dialog.close();
+    conn.command("update_workshop", changes).then(function () {
+      dialog.close();
+      T.toast(t("Settings saved"));
+    }, function (err) {
+      $("settings-error").textContent = T.errorText(err);
+      $("settings-error").hidden = false;
+    });
+  });
+
+  conn = T.connect({
+    workshopId: workshopId, token: token, view: "dashboard",
+    onSnapshot: function (data) { view = data; $("open-settings").disabled = false; render(); },
+    onUpdate: function (data) { view = data; render(); },
+    onError: function (err) {
+      if (err.code === "unauthorized") {
+        T.store.del(FAC_KEY);
+        locked("bad-token");
+      } else {
+        T.toast(T.errorText(err), "error");
+      }
+    }
+  });
+  agendaUI = window.TavoloAgenda.mount(conn.command);
+})();

@@ -1,0 +1,62 @@
+/* Join page: the profile form, then a `join` command over an anonymous websocket. */
+(function () {
+  "use strict";
+  var T = window.Tavolo, P = window.TavoloProfile, t = T.t, $ = T.$;
+  var root = $("join"), workshopId = root.dataset.workshopId;
+  var KEY = "tavolo:me:" + workshopId;
+  var mePage = "/w/" + encodeURIComponent(workshopId) + "/me";
+  var form = $("join-form"), button = $("join-submit");
+  var conn = null, attempt = null;  // attempt: {id, token} of the join in flight, reused by every retry
+
+  // Already joined on this device: never make a second participant, go to the workshop.
+  if (T.store.get(KEY)) {
+    $("join-redirect").hidden = false;
+    form.hidden = true;
+    location.replace(mePage);
+    return;
+  }
+
+  var guess = P.guessCountry();
+  if (guess) $("p-country").value = guess;
+
+  function busy(on) {
+    button.disabled = on;
+    button.textContent = on ? t("Joining…") : t("Join the workshop");
+  }
+  function connection() {
+    if (!conn || conn.isClosed()) {
+      conn = T.connect({
+        workshopId: workshopId, token: null, view: null,
+        onStatus: function (state) {
+          if (state === "reconnecting" && attempt) button.textContent = t("Reconnecting…");
+        },
+        onError: function (err) { if (attempt) failed(err); }
+      });
+    }
+    return conn;
+  }
+  function failed(err) {
+    if (!attempt) return;
+    T.store.del(KEY);  // nothing was applied: the stored token belongs to nobody
+    attempt = null;
+    busy(false);
+    P.showError(P.fieldOf(err), T.errorText(err), "join-error");
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (attempt) return;  // a join is in flight: its retries are automatic
+    P.clearErrors("join-error");
+    var args = P.values();
+    if (!P.check(args, "join-error")) return;
+    if (!args.role) delete args.role;
+    attempt = {id: T.uuid(), token: T.newToken()};
+    args.token = attempt.token;
+    // Stored before sending: if this page is reloaded mid-join, the token finds the participant it made.
+    T.store.set(KEY, attempt.token);
+    busy(true);
+    connection().command("join", args, attempt.id).then(function () {
+      location.replace(mePage + "?lang=" + encodeURIComponent(args.language));
+    }, failed);
+  });
+})();

@@ -1,0 +1,102 @@
+/* The profile form shared by the join page and "Edit my profile": country filter, values, field errors. */
+(function () {
+  "use strict";
+  var T = window.Tavolo, $ = T.$;
+  var FIELDS = ["name", "organisation", "country", "sector", "role", "language"];
+  var REQUIRED = {
+    name: T.t("Enter your name."), organisation: T.t("Enter your organisation."),
+    country: T.t("Choose your country."), sector: T.t("Choose your sector.")
+  };
+
+  /* A plain <select> with a text filter above it: typing narrows the options (accents and case ignored). */
+  function setupCountryFilter() {
+    var select = $("p-country"), filter = $("p-country-filter");
+    var all = Array.prototype.slice.call(select.options, 1).map(function (o) {
+      return {code: o.value, name: o.textContent, key: T.fold(o.textContent) + " " + o.value.toLowerCase()};
+    });
+    var placeholder = select.options[0];
+    filter.addEventListener("input", function () {
+      var query = T.fold(filter.value.trim()), chosen = select.value;
+      var matches = all.filter(function (c) { return !query || c.key.indexOf(query) !== -1; });
+      T.clear(select).appendChild(placeholder);
+      matches.forEach(function (c) { select.appendChild(T.el("option", {value: c.code}, T.flag(c.code) + " " + c.name)); });
+      if (query && matches.length && !matches.some(function (c) { return c.code === chosen; })) select.value = matches[0].code;
+      else select.value = chosen;
+    });
+    filter.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); select.focus(); }
+    });
+    all.forEach(function (c, i) { select.options[i + 1].textContent = T.flag(c.code) + " " + c.name; });
+  }
+
+  /* en-IT, it-IT, fr-BE… → the region, if it is a country in the list. */
+  function guessCountry() {
+    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
+    for (var i = 0; i < langs.length; i++) {
+      var m = /^[a-z]{2,3}[-_]([A-Za-z]{2})\b/.exec(langs[i] || "");
+      if (m && $("p-country").querySelector('option[value="' + m[1].toUpperCase() + '"]')) return m[1].toUpperCase();
+    }
+    return "";
+  }
+
+  function values() {
+    var out = {};
+    FIELDS.forEach(function (f) { out[f] = $("p-" + f).value.trim(); });
+    return out;
+  }
+  function fill(me) {
+    FIELDS.forEach(function (f) {
+      var input = $("p-" + f);
+      if (f === "country" && me.country && !input.querySelector('option[value="' + me.country + '"]')) {
+        $("p-country-filter").value = "";
+        $("p-country-filter").dispatchEvent(new Event("input"));
+      }
+      if (input.tagName === "SELECT" && me[f] && !Array.prototype.some.call(input.options, function (o) { return o.value === me[f]; })) {
+        input.appendChild(T.el("option", {value: me[f]}, me[f]));  // a sector the facilitator has since renamed
+      }
+      input.value = me[f] || "";
+    });
+  }
+  /* Keep the sector choices in step with the workshop's (the facilitator may edit them while people join). */
+  var sectorsSig = null;
+  function setSectors(sectors) {
+    var select = $("p-sector"), chosen = select.value, sig = JSON.stringify(sectors || []);
+    if (!sectors || sig === sectorsSig) return;
+    sectorsSig = sig;
+    var placeholder = select.options[0];
+    T.clear(select).appendChild(placeholder);
+    sectors.forEach(function (s) { select.appendChild(T.el("option", {value: s}, s)); });
+    if (chosen && sectors.indexOf(chosen) === -1) select.appendChild(T.el("option", {value: chosen}, chosen));
+    select.value = chosen;
+  }
+  function clearErrors(formError) {
+    FIELDS.forEach(function (f) { $("err-" + f).hidden = true; $("p-" + f).removeAttribute("aria-invalid"); });
+    $(formError).hidden = true;
+  }
+  function showError(field, message, formError) {
+    var box = field ? $("err-" + field) : $(formError);
+    box.textContent = message;
+    box.hidden = false;
+    if (field) { $("p-" + field).setAttribute("aria-invalid", "true"); $("p-" + field).focus(); }
+  }
+  /* Client-side check of the required fields; returns false (and shows the first problem) when one is empty. */
+  function check(vals, formError) {
+    for (var f in REQUIRED) {
+      if (!vals[f]) { showError(f, REQUIRED[f], formError); return false; }
+    }
+    return true;
+  }
+  /* The field a server error is about: by code, else by the argument its message names ("'name' must…"). */
+  function fieldOf(err) {
+    var byCode = {unknown_country: "country", unknown_sector: "sector", unknown_language: "language"}[err.code];
+    if (byCode) return byCode;
+    var m = /'(\w+)'/.exec(err.message || "");
+    return m && FIELDS.indexOf(m[1]) !== -1 ? m[1] : null;
+  }
+
+  setupCountryFilter();
+  window.TavoloProfile = {
+    values: values, fill: fill, clearErrors: clearErrors, showError: showError, check: check,
+    fieldOf: fieldOf, guessCountry: guessCountry, setSectors: setSectors
+  };
+})();

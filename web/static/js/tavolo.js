@@ -1,0 +1,281 @@
+/* Tavolo: shared browser helpers. Plain script, no build step; exposes window.Tavolo.
+ *
+ * Everything participant-written is untrusted: it is only ever inserted with textContent (see el()),
+ * never as HTML. */
+(function () {
+  "use strict";
+
+  function readJSON(id, fallback) {
+    var node = document.getElementById(id);
+    if (!node) return fallback;
+    try { return JSON.parse(node.textContent); } catch (e) { return fallback; }
+  }
+
+  var I18N = readJSON("i18n", {});
+  var STRINGS = I18N.strings || {};
+
+  /* Translate an English msgid and fill %(name)s placeholders. */
+  function t(msgid, vars) {
+    var text = Object.prototype.hasOwnProperty.call(STRINGS, msgid) ? STRINGS[msgid] : msgid;
+    if (!vars) return text;
+    return text.replace(/%\((\w+)\)s/g, function (m, key) {
+      return Object.prototype.hasOwnProperty.call(vars, key) ? String(vars[key]) : m;
+    });
+  }
+  function label(group, key) { var g = I18N[group] || {}; return g[key] || key; }
+  function errorText(err) {
+    if (!err) return "";
+    return (I18N.errors || {})[err.code] || err.message || String(err.code || err);
+  }
+
+  /* el("p", {class: "x", onclick: fn, dataset: {id: 1}}, "text", child, [more]) */
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (key) {
+        var value = attrs[key];
+        if (value === null || value === undefined || value === false) return;
+        if (key === "class") node.className = value;
+        else if (key === "text") node.textContent = value;
+        else if (key === "dataset") Object.keys(value).forEach(function (k) { node.dataset[k] = value[k]; });
+        else if (key.slice(0, 2) === "on" && typeof value === "function") node.addEventListener(key.slice(2), value);
+        else if (value === true) node.setAttribute(key, "");
+        else node.setAttribute(key, String(value));
+      });
+    }
+    append(node, Array.prototype.slice.call(arguments, 2));
+    return node;
+  }
+  function append(node, children) {
+    children.forEach(function (child) {
+      if (child === null || child === undefined || child === false) return;
+      if (Array.isArray(child)) append(node, child);
+      else node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+    });
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  function $(id) { return document.getElementById(id); }
+
+  /* Regional-indicator emoji for an ISO 3166-1 alpha-2 code. */
+  function flag(code) {
+    if (!/^[A-Za-z]{2}$/.test(code || "")) return "";
+    var up = code.toUpperCase();
+    return String.fromCodePoint(0x1f1e6 + up.charCodeAt(0) - 65, 0x1f1e6 + up.charCodeAt(1) - 65);
+  }
+  var COUNTRIES = null;
+  function countryName(code) {
+    if (!COUNTRIES) {
+      COUNTRIES = {};
+      readJSON("countries", []).forEach(function (pair) { COUNTRIES[pair[0]] = pair[1]; });
+    }
+    return COUNTRIES[code] || code || "";
+  }
+  /* Accent- and case-insensitive form for filtering ("Cote" finds "Côte d'Ivoire"). */
+  function fold(text) {
+    return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function randomBytes(n) { var a = new Uint8Array(n); crypto.getRandomValues(a); return a; }
+  /* crypto.randomUUID exists only on https/localhost; a workshop LAN server may be plain http. */
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = randomBytes(16), h = [];
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    for (var i = 0; i < 16; i++) h.push((b[i] + 0x100).toString(16).slice(1));
+    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") + "-" +
+      h.slice(8, 10).join("") + "-" + h.slice(10).join("");
+  }
+  /* 32 random bytes as URL-safe base64 without padding: 43 characters. */
+  function newToken() {
+    var s = "";
+    randomBytes(32).forEach(function (x) { s += String.fromCharCode(x); });
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  /* localStorage may be unavailable (private modes, storage disabled): degrade to this tab's memory. */
+  var memory = {};
+  var store = {
+    get: function (key) { try { return localStorage.getItem(key); } catch (e) { return memory[key] || null; } },
+    set: function (key, value) { memory[key] = value; try { localStorage.setItem(key, value); } catch (e) { /* memory */ } },
+    del: function (key) { delete memory[key]; try { localStorage.removeItem(key); } catch (e) { /* memory */ } }
+  };
+  /* A token from "#k=…" (then saved and hidden from the address bar), else from storage. */
+  function tokenFromHash(storageKey) {
+    var fromHash = new URLSearchParams(location.hash.slice(1)).get("k");
+    if (fromHash) {
+      store.set(storageKey, fromHash);
+      history.replaceState(null, "", location.pathname + location.search);
+      return fromHash;
+    }
+    return store.get(storageKey);
+  }
+
+  function statusLabel(state) {
+    switch (state) {
+      case "connected": return t("Connected");
+      case "reconnecting": return t("Reconnecting…");
+      case "closed": return t("Disconnected");
+      default: return t("Connecting…");
+    }
+  }
+  /* Keep a <div class="conn" id="conn-status"><span class="dot"></span><span class="label"></span></div> current. */
+  function showStatus(state) {
+    var node = $("conn-status");
+    if (!node) return;
+    node.dataset.state = state;
+    node.querySelector(".conn-label").textContent = statusLabel(state);
+  }
+
+
+  /* Apply an update's ops (["set", path, value] / ["del", path]) to the view data; returns the new root. */
+  var UNSAFE = ["__proto__", "constructor", "prototype"];
+  function applyOps(root, ops) {
+    (ops || []).forEach(function (op) {
+      var path = op[1] || [];
+      if (!path.length) { root = op[0] === "set" ? op[2] : {}; return; }
+      if (path.some(function (key) { return UNSAFE.indexOf(String(key)) !== -1; })) return;
+      var parent = root;
+      for (var i = 0; i < path.length - 1; i++) {
+        if (parent[path[i]] === null || typeof parent[path[i]] !== "object") parent[path[i]] = {};
+        parent = parent[path[i]];
+      }
+      var last = path[path.length - 1];
+      if (op[0] === "set") parent[last] = op[2];
+      else if (Array.isArray(parent)) parent.splice(+last, 1);
+      else delete parent[last];
+    });
+    return root;
+  }
+
+  var RETRYABLE = {unavailable: 1, rate_limited: 1};
+  /* One live websocket to a workshop: hello → snapshot → updates, commands acknowledged once, automatic
+   * reconnection (0.5 s → 10 s, with jitter) that resends unacknowledged commands with the same ids. */
+  function connect(opts) {
+    var ws = null, ready = false, stopped = false, attempt = 0, timer = null, lastSeen = 0;
+    var position = null, data = null, pending = new Map();
+    var noop = function () {};
+    var onStatus = opts.onStatus || showStatus, onError = opts.onError || noop;
+
+    function send(frame) {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    }
+    function open() {
+      clearTimeout(timer);
+      if (stopped) return;
+      onStatus(attempt ? "reconnecting" : "connecting");
+      var url = (location.protocol === "https:" ? "wss" : "ws") + "://" + location.host + "/ws/" + encodeURIComponent(opts.workshopId);
+      var socket = ws = new WebSocket(url);
+      socket.onopen = function () {
+        var hello = {type: "hello"};
+        if (opts.token) hello.token = opts.token;
+        if (opts.view) hello.view = opts.view;
+        if (position !== null) hello.position = position;
+        lastSeen = Date.now();
+        send(hello);
+      };
+      socket.onmessage = function (event) {
+        if (socket !== ws) return;
+        lastSeen = Date.now();
+        var msg;
+        try { msg = JSON.parse(event.data); } catch (e) { return; }
+        receive(msg);
+      };
+      socket.onclose = function (event) {
+        if (socket !== ws) return;
+        ready = false;
+        if (stopped) return;
+        if (event.code === 1008) return fail({code: "unauthorized", message: event.reason || "unauthorized"});
+        attempt += 1;
+        var ceiling = Math.min(10000, 500 * Math.pow(2, attempt - 1));
+        timer = setTimeout(open, ceiling / 2 + Math.random() * ceiling / 2);
+        onStatus("reconnecting");
+      };
+    }
+    function fail(err) {
+      stopped = true;
+      clearTimeout(timer);
+      onStatus("closed");
+      pending.forEach(function (p) { p.reject(err); });
+      pending.clear();
+      onError(err);
+      if (ws) ws.close();
+    }
+    function receive(msg) {
+      switch (msg.type) {
+        case "welcome":
+          ready = true; attempt = 0;
+          onStatus("connected");
+          if (opts.onWelcome) opts.onWelcome(msg);
+          pending.forEach(function (p) { send(p.frame); });
+          break;
+        case "snapshot":
+          position = msg.position; data = msg.data;
+          if (opts.onSnapshot) opts.onSnapshot(data, msg);
+          break;
+        case "update":
+          if (data === null || (position !== null && msg.position < position)) return;
+          position = msg.position;
+          data = applyOps(data, msg.ops);
+          if (opts.onUpdate) opts.onUpdate(data, msg);
+          break;
+        case "ack":
+          settle(msg.id, "resolve", msg);
+          break;
+        case "error":
+          if (msg.id && pending.has(msg.id)) {
+            var p = pending.get(msg.id);
+            if (RETRYABLE[msg.code] && p.tries < 5) {
+              p.tries += 1;
+              setTimeout(function () { if (ready && pending.get(msg.id) === p) send(p.frame); }, 800 * p.tries);
+              return;
+            }
+            settle(msg.id, "reject", {code: msg.code, message: msg.message});
+          } else if (msg.code === "unauthorized" || msg.code === "not_found") {
+            fail({code: msg.code, message: msg.message});
+          } else {
+            onError({code: msg.code, message: msg.message});
+          }
+          break;
+      }
+    }
+    function settle(id, how, value) {
+      var p = pending.get(id);
+      if (!p) return;
+      pending.delete(id);
+      p[how](value);
+    }
+    function command(name, args, commandId) {
+      var frame = {type: "command", id: commandId || uuid(), name: name, args: args || {}};
+      return new Promise(function (resolve, reject) {
+        pending.set(frame.id, {frame: frame, resolve: resolve, reject: reject, tries: 0});
+        if (ready) send(frame);
+      });
+    }
+    function wake() {
+      if (stopped) return;
+      if (!ws || ws.readyState === WebSocket.CLOSED) { attempt = Math.max(attempt, 1); open(); }
+    }
+    /* Phones sleep and change networks: a silent socket for 45 s is treated as dead. */
+    var heartbeat = setInterval(function () {
+      if (!ready) return;
+      if (Date.now() - lastSeen > 45000) { ws.close(); return; }
+      send({type: "ping", t: Date.now()});
+    }, 20000);
+    window.addEventListener("online", wake);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) wake(); });
+    open();
+
+    return {
+      command: command,
+      data: function () { return data; },
+      isClosed: function () { return stopped; },
+      close: function () { stopped = true; clearTimeout(timer); clearInterval(heartbeat); if (ws) ws.close(); }
+    };
+  }
+
+  window.Tavolo = {
+    readJSON: readJSON, t: t, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
+    countryName: countryName, fold: fold, uuid: uuid, newToken: newToken, store: store, tokenFromHash: tokenFromHash,
+    showStatus: showStatus, connect: connect, applyOps: applyOps
+  };
+})();

@@ -1,0 +1,125 @@
+/* Tavolo: shared page helpers built on tavolo.js (toasts, dialogs, copying, dates, bars, agenda summaries). */
+(function () {
+  "use strict";
+  var T = window.Tavolo, t = T.t, el = T.el, clear = T.clear, $ = T.$;
+  var label = T.label, flag = T.flag, countryName = T.countryName;
+  function toast(message, kind) {
+    var box = $("toasts");
+    if (!box) return;
+    var note = el("div", {class: "toast" + (kind ? " " + kind : ""), role: kind === "error" ? "alert" : "status"}, message);
+    box.appendChild(note);
+    setTimeout(function () { note.classList.add("out"); }, 4000);
+    setTimeout(function () { note.remove(); }, 4600);
+  }
+
+  function copyText(text) {
+    function legacy() {
+      var area = el("textarea", {class: "offscreen", readonly: true});
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      area.remove();
+      return ok ? Promise.resolve() : Promise.reject(new Error("copy"));
+    }
+    var copied = navigator.clipboard && window.isSecureContext ? navigator.clipboard.writeText(text).catch(legacy) : legacy();
+    return copied.then(function () { toast(t("Copied")); },
+      function () { window.prompt(t("Copy this link:"), text); });
+  }
+
+  /* A modal confirmation using the page's <dialog id="confirm-dialog">, else window.confirm. */
+  function confirmAction(message, okLabel) {
+    var dialog = $("confirm-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") return Promise.resolve(window.confirm(message));
+    dialog.querySelector("[data-message]").textContent = message;
+    dialog.querySelector("[value=ok]").textContent = okLabel || t("OK");
+    dialog.returnValue = "";
+    dialog.showModal();
+    return new Promise(function (resolve) {
+      dialog.addEventListener("close", function () { resolve(dialog.returnValue === "ok"); }, {once: true});
+    });
+  }
+
+  /* Schedule fn at most once per animation frame, however often it is asked for. */
+  function throttleFrame(fn) {
+    var queued = false;
+    return function () {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(function () { queued = false; fn(); });
+    };
+  }
+
+  function parseLocal(isoDate) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate || "");
+    return m ? new Date(+m[1], +m[2] - 1, +m[3]) : null;
+  }
+  function formatDate(isoDate) {
+    var d = parseLocal(isoDate);
+    if (!d) return isoDate || "";
+    return d.toLocaleDateString(document.documentElement.lang, {weekday: "long", day: "numeric", month: "long", year: "numeric"});
+  }
+  function formatTime(isoInstant) {
+    var d = isoInstant ? new Date(isoInstant) : null;
+    return d && !isNaN(d) ? d.toLocaleTimeString(document.documentElement.lang, {hour: "2-digit", minute: "2-digit"}) : "";
+  }
+  function today() {
+    var d = new Date();
+    return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  }
+
+  /* The running agenda item (if any) and the next planned one after it. */
+  function currentAndNext(data) {
+    var agenda = data.agenda || [], index = -1;
+    agenda.forEach(function (item, i) { if (item.id === data.current_item) index = i; });
+    var next = null;
+    for (var i = index + 1; i < agenda.length && !next; i++) if (agenda[i].status === "planned") next = agenda[i];
+    return {current: index === -1 ? null : agenda[index], next: next};
+  }
+  /* "Plenary · 10:30 · 30 min", or for a running item "Plenary · started at 10:32 · until 11:02". */
+  function itemMeta(item) {
+    var parts = [label("kinds", item.kind)];
+    var started = item.status === "running" && item.started_at ? Date.parse(item.started_at) : NaN;
+    if (!isNaN(started)) {
+      parts.push(t("started at %(time)s", {time: formatTime(item.started_at)}));
+      if (item.duration_min) parts.push(t("until %(time)s", {time: formatTime(new Date(started + item.duration_min * 60000).toISOString())}));
+    } else {
+      if (item.planned_start) parts.push(item.planned_start);
+      if (item.duration_min) parts.push(t("%(minutes)s min", {minutes: item.duration_min}));
+    }
+    return parts.join(" · ");
+  }
+
+  /* Horizontal bars for [[key, count], …]; widths go through CSSOM, which the CSP allows (style attributes it does not). */
+  function renderBars(list, pairs, labelOf, limit, moreText) {
+    clear(list);
+    var max = Math.max.apply(null, [1].concat(pairs.map(function (p) { return p[1]; })));
+    pairs.slice(0, limit).forEach(function (pair) {
+      var fill = el("span", {class: "bar-fill"});
+      fill.style.width = Math.max(2, Math.round(pair[1] / max * 100)) + "%";
+      list.appendChild(el("li", null, el("span", {class: "bar-label"}, labelOf(pair[0])),
+        el("span", {class: "bar-track", "aria-hidden": "true"}, fill), el("span", {class: "bar-count"}, pair[1])));
+    });
+    if (pairs.length > limit) list.appendChild(el("li", {class: "more"}, moreText(pairs.length - limit)));
+  }
+  function countryLabel(code) {
+    return [el("span", {class: "flag", "aria-hidden": "true"}, flag(code)), " ", countryName(code)];
+  }
+
+  /* Join boxes go straight to /j/CODE; the form's GET /join stays the path without scripts. */
+  document.querySelectorAll("form[data-join-box]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var code = form.elements.code.value.replace(/[\s-]+/g, "").toUpperCase();
+      event.preventDefault();
+      if (code) location.assign("/j/" + encodeURIComponent(code));
+    });
+  });
+  document.querySelectorAll("[data-date]").forEach(function (node) { node.textContent = formatDate(node.dataset.date); });
+
+  Object.assign(T, {
+    toast: toast, copyText: copyText, confirm: confirmAction, throttleFrame: throttleFrame, formatDate: formatDate,
+    formatTime: formatTime, today: today, currentAndNext: currentAndNext, itemMeta: itemMeta, renderBars: renderBars,
+    countryLabel: countryLabel
+  });
+})();
