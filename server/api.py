@@ -15,6 +15,8 @@ from domain.commands import ANONYMOUS, Actor
 from domain.errors import DomainError
 from server import protocol
 from server.auth import authenticate, bearer, may_watch
+from server.i18n import SUPPORTED
+from server.pages import default_sectors
 from server.services import Services, new_command_id
 
 MAX_BODY = 64 * 1024
@@ -86,6 +88,8 @@ async def create_workshop(request: Request) -> Response:
     services = _services(request)
     body = await _body(request)
     command_id = _command_id(body)
+    if "sectors" not in body and body.get("language") in SUPPORTED:
+        body["sectors"] = default_sectors(body["language"])
     outcome = await services.run(Command(command_id, CREATE, body, None, Actor(ANONYMOUS)))
     _raise_for(outcome)
     r = outcome.result
