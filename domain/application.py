@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder
 
-from domain import errors
+from domain import errors, values
 from domain.commands import ANONYMOUS, COMMANDS, Actor, Context, details_from
 from domain.tokens import hash_token, new_join_code, new_token
 from domain.transcoder import MsgpackTranscoder
@@ -104,13 +104,17 @@ class Tavolo(Application):  # type: ignore[type-arg]
                 self._evict(aggregates)
                 return [o if o.error else Outcome(o.command, error=errors.Unavailable(
                     "the event store is unavailable; retry with the same command id")) for o in outcomes]
-            by_command: dict[str, Outcome] = {o.command.id: o for o in outcomes if not o.error and not o.duplicate}
+            # Command ids are unique per workshop, so events find their command by (workshop, command id).
+            by_command: dict[tuple[UUID, str], Outcome] = {
+                (_target(o), o.command.id): o for o in outcomes if not o.error and not o.duplicate
+            }
             for r in recordings:
                 event = r.domain_event
-                cid = getattr(event, "command_id", None)
-                outcome = by_command.get(cid) if cid else None
-                if outcome is None and isinstance(event, JoinCode.Created):
-                    outcome = by_command.get(_creator(outcomes, event.workshop_id))
+                if isinstance(event, JoinCode.Created):
+                    key = (event.workshop_id, _creator(outcomes, event.workshop_id) or "")
+                else:
+                    key = (event.originator_id, getattr(event, "command_id", ""))
+                outcome = by_command.get(key)
                 if outcome is not None:
                     outcome.events.append((r.notification.id, event))
                     outcome.position = r.notification.id
@@ -132,6 +136,10 @@ class Tavolo(Application):  # type: ignore[type-arg]
             raise errors.Forbidden(f"a {command.actor.role} may not run {command.name}")
         ctx = Context(command.actor, command.id, self.max_participants)
         extra = spec.handler(workshop, ctx, command.args)
+        if command.id not in workshop.commands:
+            # A no-op records nothing; remember its id on the live aggregate so that a retry arriving after
+            # later changes is still answered as a duplicate (not re-applied). Not durable across restarts.
+            workshop.commands[command.id] = {}
         result = dict(workshop.commands.get(command.id, {}))
         result.update(extra)
         return Outcome(command, result=result)
@@ -168,8 +176,9 @@ class Tavolo(Application):  # type: ignore[type-arg]
             pass
         else:
             return Outcome(command, duplicate=True, result={"workshop_id": str(workshop_id), "code": existing.code})
+        values.check_keys(command.args, {"title", "date", "venue", "language", "sectors"})
         details = details_from(command.args)
-        code = self._free_code()
+        code = self._free_code(aggregates)
         facilitator_token, projector_token = new_token(), new_token()
         workshop = Workshop.create(
             workshop_id, command.id, code=code, facilitator_token_hash=hash_token(facilitator_token),
@@ -182,9 +191,11 @@ class Tavolo(Application):  # type: ignore[type-arg]
             "facilitator_token": facilitator_token, "projector_token": projector_token,
         })
 
-    def _free_code(self) -> str:
+    def _free_code(self, aggregates: dict[UUID, Any]) -> str:
         for _ in range(20):
             code = new_join_code()
+            if JoinCode.id_for(code) in aggregates:  # taken by another create in this batch
+                continue
             try:
                 self.repository.get(JoinCode.id_for(code))
             except AggregateNotFoundError:
@@ -198,6 +209,13 @@ class Tavolo(Application):  # type: ignore[type-arg]
             return None
         workshop_id: UUID = index.workshop_id
         return workshop_id
+
+
+def _target(outcome: Outcome) -> UUID:
+    if outcome.command.name == CREATE:
+        return UUID(outcome.result["workshop_id"])
+    assert outcome.command.workshop_id is not None
+    return outcome.command.workshop_id
 
 
 def _creator(outcomes: list[Outcome], workshop_id: UUID) -> str | None:

@@ -51,7 +51,8 @@ class Spec:
 def _profile(workshop: Workshop, args: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
     merged = {**current, **args}
     sector = values.text(merged, "sector", values.SECTOR_MAX)
-    if sector not in workshop.sectors:
+    # A sector the facilitator has since removed stays valid for those who chose it, until they change it.
+    if sector not in workshop.sectors and sector != current.get("sector"):
         raise errors.UnknownSector(f"'{sector}' is not one of this workshop's sectors")
     return {
         "name": values.text(merged, "name", values.NAME_MAX),
@@ -174,7 +175,9 @@ def update_agenda_item(
     values.check_keys(args, ITEM_FIELDS | {"item_id"})
     item = workshop.item(values.identifier(args, "item_id"))
     current = {k: getattr(item, k) for k in ITEM_FIELDS}
-    fields = _item_fields({**current, **{k: v for k, v in args.items() if k != "item_id"}})
+    # An item without a duration stores 0; merge it back as "no duration", which the validator accepts.
+    base = {**current, "duration_min": current["duration_min"] or None}
+    fields = _item_fields({**base, **{k: v for k, v in args.items() if k != "item_id"}})
     if fields != current:
         workshop.trigger_event(Workshop.AgendaItemChanged, command_id=ctx.command_id, item_id=item.id, **fields)
     return {}

@@ -24,6 +24,8 @@ AGENDA_KINDS = ("plenary", "group_work", "poll", "rotation", "matchmaking", "bre
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
 _MISSING = object()
+# Bidirectional overrides and isolates can make text display as something else (spoofing a name).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def check_keys(args: Mapping[str, Any], allowed: set[str]) -> None:
@@ -42,8 +44,10 @@ def text(args: Mapping[str, Any], key: str, max_len: int, *, required: bool = Tr
     if not isinstance(value, str):
         raise InvalidArgs(f"'{key}' must be a string")
     value = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") for ch in value):
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") or ch in _BIDI_CONTROLS for ch in value):
         raise InvalidText(f"'{key}' contains control or invalid characters")
+    if value and all(unicodedata.category(ch) in ("Cf", "Zs", "Mn", "Me") for ch in value):
+        raise InvalidText(f"'{key}' has no visible character")
     if len(value) > max_len:
         raise TextTooLong(f"'{key}' is longer than {max_len} characters")
     if required and not value:

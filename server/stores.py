@@ -31,13 +31,17 @@ def store_env(url: str) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": "10",
         }
     if scheme in ("postgresql", "postgres"):
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise StoreURLError(f"bad port in {url!r}") from None
         if not parts.path.strip("/"):
             raise StoreURLError("give a database: postgresql://user@host:5432/dbname")
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parts.username or os.environ.get("USER", "postgres")),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "5",
