@@ -100,7 +100,7 @@ def hhmm(args: Mapping[str, Any], key: str) -> str:
     value = args.get(key)
     if value is None or value == "":
         return ""
-    if not isinstance(value, str) or not _HHMM.match(value):
+    if not isinstance(value, str) or not _HHMM.fullmatch(value):
         raise InvalidArgs(f"'{key}' must be a time HH:MM")
     return value
 
@@ -132,6 +132,6 @@ def token(args: Mapping[str, Any], key: str = "token") -> str | None:
     value = args.get(key)
     if value is None:
         return None
-    if not isinstance(value, str) or not _TOKEN.match(value):
+    if not isinstance(value, str) or not _TOKEN.fullmatch(value):
         raise InvalidArgs(f"'{key}' must be 43-128 URL-safe characters")
     return value

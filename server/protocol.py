@@ -68,7 +68,7 @@ def parse(obj: Any) -> Message:
     kind = obj.get("type")
     if kind == "command":
         command_id = obj.get("id")
-        if not isinstance(command_id, str) or not _COMMAND_ID.match(command_id):
+        if not isinstance(command_id, str) or not _COMMAND_ID.fullmatch(command_id):
             raise ProtocolError("bad_message", "a command needs an 'id' of 1-64 characters [A-Za-z0-9_-.:]")
         return CommandMsg(command_id, *parse_command_body(obj, command_id))
     if kind == "hello":
@@ -88,7 +88,7 @@ def parse(obj: Any) -> Message:
 
 def parse_command_body(obj: dict[str, Any], command_id: str | None) -> tuple[str, dict[str, Any]]:
     name, args = obj.get("name"), obj.get("args", {})
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ProtocolError("unknown_command", "'name' must be a command name", command_id)
     if not isinstance(args, dict):
         raise ProtocolError("invalid_args", "'args' must be an object", command_id)
