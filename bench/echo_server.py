@@ -83,9 +83,7 @@ async def socket(websocket: WebSocket) -> None:
             elif message.get("type") == "command" and message.get("name") == "join":
                 await _join(send, message)
             else:
-                await send(
-                    {"type": "error", "id": message.get("id"), "code": "bad_message", "message": "echo"}
-                )
+                await send({"type": "error", "id": message.get("id"), "code": "bad_message", "message": "echo"})
     except WebSocketDisconnect:
         pass
     finally:
@@ -122,9 +120,7 @@ async def _join(send: Any, message: dict[str, Any]) -> None:
         }
         STATE.acks[command_id] = {"participant_id": pid, "participant_token": token}
         ops = [["set", ["participants", pid], STATE.participants[pid]]]
-        update = msgpack.packb(
-            {"type": "update", "view": "dashboard", "position": STATE.position, "ops": ops}
-        )
+        update = msgpack.packb({"type": "update", "view": "dashboard", "position": STATE.position, "ops": ops})
         for dashboard in list(STATE.dashboards):
             try:
                 await dashboard.send_bytes(update)  # encoded once for every dashboard, as Tavolo does

@@ -95,13 +95,9 @@ def _server(command: list[str], port: int, log: Path, cpu: int | None) -> Iterat
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"{command[0]} exited with {process.returncode}:\n{log.read_text()[-2000:]}"
-                )
+                raise RuntimeError(f"{command[0]} exited with {process.returncode}:\n{log.read_text()[-2000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"{url}/healthz not ready after {STARTUP_TIMEOUT:.0f}s:\n{log.read_text()[-2000:]}"
-                )
+                raise RuntimeError(f"{url}/healthz not ready after {STARTUP_TIMEOUT:.0f}s:\n{log.read_text()[-2000:]}")
             with contextlib.suppress(OSError), _OPENER.open(f"{url}/healthz", timeout=2) as response:
                 if response.status == 200:
                     break
@@ -192,16 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", type=int, default=1000, help="simulated laptops (default 1000)")
     parser.add_argument("--concurrency", type=int, default=200, help="joins in flight at once (default 200)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--runs", type=int, default=1, help="runs per server; the table shows medians (default 1)"
-    )
+    parser.add_argument("--runs", type=int, default=1, help="runs per server; the table shows medians (default 1)")
     parser.add_argument("--timeout", type=float, default=300.0, help="bound on each simulation, seconds")
-    parser.add_argument(
-        "--encoding", choices=["msgpack", "json"], default="msgpack", help="frames the clients send"
-    )
-    parser.add_argument(
-        "--markdown", action="store_true", help="print the table as Markdown rows, for the docs"
-    )
+    parser.add_argument("--encoding", choices=["msgpack", "json"], default="msgpack", help="frames the clients send")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown rows, for the docs")
     parser.add_argument("--json", action="store_true", help="also print every run's summary as JSON lines")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load generator to CPUs")
     args = parser.parse_args(argv)

@@ -12,15 +12,15 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import IntegrityError, PersistenceError, Transcoder
 
 from domain import errors, values
 from domain.commands import ANONYMOUS, COMMANDS, Actor, Context, details_from
-from domain.tokens import hash_token, new_join_code, new_token
+from domain.tokens import hash_token, new_join_code, new_token, same_hash
 from domain.transcoder import MsgpackTranscoder
 from domain.workshop import JoinCode, Workshop
 
@@ -28,6 +28,7 @@ log = logging.getLogger("tavolo.application")
 
 CREATE_NAMESPACE = UUID("0b5e8f1c-6a9e-4d0f-8a57-2f1b3c4d5e6f")
 CREATE = "create_workshop"
+DETAILS = {"title", "date", "venue", "language", "sectors"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def workshop_id_for(command_id: str) -> UUID:
 
 class Tavolo(Application):  # type: ignore[type-arg]
     name = "Tavolo"
-    env = {"AGGREGATE_CACHE_MAXSIZE": "2000", "COMPRESSOR_TOPIC": ""}
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "2000", "COMPRESSOR_TOPIC": ""}
 
     def __init__(self, env: Mapping[str, str] | None = None, max_participants: int = 5000) -> None:
         super().__init__(env)
@@ -71,59 +72,54 @@ class Tavolo(Application):  # type: ignore[type-arg]
         """Run commands in order and commit all their events in one transaction."""
         pending = list(commands)
         failed: dict[int, Outcome] = {}
-        for _attempt in range(5):
+        conflicts = 0
+        while True:
             aggregates: dict[UUID, Any] = {}
-            outcomes: list[Outcome] = []
-            broken = None
-            for index, command in enumerate(pending):
-                if id(command) in failed:
-                    outcomes.append(failed[id(command)])
-                    continue
-                try:
-                    outcomes.append(self._run(command, aggregates))
-                except errors.DomainError as e:
-                    outcomes.append(Outcome(command, error=e))
-                except Exception:
-                    # A bug may have left a shared aggregate half-changed: drop this command, redo the batch.
-                    log.exception("command %s failed", command.name)
-                    self._evict(aggregates)
-                    failed[id(command)] = Outcome(command, error=errors.DomainError(
-                        "internal error; nothing was applied", code="internal_error"))
-                    broken = index
-                    break
-            if broken is not None:
-                continue
+            outcomes = self._run_all(pending, aggregates, failed)
+            if outcomes is None:
+                continue  # a command hit a bug; it is refused and the batch runs again without it
             try:
                 recordings = self.save(*aggregates.values())
             except IntegrityError:
                 # Another process committed first (or took the same join code): run again on the new state.
                 self._evict(aggregates)
-                continue
+                conflicts += 1
+                if conflicts < 5:
+                    continue
+                return _refuse(outcomes, "too much contention; retry with the same command id")
             except Exception as e:
                 log.warning("store failed to commit a batch: %s", e)
                 self._evict(aggregates)
-                return [o if o.error else Outcome(o.command, error=errors.Unavailable(
-                    "the event store is unavailable; retry with the same command id")) for o in outcomes]
-            # Command ids are unique per workshop, so events find their command by (workshop, command id).
-            by_command: dict[tuple[UUID, str], Outcome] = {
-                (_target(o), o.command.id): o for o in outcomes if not o.error and not o.duplicate
-            }
-            for r in recordings:
-                event = r.domain_event
-                if isinstance(event, JoinCode.Created):
-                    key = (event.workshop_id, _creator(outcomes, event.workshop_id) or "")
-                else:
-                    key = (event.originator_id, getattr(event, "command_id", ""))
-                outcome = by_command.get(key)
-                if outcome is not None:
-                    outcome.events.append((r.notification.id, event))
-                    outcome.position = r.notification.id
+                return _refuse(outcomes, "the event store is unavailable; retry with the same command id")
+            _attach(outcomes, recordings)
             return outcomes
-        return [Outcome(c, error=errors.Unavailable("too much contention; retry with the same command id"))
-                for c in pending]
+
+    def _run_all(
+        self, pending: list[Command], aggregates: dict[UUID, Any], failed: dict[int, Outcome]
+    ) -> list[Outcome] | None:
+        outcomes: list[Outcome] = []
+        for command in pending:
+            if id(command) in failed:
+                outcomes.append(failed[id(command)])
+                continue
+            try:
+                outcomes.append(self._run(command, aggregates))
+            except errors.DomainError as e:
+                outcomes.append(Outcome(command, error=e))
+            except Exception:
+                # A bug may have left a shared aggregate half-changed: refuse this command, redo the batch.
+                log.exception("command %s failed", command.name)
+                self._evict(aggregates)
+                failed[id(command)] = Outcome(
+                    command, error=errors.DomainError("internal error; nothing was applied", code="internal_error")
+                )
+                return None
+        return outcomes
 
     def _run(self, command: Command, aggregates: dict[UUID, Any]) -> Outcome:
         if command.name == CREATE:
+            if command.workshop_id is not None:  # workshops are created over HTTP, not on a workshop's socket
+                raise errors.UnknownCommand(f"unknown command {command.name!r}")
             return self._create(command, aggregates)
         spec = COMMANDS.get(command.name)
         if spec is None:
@@ -137,9 +133,9 @@ class Tavolo(Application):  # type: ignore[type-arg]
         ctx = Context(command.actor, command.id, self.max_participants)
         extra = spec.handler(workshop, ctx, command.args)
         if command.id not in workshop.commands:
-            # A no-op records nothing; remember its id on the live aggregate so that a retry arriving after
-            # later changes is still answered as a duplicate (not re-applied). Not durable across restarts.
-            workshop.commands[command.id] = {}
+            # It changed nothing; note it anyway, so that a retry arriving after later changes is answered as a
+            # duplicate instead of being applied then (a retried "start A" must not undo "start B").
+            workshop.trigger_event(Workshop.CommandNoted, command_id=command.id)
         result = dict(workshop.commands.get(command.id, {}))
         result.update(extra)
         return Outcome(command, result=result)
@@ -161,6 +157,8 @@ class Tavolo(Application):  # type: ignore[type-arg]
                 aggregates[workshop_id] = self.repository.get(workshop_id, deepcopy_from_cache=False)
             except AggregateNotFoundError:
                 raise errors.NotFound("no such workshop") from None
+            except PersistenceError as e:
+                raise errors.Unavailable(f"the event store is unavailable ({type(e).__name__}); retry") from e
             if not isinstance(aggregates[workshop_id], Workshop):
                 raise errors.NotFound("no such workshop")
         workshop: Workshop = aggregates[workshop_id]
@@ -175,21 +173,44 @@ class Tavolo(Application):  # type: ignore[type-arg]
         except errors.NotFound:
             pass
         else:
-            return Outcome(command, duplicate=True, result={"workshop_id": str(workshop_id), "code": existing.code})
-        values.check_keys(command.args, {"title", "date", "venue", "language", "sectors"})
-        details = details_from(command.args)
+            result = {"workshop_id": str(workshop_id), "code": existing.code}
+            fac = values.token(command.args, "facilitator_token")
+            proj = values.token(command.args, "projector_token")
+            # A retry that carries the tokens it chose gets them back: a lost answer never locks anyone out.
+            if (
+                fac
+                and proj
+                and same_hash(hash_token(fac), existing.facilitator_token_hash)
+                and same_hash(hash_token(proj), existing.projector_token_hash)
+            ):
+                result |= {"facilitator_token": fac, "projector_token": proj}
+            return Outcome(command, duplicate=True, result=result)
+        values.check_keys(command.args, DETAILS | {"facilitator_token", "projector_token"})
+        details = details_from({k: v for k, v in command.args.items() if k in DETAILS})
         code = self._free_code(aggregates)
-        facilitator_token, projector_token = new_token(), new_token()
+        facilitator_token = values.token(command.args, "facilitator_token") or new_token()
+        projector_token = values.token(command.args, "projector_token") or new_token()
+        if facilitator_token == projector_token:
+            raise errors.InvalidArgs("the facilitator and projector tokens must differ")
         workshop = Workshop.create(
-            workshop_id, command.id, code=code, facilitator_token_hash=hash_token(facilitator_token),
-            projector_token_hash=hash_token(projector_token), **details,
+            workshop_id,
+            command.id,
+            code=code,
+            facilitator_token_hash=hash_token(facilitator_token),
+            projector_token_hash=hash_token(projector_token),
+            **details,
         )
         aggregates[workshop_id] = workshop
         aggregates[JoinCode.id_for(code)] = JoinCode.reserve(code, workshop_id)
-        return Outcome(command, result={
-            "workshop_id": str(workshop_id), "code": code,
-            "facilitator_token": facilitator_token, "projector_token": projector_token,
-        })
+        return Outcome(
+            command,
+            result={
+                "workshop_id": str(workshop_id),
+                "code": code,
+                "facilitator_token": facilitator_token,
+                "projector_token": projector_token,
+            },
+        )
 
     def _free_code(self, aggregates: dict[UUID, Any]) -> str:
         for _ in range(20):
@@ -204,11 +225,32 @@ class Tavolo(Application):  # type: ignore[type-arg]
 
     def workshop_for_code(self, code: str) -> UUID | None:
         try:
-            index = self.repository.get(JoinCode.id_for(code))
+            index: JoinCode = self.repository.get(JoinCode.id_for(code))
         except AggregateNotFoundError:
             return None
         workshop_id: UUID = index.workshop_id
         return workshop_id
+
+
+def _refuse(outcomes: list[Outcome], message: str) -> list[Outcome]:
+    return [o if o.error else Outcome(o.command, error=errors.Unavailable(message)) for o in outcomes]
+
+
+def _attach(outcomes: list[Outcome], recordings: list[Any]) -> None:
+    """Give each outcome its committed events; command ids are unique per workshop, so match on both."""
+    by_command: dict[tuple[UUID, str], Outcome] = {
+        (_target(o), o.command.id): o for o in outcomes if not o.error and not o.duplicate
+    }
+    for r in recordings:
+        event = r.domain_event
+        if isinstance(event, JoinCode.Created):
+            key = (event.workshop_id, _creator(outcomes, event.workshop_id) or "")
+        else:
+            key = (event.originator_id, getattr(event, "command_id", ""))
+        outcome = by_command.get(key)
+        if outcome is not None:
+            outcome.events.append((r.notification.id, event))
+            outcome.position = r.notification.id
 
 
 def _target(outcome: Outcome) -> UUID:

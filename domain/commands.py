@@ -53,7 +53,7 @@ def _profile(workshop: Workshop, args: Mapping[str, Any], current: Mapping[str, 
     sector = values.text(merged, "sector", values.SECTOR_MAX)
     # A sector the facilitator has since removed stays valid for those who chose it, until they change it.
     if sector not in workshop.sectors and sector != current.get("sector"):
-        raise errors.UnknownSector(f"'{sector}' is not one of this workshop's sectors")
+        raise errors.UnknownSector(f"{sector!r} is not one of this workshop's sectors")
     return {
         "name": values.text(merged, "name", values.NAME_MAX),
         "organisation": values.text(merged, "organisation", values.ORGANISATION_MAX),
@@ -79,8 +79,11 @@ def join(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str,
         generated = new_token()
         token_hash = hash_token(generated)
     workshop.trigger_event(
-        Workshop.ParticipantJoined, command_id=ctx.command_id, participant_id=str(uuid.uuid4()),
-        token_hash=token_hash, **profile,
+        Workshop.ParticipantJoined,
+        command_id=ctx.command_id,
+        participant_id=str(uuid.uuid4()),
+        token_hash=token_hash,
+        **profile,
     )
     return {"participant_token": generated} if generated else {}
 
@@ -92,9 +95,7 @@ def update_profile(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) ->
     current = {k: getattr(p, k) for k in PROFILE_FIELDS}
     profile = _profile(workshop, args, current)
     if profile != current:
-        workshop.trigger_event(
-            Workshop.ProfileChanged, command_id=ctx.command_id, participant_id=p.id, **profile
-        )
+        workshop.trigger_event(Workshop.ProfileChanged, command_id=ctx.command_id, participant_id=p.id, **profile)
     return {}
 
 
@@ -106,9 +107,7 @@ def leave(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str
     return {}
 
 
-def remove_participant(
-    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
-) -> dict[str, Any]:
+def remove_participant(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Remove a participant (facilitator)."""
     values.check_keys(args, {"participant_id"})
     p = workshop.present(values.identifier(args, "participant_id"))
@@ -116,14 +115,15 @@ def remove_participant(
     return {}
 
 
-def update_workshop(
-    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
-) -> dict[str, Any]:
+def update_workshop(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Change the workshop's details."""
     values.check_keys(args, {"title", "date", "venue", "language", "sectors"})
     current = {
-        "title": workshop.title, "date": workshop.date, "venue": workshop.venue,
-        "language": workshop.language, "sectors": list(workshop.sectors),
+        "title": workshop.title,
+        "date": workshop.date,
+        "venue": workshop.venue,
+        "language": workshop.language,
+        "sectors": list(workshop.sectors),
     }
     details = details_from({**current, **args})
     if details != {**current, "sectors": tuple(current["sectors"])}:
@@ -154,23 +154,17 @@ def _item_fields(args: Mapping[str, Any]) -> dict[str, Any]:
 ITEM_FIELDS = {"title", "kind", "planned_start", "duration_min"}
 
 
-def add_agenda_item(
-    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
-) -> dict[str, Any]:
+def add_agenda_item(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Add an item at the end of the agenda."""
     values.check_keys(args, ITEM_FIELDS)
     fields = _item_fields(args)
     if len(workshop.agenda) >= values.AGENDA_MAX:
         raise errors.InvalidArgs(f"an agenda holds at most {values.AGENDA_MAX} items")
-    workshop.trigger_event(
-        Workshop.AgendaItemAdded, command_id=ctx.command_id, item_id=str(uuid.uuid4()), **fields
-    )
+    workshop.trigger_event(Workshop.AgendaItemAdded, command_id=ctx.command_id, item_id=str(uuid.uuid4()), **fields)
     return {}
 
 
-def update_agenda_item(
-    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
-) -> dict[str, Any]:
+def update_agenda_item(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Edit an agenda item."""
     values.check_keys(args, ITEM_FIELDS | {"item_id"})
     item = workshop.item(values.identifier(args, "item_id"))
@@ -183,9 +177,7 @@ def update_agenda_item(
     return {}
 
 
-def remove_agenda_item(
-    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
-) -> dict[str, Any]:
+def remove_agenda_item(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Remove an agenda item."""
     values.check_keys(args, {"item_id"})
     item = workshop.item(values.identifier(args, "item_id"))
@@ -193,9 +185,7 @@ def remove_agenda_item(
     return {}
 
 
-def reorder_agenda(
-    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
-) -> dict[str, Any]:
+def reorder_agenda(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Put the agenda in a new order (every item exactly once)."""
     values.check_keys(args, {"item_ids"})
     ids = args.get("item_ids")
@@ -208,25 +198,19 @@ def reorder_agenda(
     return {}
 
 
-def start_agenda_item(
-    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
-) -> dict[str, Any]:
+def start_agenda_item(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Start an agenda item, finishing the one running (if another is)."""
     values.check_keys(args, {"item_id"})
     item = workshop.item(values.identifier(args, "item_id"))
     if item.status == "running":
         return {}
     if workshop.current_item is not None:
-        workshop.trigger_event(
-            Workshop.AgendaItemFinished, command_id=ctx.command_id, item_id=workshop.current_item
-        )
+        workshop.trigger_event(Workshop.AgendaItemFinished, command_id=ctx.command_id, item_id=workshop.current_item)
     workshop.trigger_event(Workshop.AgendaItemStarted, command_id=ctx.command_id, item_id=item.id)
     return {}
 
 
-def finish_agenda_item(
-    workshop: Workshop, ctx: Context, args: Mapping[str, Any]
-) -> dict[str, Any]:
+def finish_agenda_item(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Finish the running agenda item."""
     values.check_keys(args, {"item_id"})
     item = workshop.item(values.identifier(args, "item_id"))

@@ -29,9 +29,11 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 
 
 def check_keys(args: Mapping[str, Any], allowed: set[str]) -> None:
+    if not all(isinstance(k, str) for k in args):
+        raise InvalidArgs("argument names must be strings")
     unknown = sorted(set(args) - allowed)
     if unknown:
-        raise InvalidArgs(f"unknown argument(s): {', '.join(map(str, unknown))}")
+        raise InvalidArgs(f"unknown argument(s): {', '.join(ascii(k[:40]) for k in unknown)}")
 
 
 def text(args: Mapping[str, Any], key: str, max_len: int, *, required: bool = True) -> str:
@@ -61,7 +63,7 @@ def country(args: Mapping[str, Any], key: str = "country") -> str:
         raise InvalidArgs(f"'{key}' must be an ISO 3166-1 alpha-2 code")
     code = value.strip().upper()
     if not is_country(code):
-        raise UnknownCountry(f"'{value[:10]}' is not an ISO 3166-1 alpha-2 country code")
+        raise UnknownCountry(f"{value[:10]!a} is not an ISO 3166-1 alpha-2 country code")
     return code
 
 

@@ -100,8 +100,14 @@ class Workshop(Aggregate):
 
         def when(self, workshop: Workshop) -> None:
             p = Participant(
-                self.participant_id, self.name, self.organisation, self.country, self.sector,
-                self.role, self.language, self.token_hash,
+                self.participant_id,
+                self.name,
+                self.organisation,
+                self.country,
+                self.sector,
+                self.role,
+                self.language,
+                self.token_hash,
             )
             workshop.participants[p.id] = p
             workshop.tokens[p.token_hash] = p.id
@@ -208,6 +214,10 @@ class Workshop(Aggregate):
             workshop.item(self.item_id).status = "done"
             if workshop.current_item == self.item_id:
                 workshop.current_item = None
+
+    class CommandNoted(Event):
+        """A command that changed nothing was accepted (e.g. starting the running item). Noted so that a retry
+        of it, arriving after later changes, is recognised as a retry and not applied then."""
 
     def __init__(
         self,

@@ -26,8 +26,12 @@ def _present(model: WorkshopModel) -> list[ParticipantRow]:
 
 def _workshop(model: WorkshopModel) -> dict[str, Any]:
     return {
-        "id": str(model.id), "title": model.title, "date": model.date, "venue": model.venue,
-        "language": model.language, "sectors": list(model.sectors),
+        "id": str(model.id),
+        "title": model.title,
+        "date": model.date,
+        "venue": model.venue,
+        "language": model.language,
+        "sectors": list(model.sectors),
     }
 
 
@@ -49,8 +53,14 @@ def counts(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
 def dashboard(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
     participants = {
         p.id: {
-            "id": p.id, "name": p.name, "organisation": p.organisation, "country": p.country,
-            "sector": p.sector, "role": p.role, "language": p.language, "joined_at": p.joined_at,
+            "id": p.id,
+            "name": p.name,
+            "organisation": p.organisation,
+            "country": p.country,
+            "sector": p.sector,
+            "role": p.role,
+            "language": p.language,
+            "joined_at": p.joined_at,
             "online": p.id in online,
         }
         for p in _present(model)
@@ -91,8 +101,14 @@ def participant_shared(model: WorkshopModel, online: Set[str]) -> dict[str, Any]
 def me(model: WorkshopModel, participant_id: str) -> dict[str, Any]:
     p = model.participants[participant_id]
     return {
-        "id": p.id, "name": p.name, "organisation": p.organisation, "country": p.country,
-        "sector": p.sector, "role": p.role, "language": p.language, "status": p.status,
+        "id": p.id,
+        "name": p.name,
+        "organisation": p.organisation,
+        "country": p.country,
+        "sector": p.sector,
+        "role": p.role,
+        "language": p.language,
+        "status": p.status,
     }
 
 

@@ -77,7 +77,14 @@ def _details_changed(m: WorkshopModel, e: Workshop.DetailsChanged) -> None:
 
 def _participant_joined(m: WorkshopModel, e: Workshop.ParticipantJoined) -> None:
     m.participants[e.participant_id] = ParticipantRow(
-        e.participant_id, e.name, e.organisation, e.country, e.sector, e.role, e.language, e.token_hash,
+        e.participant_id,
+        e.name,
+        e.organisation,
+        e.country,
+        e.sector,
+        e.role,
+        e.language,
+        e.token_hash,
         e.timestamp.isoformat(),
     )
     m.tokens[e.token_hash] = e.participant_id
@@ -103,8 +110,7 @@ def _item_added(m: WorkshopModel, e: Workshop.AgendaItemAdded) -> None:
 
 def _item_changed(m: WorkshopModel, e: Workshop.AgendaItemChanged) -> None:
     item = m.item(e.item_id)
-    item.title, item.kind, item.planned_start, item.duration_min = (
-        e.title, e.kind, e.planned_start, e.duration_min)
+    item.title, item.kind, item.planned_start, item.duration_min = (e.title, e.kind, e.planned_start, e.duration_min)
 
 
 def _item_removed(m: WorkshopModel, e: Workshop.AgendaItemRemoved) -> None:

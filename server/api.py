@@ -13,6 +13,7 @@ from starlette.routing import Route
 from domain.application import CREATE, Command, Outcome
 from domain.commands import ANONYMOUS, Actor
 from domain.errors import DomainError
+from domain.tokens import hash_token
 from server import protocol
 from server.auth import authenticate, bearer, may_watch
 from server.i18n import SUPPORTED
@@ -22,8 +23,16 @@ from server.services import Services, new_command_id
 MAX_BODY = 64 * 1024
 
 STATUS = {
-    "bad_frame": 400, "bad_message": 400, "unknown_command": 400, "too_large": 413, "rate_limited": 429,
-    "unauthorized": 401, "forbidden": 403, "not_found": 404, "unknown_code": 404, "internal_error": 500,
+    "bad_frame": 400,
+    "bad_message": 400,
+    "unknown_command": 400,
+    "too_large": 413,
+    "rate_limited": 429,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "unknown_code": 404,
+    "internal_error": 500,
 }
 
 
@@ -97,7 +106,8 @@ async def create_workshop(request: Request) -> Response:
     if "facilitator_token" in r:
         wid, fac, proj = r["workshop_id"], r["facilitator_token"], r["projector_token"]
         answer |= {
-            "facilitator_token": fac, "projector_token": proj,
+            "facilitator_token": fac,
+            "projector_token": proj,
             "facilitator_url": _absolute(request, services, f"/w/{wid}/dashboard#k={fac}"),
             "projector_url": _absolute(request, services, f"/w/{wid}/projector#k={proj}"),
         }
@@ -115,10 +125,20 @@ async def join(request: Request) -> Response:
         raise ApiError("unknown_code", "no workshop has this join code")
     outcome = await services.run(Command(command_id, "join", body, model.id, Actor(ANONYMOUS)))
     _raise_for(outcome)
-    token = outcome.result.get("participant_token") or body.get("token")
+    token = outcome.result.get("participant_token")
+    if token is None and isinstance(body.get("token"), str):
+        # A retry with the token the client chose: echo it only if it really is this participant's.
+        participant = model.participants.get(outcome.result["participant_id"])
+        if participant is None or participant.token_hash != hash_token(body["token"]):
+            raise ApiError("token_in_use", "this token does not belong to the participant of that join", 409)
+        token = body["token"]
     return JSONResponse(
-        {"workshop_id": str(model.id), "participant_id": outcome.result["participant_id"],
-         "participant_token": token, "duplicate": outcome.duplicate},
+        {
+            "workshop_id": str(model.id),
+            "participant_id": outcome.result["participant_id"],
+            "participant_token": token,
+            "duplicate": outcome.duplicate,
+        },
         status_code=200 if outcome.duplicate else 201,
     )
 
@@ -127,7 +147,10 @@ def _actor(request: Request, services: Services) -> tuple[UUID, Actor]:
     model = services.model(request.path_params["workshop_id"])
     if model is None:
         raise ApiError("not_found", "no such workshop")
-    actor = authenticate(model, bearer(request.headers.get("authorization")))
+    token = bearer(request.headers.get("authorization"))
+    if token is None:
+        raise ApiError("unauthorized", "send your token as 'Authorization: Bearer …'")
+    actor = authenticate(model, token)
     if actor is None:
         raise ApiError("unauthorized", "unknown token, or no longer a participant")
     return model.id, actor
@@ -163,16 +186,20 @@ async def code_lookup(request: Request) -> Response:
     model = _services(request).find_by_code(request.path_params["code"])
     if model is None:
         raise ApiError("unknown_code", "no workshop has this join code")
-    return JSONResponse({
-        "workshop_id": str(model.id), "code": model.code, "title": model.title,
-        "language": model.language, "sectors": list(model.sectors),
-    })
+    return JSONResponse(
+        {
+            "workshop_id": str(model.id),
+            "code": model.code,
+            "title": model.title,
+            "language": model.language,
+            "sectors": list(model.sectors),
+        }
+    )
 
 
 async def health(request: Request) -> Response:
     services = _services(request)
-    return JSONResponse({"status": "ok", "position": services.hub.position,
-                         "workshops": len(services.hub.models)})
+    return JSONResponse({"status": "ok", "position": services.hub.position, "workshops": len(services.hub.models)})
 
 
 async def api_error(request: Request, exc: Exception) -> Response:

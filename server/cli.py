@@ -29,7 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         ws="websockets-sansio",
         ws_per_message_deflate=False,  # doubles CPU and memory for small frames (shared/REALTIME-NOTES.md)
-        ws_max_size=64 * 1024,
+        ws_max_size=1024 * 1024,  # frames over 64 KiB get a `too_large` error from the app, then 1009
         log_level=args.log_level,
         access_log=args.log_level == "debug",
         timeout_graceful_shutdown=5,
@@ -50,20 +50,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the server", description="Run the Tavolo server.")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; "
-                       "0.0.0.0 to let phones on the room's Wi-Fi join)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 to let phones on the room's Wi-Fi join)",
+    )
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    serve.add_argument("--store", default=DEFAULT_STORE,
-                       help=f"event store URL: sqlite:///FILE, memory:// or postgresql://… (default {DEFAULT_STORE})")
-    serve.add_argument("--public-url", help="the address participants use (for join links and QR codes), "
-                       "e.g. http://192.168.1.20:8000")
+    serve.add_argument(
+        "--store",
+        default=DEFAULT_STORE,
+        help=f"event store URL: sqlite:///FILE, memory:// or postgresql://… (default {DEFAULT_STORE})",
+    )
+    serve.add_argument(
+        "--public-url", help="the address participants use (for join links and QR codes), e.g. http://192.168.1.20:8000"
+    )
     serve.add_argument("--allowed-origin", action="append", help="another Origin allowed on websockets")
     serve.add_argument("--max-participants", type=int, default=5000, help="per workshop (default 5000)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
 
-    sim = sub.add_parser("simulate", help="simulated participants join over websockets",
-                         description="Simulated laptops join a workshop over real websockets (rehearsal, load).")
+    sim = sub.add_parser(
+        "simulate",
+        help="simulated participants join over websockets",
+        description="Simulated laptops join a workshop over real websockets (rehearsal, load).",
+    )
     try:
         from server import simulate
 

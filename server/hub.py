@@ -67,6 +67,7 @@ class Watcher:
         self.workshop_id, self.view, self.participant_id, self.wake = workshop_id, view, participant_id, wake
         self.version = -1  # the channel version this watcher has; -1: needs a snapshot
         self.me_dirty = False
+        self.revoked = False  # the participant left or was removed: send the last state, then close
 
 
 class Hub:
@@ -104,7 +105,10 @@ class Hub:
             model = self.models.get(event.originator_id)
             if model is None:
                 continue
-            apply(model, event, position)
+            try:
+                apply(model, event, position)
+            except Exception:  # a bug in one fold must not stop the others; the event stays in the store
+                log.exception("failed to fold %s at %d", type(event).__name__, position)
             if isinstance(event, Workshop.Created | Workshop.DetailsChanged):
                 self.by_code[model.code] = model.id
             self._dirty.add(model.id)
@@ -129,9 +133,8 @@ class Hub:
 
     def watch(self, watcher: Watcher) -> None:
         self.watchers[watcher.workshop_id].add(watcher)
-        channel = self.channels.get((watcher.workshop_id, watcher.view))
-        if channel is None or channel.position != self.models[watcher.workshop_id].position:
-            self._render(watcher.workshop_id, watcher.view)
+        # Presence may have changed while nobody watched this view: render (a new version only if it differs).
+        self._render(watcher.workshop_id, watcher.view)
         watcher.wake()
 
     def unwatch(self, watcher: Watcher) -> None:
@@ -173,8 +176,7 @@ class Hub:
         if watcher.me_dirty:
             watcher.me_dirty = False
             me = views.me(self.models[watcher.workshop_id], watcher.participant_id or "")
-            msg = {"type": "update", "view": "participant", "position": channel.position,
-                   "ops": [["set", ["me"], me]]}
+            msg = {"type": "update", "view": "participant", "position": channel.position, "ops": [["set", ["me"], me]]}
             return encode(msg, encoding)
         return None
 
@@ -222,7 +224,9 @@ class Hub:
             rendered = {w.view for w in watchers}
             for view in rendered:
                 self._render(workshop_id, view)
+            model = self.models[workshop_id]
             for w in watchers:
                 if w.participant_id in people:
                     w.me_dirty = True
+                    w.revoked = model.participants[w.participant_id].status != "present"
                 w.wake()

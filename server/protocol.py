@@ -6,6 +6,7 @@ Wire messages are their own schema, separate from stored events. See docs/protoc
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -51,7 +52,8 @@ Message = Hello | CommandMsg | Ping
 
 def decode_frame(data: str | bytes) -> tuple[Any, Encoding]:
     """Decode a text (JSON) or binary (msgpack) frame, within limits."""
-    if len(data) > MAX_FRAME:
+    size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
+    if size > MAX_FRAME:
         raise ProtocolError("too_large", f"frames are limited to {MAX_FRAME} bytes")
     try:
         if isinstance(data, str):
@@ -82,7 +84,9 @@ def parse(obj: Any) -> Message:
         return Hello(token, view, position)
     if kind == "ping":
         t = obj.get("t")
-        return Ping(t if isinstance(t, int | float) and not isinstance(t, bool) else None)
+        # Echoed back: only a number every encoder and JSON.parse take (finite, within 2^53).
+        ok = isinstance(t, int | float) and not isinstance(t, bool) and math.isfinite(t) and abs(t) <= 2**53
+        return Ping(t if ok else None)
     raise ProtocolError("bad_message", "'type' must be hello, command or ping")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from domain.tokens import normalise_code
 from projections.workshop import WorkshopModel
 from server.hub import Hub
 from server.writer import Writer
+
+log = logging.getLogger("tavolo.services")
 
 
 @dataclass
@@ -55,6 +58,14 @@ class Services:
     def on_committed(self, outcomes: list[Outcome]) -> None:
         # One save writes aggregate by aggregate, so positions interleave across commands: sort before folding.
         events = sorted((e for o in outcomes for e in o.events), key=lambda pe: pe[0])
+        ambiguous = any(o.error is not None and o.error.code == "unavailable" for o in outcomes)
+        if ambiguous or (events and events[0][0] != self.hub.position + 1):
+            # A gap (another writer) or a commit whose outcome is unknown (the connection dropped during it):
+            # read what the store really has. Rare, and quick: only the events after our position.
+            try:
+                self.hub.catch_up(self.app)
+            except Exception as e:
+                log.warning("could not catch up from the store: %s", e)
         self.hub.apply(events)
 
     def ack(self, outcome: Outcome) -> dict[str, Any]:
@@ -63,8 +74,11 @@ class Services:
             model = self.model(outcome.command.workshop_id) if outcome.command.workshop_id else None
             position = model.position if model else self.hub.position
         return {
-            "type": "ack", "id": outcome.command.id, "position": position,
-            "result": outcome.result, "duplicate": outcome.duplicate,
+            "type": "ack",
+            "id": outcome.command.id,
+            "position": position,
+            "result": outcome.result,
+            "duplicate": outcome.duplicate,
         }
 
 

@@ -219,9 +219,7 @@ def _organisation(rng: random.Random, country: str) -> str:
         return f"Pôle {theme} {place}"
     word, tail, suffix = rng.choice(_WORDS), rng.choice(_TAILS), rng.choice(culture.suffixes)
     family = rng.choice(culture.families)[0]
-    return rng.choice(
-        [f"{word}{tail.lower()} {suffix}", f"{word} {tail} {suffix}", f"{family} & Partners {suffix}"]
-    )
+    return rng.choice([f"{word}{tail.lower()} {suffix}", f"{word} {tail} {suffix}", f"{family} & Partners {suffix}"])
 
 
 def make_profiles(seed: int, count: int, sectors: Sequence[str]) -> list[Profile]:

@@ -36,6 +36,9 @@ def origin_allowed(ws: WebSocket, services: Services) -> bool:
         return True
     if origin in services.settings.allowed_origins:
         return True
+    public = services.settings.public_url
+    if public and urlsplit(public).netloc == urlsplit(origin).netloc:
+        return True
     return urlsplit(origin).netloc == ws.headers.get("host", "")
 
 
@@ -99,10 +102,15 @@ class Connection:
             return
         self._unwatch()
         self.actor = actor
-        self.send({
-            "type": "welcome", "workshop_id": str(self.workshop_id), "role": actor.role,
-            "participant_id": actor.participant_id, "server_time": _now_ms(),
-        })
+        self.send(
+            {
+                "type": "welcome",
+                "workshop_id": str(self.workshop_id),
+                "role": actor.role,
+                "participant_id": actor.participant_id,
+                "server_time": _now_ms(),
+            }
+        )
         if actor.role == PARTICIPANT and actor.participant_id:
             self.hub.connected(self.workshop_id, actor.participant_id)
         if hello.view is not None:
@@ -145,6 +153,10 @@ class Connection:
                     else:
                         frame = None
                     if frame is None:
+                        if self.watcher is not None and self.watcher.revoked and self.closing is None:
+                            self.outbox.append(protocol.error("not_joined", "you are no longer in this workshop"))
+                            self.closing = (CLOSE_POLICY, "no longer a participant")
+                            continue
                         break
                     if isinstance(frame, str):
                         await self.ws.send_text(frame)
@@ -155,15 +167,21 @@ class Connection:
                     return
         except (WebSocketDisconnect, RuntimeError, OSError):
             return  # the peer went away; the receive loop ends too
+        except Exception:
+            log.exception("failed to send to a websocket; closing it")
+            with contextlib.suppress(Exception):
+                await self.ws.close(1011, "server error")
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
+    await ws.accept()
     if not origin_allowed(ws, services):
+        # Accepted first so the browser sees the documented close code, not a failed handshake it would retry.
+        await ws.send_text(protocol.encode(protocol.error("forbidden", "origin not allowed"), "json"))  # type: ignore[arg-type]
         await ws.close(CLOSE_POLICY, "origin not allowed")
         return
     model = services.model(ws.path_params["workshop_id"])
-    await ws.accept()
     if model is None:
         await ws.send_text(protocol.encode(protocol.error("not_found", "no such workshop"), "json"))  # type: ignore[arg-type]
         await ws.close(CLOSE_POLICY, "no such workshop")

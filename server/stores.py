@@ -21,7 +21,7 @@ def store_env(url: str) -> dict[str, str]:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if scheme == "sqlite":
         # sqlite:///relative/path.db and sqlite:////absolute/path.db, as SQLAlchemy spells them.
-        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+        path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
         if not path or path == ":memory:":
             raise StoreURLError("give a file: sqlite:///data/tavolo.db")
         Path(path).parent.mkdir(parents=True, exist_ok=True)

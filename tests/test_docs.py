@@ -32,9 +32,7 @@ def test_every_command_is_documented() -> None:
 
 
 def test_every_error_code_is_documented() -> None:
-    codes = {
-        cls.code for _, cls in inspect.getmembers(errors, inspect.isclass) if issubclass(cls, errors.DomainError)
-    }
+    codes = {cls.code for _, cls in inspect.getmembers(errors, inspect.isclass) if issubclass(cls, errors.DomainError)}
     codes |= {"bad_frame", "bad_message", "too_large", "rate_limited", "internal_error"}
     for code in sorted(codes):
         assert f"| `{code}` |" in PROTOCOL, code

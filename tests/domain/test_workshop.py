@@ -187,7 +187,8 @@ class TestJoin:
         )
 
     @pytest.mark.parametrize(
-        "name", ["\u202eevil", "a\u2066b", "\u200b", "\u200b\u200d"],
+        "name",
+        ["\u202eevil", "a\u2066b", "\u200b", "\u200b\u200d"],
         ids=["bidi-override", "bidi-isolate", "only-zero-width-space", "only-format-characters"],
     )
     def test_spoofing_and_invisible_names_are_refused(self, name: str) -> None:
@@ -197,9 +198,7 @@ class TestJoin:
     def test_texts_at_their_limits_are_accepted(self) -> None:
         s = Scenario()
         w = s.when(
-            s.command(
-                "join", {**PROFILE, "name": "n" * 80, "organisation": "o" * 120, "role": "r" * 80}, ANONYMOUS
-            )
+            s.command("join", {**PROFILE, "name": "n" * 80, "organisation": "o" * 120, "role": "r" * 80}, ANONYMOUS)
         )
         then_events(w, "ParticipantJoined")
 
@@ -367,25 +366,17 @@ class TestUpdateAgendaItem:
 
     def test_clearing_the_time_and_duration(self, room: Scenario) -> None:
         room.given(
-            room.command(
-                "update_agenda_item", {"item_id": room.ids["B"], "planned_start": "10:00", "duration_min": 5}
-            )
+            room.command("update_agenda_item", {"item_id": room.ids["B"], "planned_start": "10:00", "duration_min": 5})
         )
         w = room.when(
-            room.command(
-                "update_agenda_item", {"item_id": room.ids["B"], "planned_start": "", "duration_min": None}
-            )
+            room.command("update_agenda_item", {"item_id": room.ids["B"], "planned_start": "", "duration_min": None})
         )
         then_events(w, ("AgendaItemChanged", {"planned_start": "", "duration_min": 0}))
 
     def test_the_same_fields_record_nothing(self, room: Scenario) -> None:
         room.given(room.add_item("C", planned_start="09:00", duration_min=30))
         then_nothing(
-            room.when(
-                room.command(
-                    "update_agenda_item", {"item_id": room.ids["C"], "title": "C", "kind": "plenary"}
-                )
-            )
+            room.when(room.command("update_agenda_item", {"item_id": room.ids["C"], "title": "C", "kind": "plenary"}))
         )
 
     def test_an_item_added_without_time_or_duration_can_be_renamed(self, room: Scenario) -> None:
@@ -404,9 +395,7 @@ class TestRemoveAgendaItem:
         assert [i.title for i in room.workshop().agenda] == ["A"]
 
     def test_removing_the_running_item_leaves_nothing_running(self, room: Scenario) -> None:
-        then_events(
-            room.when(room.command("remove_agenda_item", {"item_id": room.ids["A"]})), "AgendaItemRemoved"
-        )
+        then_events(room.when(room.command("remove_agenda_item", {"item_id": room.ids["A"]})), "AgendaItemRemoved")
         assert room.workshop().current_item is None
 
 
@@ -453,9 +442,7 @@ class TestStartAgendaItem:
 
     def test_a_finished_item_can_run_again(self, room: Scenario) -> None:
         room.given(room.command("finish_agenda_item", {"item_id": room.ids["A"]}))
-        then_events(
-            room.when(room.command("start_agenda_item", {"item_id": room.ids["A"]})), "AgendaItemStarted"
-        )
+        then_events(room.when(room.command("start_agenda_item", {"item_id": room.ids["A"]})), "AgendaItemStarted")
 
 
 class TestFinishAgendaItem:
@@ -466,9 +453,7 @@ class TestFinishAgendaItem:
         )
         workshop = room.workshop()
         assert workshop.current_item is None and workshop.agenda[0].status == "done"
-        then_error(
-            room.when(room.command("finish_agenda_item", {"item_id": room.ids["A"]})), "item_not_running"
-        )
+        then_error(room.when(room.command("finish_agenda_item", {"item_id": room.ids["A"]})), "item_not_running")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -517,9 +502,7 @@ def elsewhere(
     **args: Any,
 ) -> Build:
     """A command on another workshop id (one that does not exist, or is not a workshop)."""
-    return lambda s: s.command(
-        command, args or {"title": "X", "kind": "plenary"}, actor, workshop_id=workshop_id(s)
-    )
+    return lambda s: s.command(command, args or {"title": "X", "kind": "plenary"}, actor, workshop_id=workshop_id(s))
 
 
 SIXTY_ONE = [f"S{n}" for n in range(61)]
@@ -626,12 +609,8 @@ ERRORS = [
     pytest.param(fac("remove_participant", participant_id=5), "invalid_args", id="remove-id-not-text"),
     pytest.param(fac("remove_participant", participant_id=""), "invalid_args", id="remove-id-empty"),
     pytest.param(fac("remove_participant", participant_id="x" * 65), "invalid_args", id="remove-id-65"),
-    pytest.param(
-        fac("remove_participant", participant_id="@Ann", why="x"), "invalid_args", id="remove-unknown-arg"
-    ),
-    pytest.param(
-        fac("remove_participant", participant_id=STRANGER), "unknown_participant", id="remove-stranger"
-    ),
+    pytest.param(fac("remove_participant", participant_id="@Ann", why="x"), "invalid_args", id="remove-unknown-arg"),
+    pytest.param(fac("remove_participant", participant_id=STRANGER), "unknown_participant", id="remove-stranger"),
     pytest.param(fac("remove_participant", participant_id="@Bob"), "not_joined", id="remove-left"),
     pytest.param(fac("remove_participant", participant_id="@Cy"), "not_joined", id="remove-removed"),
     # update_workshop
@@ -650,16 +629,10 @@ ERRORS = [
     pytest.param(fac("add_agenda_item", kind="plenary"), "invalid_args", id="add-title-missing"),
     pytest.param(fac("add_agenda_item", title="X"), "invalid_args", id="add-kind-missing"),
     pytest.param(fac("add_agenda_item", title="X", kind="lunch"), "invalid_args", id="add-kind-unknown"),
-    pytest.param(
-        fac("add_agenda_item", title="X", kind="plenary", room="1"), "invalid_args", id="add-unknown-arg"
-    ),
+    pytest.param(fac("add_agenda_item", title="X", kind="plenary", room="1"), "invalid_args", id="add-unknown-arg"),
     pytest.param(fac("add_agenda_item", title="", kind="plenary"), "invalid_text", id="add-title-empty"),
-    pytest.param(
-        fac("add_agenda_item", title="\x1b[31mred", kind="plenary"), "invalid_text", id="add-title-escape"
-    ),
-    pytest.param(
-        fac("add_agenda_item", title="t" * 201, kind="plenary"), "text_too_long", id="add-title-201"
-    ),
+    pytest.param(fac("add_agenda_item", title="\x1b[31mred", kind="plenary"), "invalid_text", id="add-title-escape"),
+    pytest.param(fac("add_agenda_item", title="t" * 201, kind="plenary"), "text_too_long", id="add-title-201"),
     *[
         pytest.param(
             fac("add_agenda_item", title="X", kind="plenary", planned_start=t),
@@ -679,35 +652,19 @@ ERRORS = [
     # update_agenda_item
     pytest.param(fac("update_agenda_item", title="X"), "invalid_args", id="update-item-id-missing"),
     pytest.param(fac("update_agenda_item", item_id=7), "invalid_args", id="update-item-id-not-text"),
-    pytest.param(
-        fac("update_agenda_item", item_id=STRANGER), "unknown_agenda_item", id="update-item-unknown"
-    ),
-    pytest.param(
-        fac("update_agenda_item", item_id="@B", kind="lunch"), "invalid_args", id="update-item-kind"
-    ),
-    pytest.param(
-        fac("update_agenda_item", item_id="@B", title=""), "invalid_text", id="update-item-title-empty"
-    ),
-    pytest.param(
-        fac("update_agenda_item", item_id="@B", title="t" * 201), "text_too_long", id="update-item-title-201"
-    ),
-    pytest.param(
-        fac("update_agenda_item", item_id="@B", status="done"), "invalid_args", id="update-item-unknown-arg"
-    ),
-    pytest.param(
-        fac("update_agenda_item", item_id="@B", duration_min=0), "invalid_args", id="update-item-duration"
-    ),
+    pytest.param(fac("update_agenda_item", item_id=STRANGER), "unknown_agenda_item", id="update-item-unknown"),
+    pytest.param(fac("update_agenda_item", item_id="@B", kind="lunch"), "invalid_args", id="update-item-kind"),
+    pytest.param(fac("update_agenda_item", item_id="@B", title=""), "invalid_text", id="update-item-title-empty"),
+    pytest.param(fac("update_agenda_item", item_id="@B", title="t" * 201), "text_too_long", id="update-item-title-201"),
+    pytest.param(fac("update_agenda_item", item_id="@B", status="done"), "invalid_args", id="update-item-unknown-arg"),
+    pytest.param(fac("update_agenda_item", item_id="@B", duration_min=0), "invalid_args", id="update-item-duration"),
     pytest.param(
         fac("update_agenda_item", item_id="@B", planned_start="25:00"), "invalid_args", id="update-item-start"
     ),
     # remove_agenda_item
     pytest.param(fac("remove_agenda_item"), "invalid_args", id="remove-item-id-missing"),
-    pytest.param(
-        fac("remove_agenda_item", item_id=STRANGER), "unknown_agenda_item", id="remove-item-unknown"
-    ),
-    pytest.param(
-        fac("remove_agenda_item", item_id="@B", also="@A"), "invalid_args", id="remove-item-unknown-arg"
-    ),
+    pytest.param(fac("remove_agenda_item", item_id=STRANGER), "unknown_agenda_item", id="remove-item-unknown"),
+    pytest.param(fac("remove_agenda_item", item_id="@B", also="@A"), "invalid_args", id="remove-item-unknown-arg"),
     # reorder_agenda
     pytest.param(fac("reorder_agenda"), "invalid_args", id="reorder-ids-missing"),
     pytest.param(
@@ -716,17 +673,11 @@ ERRORS = [
         id="reorder-ids-not-list",
     ),
     pytest.param(fac("reorder_agenda", item_ids=[1, 2]), "invalid_args", id="reorder-ids-not-text"),
-    pytest.param(
-        fac("reorder_agenda", item_ids=["@A", "@B"], by="time"), "invalid_args", id="reorder-unknown-arg"
-    ),
+    pytest.param(fac("reorder_agenda", item_ids=["@A", "@B"], by="time"), "invalid_args", id="reorder-unknown-arg"),
     pytest.param(fac("reorder_agenda", item_ids=["@B"]), "invalid_order", id="reorder-one-missing"),
     pytest.param(fac("reorder_agenda", item_ids=["@B", "@A", "@A"]), "invalid_order", id="reorder-twice"),
-    pytest.param(
-        fac("reorder_agenda", item_ids=["@B", "@B"]), "invalid_order", id="reorder-twice-one-missing"
-    ),
-    pytest.param(
-        fac("reorder_agenda", item_ids=["@B", "@A", STRANGER]), "invalid_order", id="reorder-unknown"
-    ),
+    pytest.param(fac("reorder_agenda", item_ids=["@B", "@B"]), "invalid_order", id="reorder-twice-one-missing"),
+    pytest.param(fac("reorder_agenda", item_ids=["@B", "@A", STRANGER]), "invalid_order", id="reorder-unknown"),
     pytest.param(fac("reorder_agenda", item_ids=[]), "invalid_order", id="reorder-empty"),
     # start_agenda_item
     pytest.param(fac("start_agenda_item"), "invalid_args", id="start-id-missing"),
@@ -736,15 +687,11 @@ ERRORS = [
     pytest.param(fac("finish_agenda_item"), "invalid_args", id="finish-id-missing"),
     pytest.param(fac("finish_agenda_item", item_id=STRANGER), "unknown_agenda_item", id="finish-unknown"),
     pytest.param(fac("finish_agenda_item", item_id="@B"), "item_not_running", id="finish-planned"),
-    pytest.param(
-        fac("finish_agenda_item", item_id="@A", early=True), "invalid_args", id="finish-unknown-arg"
-    ),
+    pytest.param(fac("finish_agenda_item", item_id="@A", early=True), "invalid_args", id="finish-unknown-arg"),
     # unknown_command (checked before the role), not_found
     pytest.param(fac("delete_workshop"), "unknown_command", id="unknown-command"),
     pytest.param(fac(""), "unknown_command", id="unknown-command-empty"),
-    pytest.param(
-        lambda s: s.command("__init__", {}, ANONYMOUS), "unknown_command", id="unknown-command-dunder"
-    ),
+    pytest.param(lambda s: s.command("__init__", {}, ANONYMOUS), "unknown_command", id="unknown-command-dunder"),
     pytest.param(elsewhere(lambda s: uuid.uuid4()), "not_found", id="no-such-workshop"),
     pytest.param(elsewhere(lambda s: None), "not_found", id="no-workshop-id"),
     pytest.param(elsewhere(lambda s: JoinCode.id_for(s.code)), "not_found", id="join-code-is-no-workshop"),
@@ -758,9 +705,7 @@ def test_refused_with_its_code_and_nothing_recorded(room: Scenario, build: Build
 
 
 @pytest.mark.parametrize(("build", "code"), ERRORS)
-def test_a_refused_command_leaves_the_rest_of_its_batch_applied(
-    room: Scenario, build: Build, code: str
-) -> None:
+def test_a_refused_command_leaves_the_rest_of_its_batch_applied(room: Scenario, build: Build, code: str) -> None:
     # The three commands share one aggregate object and one save: the middle one must not touch it.
     refused = build(room)
     w = room.when(room.add_item("before"), refused, room.add_item("after"))
@@ -856,9 +801,7 @@ def test_the_role_table_covers_every_command() -> None:
 @pytest.mark.parametrize("name", sorted(ALLOWED))
 def test_only_the_allowed_roles_may_run_a_command(room: Scenario, name: str, role: str) -> None:
     actor = Actor(role, room.ids["Ann"] if role == "participant" else None)
-    command = room.command(
-        name, VALID_ARGS[name](room), actor, workshop_id=None if name == CREATE else "this"
-    )
+    command = room.command(name, VALID_ARGS[name](room), actor, workshop_id=None if name == CREATE else "this")
     w = room.when(command)
     if role in ALLOWED[name]:
         assert w.outcome.error is None, w.outcome.error
@@ -1005,9 +948,7 @@ class TestBatches:
                 w2.add_item("B"),
             ]
         )
-        stored = {
-            n.id: app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(before + 1, 100)
-        }
+        stored = {n.id: app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(before + 1, 100)}
         reported = [p for o in outcomes for p, _ in o.events]
         assert sorted(reported) == sorted(stored)
         for o in outcomes:
@@ -1143,9 +1084,7 @@ def test_events_are_stored_as_msgpack_with_extension_types(history: Scenario) ->
         if n.topic.endswith("JoinCode.Created"):
             assert state["workshop_id"].code == 2 and uuid.UUID(bytes=state["workshop_id"].data)
         if n.topic.endswith("Workshop.Created"):
-            assert (
-                isinstance(state["sectors"], list) and state["originator_topic"] == "domain.workshop:Workshop"
-            )
+            assert isinstance(state["sectors"], list) and state["originator_topic"] == "domain.workshop:Workshop"
 
 
 def test_stored_events_decode_to_the_events_that_were_recorded() -> None:
@@ -1230,9 +1169,7 @@ _SCALARS = (
 _VALUES = st.recursive(
     _SCALARS,
     lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.tuples(inner, inner)
-        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
     ),
     max_leaves=24,
 )

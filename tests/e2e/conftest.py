@@ -40,8 +40,7 @@ class Server:
                 self.process.kill()
                 self.process.wait()
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
-                token: str | None = None) -> Any:
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header("Content-Type", "application/json")
@@ -56,7 +55,9 @@ def start_server(store: str, log: Path, *extra: str) -> Server:
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--store", store, *extra],
-            stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).parents[2],
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     url = f"http://127.0.0.1:{port}"
@@ -64,10 +65,9 @@ def start_server(store: str, log: Path, *extra: str) -> Server:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
-                if r.status == 200:
-                    return Server(url, process, log)
+        with contextlib.suppress(OSError), urllib.request.urlopen(url + "/healthz", timeout=1) as r:
+            if r.status == 200:
+                return Server(url, process, log)
         time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")

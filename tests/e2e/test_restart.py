@@ -17,16 +17,30 @@ def test_dashboard_shows_the_same_20_participants_after_a_restart(tmp_path: Path
     store = f"sqlite:///{tmp_path}/tavolo.db"
     server = start_server(store, tmp_path / "server.log")
     try:
-        workshop = server.request("POST", "/api/workshops", {
-            "title": "Restart", "date": "2026-11-22", "venue": "Bologna", "language": "en",
-            "sectors": ["Agrifood", "Energy"],
-        })
+        workshop = server.request(
+            "POST",
+            "/api/workshops",
+            {
+                "title": "Restart",
+                "date": "2026-11-22",
+                "venue": "Bologna",
+                "language": "en",
+                "sectors": ["Agrifood", "Energy"],
+            },
+        )
         joined = {}
         for i in range(20):
-            answer = server.request("POST", "/api/join", {
-                "code": workshop["code"], "name": f"Participant {i}", "organisation": f"Org {i % 4}",
-                "country": COUNTRIES[i % 5], "sector": "Energy" if i % 2 else "Agrifood",
-            })
+            answer = server.request(
+                "POST",
+                "/api/join",
+                {
+                    "code": workshop["code"],
+                    "name": f"Participant {i}",
+                    "organisation": f"Org {i % 4}",
+                    "country": COUNTRIES[i % 5],
+                    "sector": "Energy" if i % 2 else "Agrifood",
+                },
+            )
             joined[answer["participant_id"]] = f"Participant {i}"
         path = f"/api/workshops/{workshop['workshop_id']}/views/dashboard"
         before = server.request("GET", path, token=workshop["facilitator_token"])
@@ -42,9 +56,17 @@ def test_dashboard_shows_the_same_20_participants_after_a_restart(tmp_path: Path
         assert after["position"] == before["position"]
         assert after["data"]["counts"] == before["data"]["counts"]
         # The same tokens still work, and new commands continue the same log.
-        again = server.request("POST", "/api/join", {
-            "code": workshop["code"], "name": "Late", "organisation": "Org", "country": "IT", "sector": "Energy",
-        })
+        again = server.request(
+            "POST",
+            "/api/join",
+            {
+                "code": workshop["code"],
+                "name": "Late",
+                "organisation": "Org",
+                "country": "IT",
+                "sector": "Energy",
+            },
+        )
         assert again["workshop_id"] == workshop["workshop_id"]
         final = server.request("GET", path, token=workshop["facilitator_token"])
         assert final["data"]["counts"]["joined"] == 21

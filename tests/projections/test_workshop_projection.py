@@ -74,9 +74,7 @@ class History:
     def command(self, action: tuple[Any, ...]) -> Command:
         s, kind = self.s, action[0]
         w = s.workshop()
-        present = [p for p in w.participants.values() if p.status == "present"] or list(
-            w.participants.values()
-        )
+        present = [p for p in w.participants.values() if p.status == "present"] or list(w.participants.values())
         items = [i.id for i in w.agenda] or ["no-such-item"]
         self.n += 1
         if kind == "join":
@@ -154,10 +152,7 @@ class History:
         return outcomes
 
     def stream(self) -> list[tuple[int, Any]]:
-        return [
-            (n.id, self.app.mapper.to_domain_event(n))
-            for n in self.app.recorder.select_notifications(1, 10_000)
-        ]
+        return [(n.id, self.app.mapper.to_domain_event(n)) for n in self.app.recorder.select_notifications(1, 10_000)]
 
 
 def online_of(model: WorkshopModel) -> set[str]:
@@ -340,9 +335,7 @@ _ROOTS = st.dictionaries(_KEYS, _TREES, max_size=5)
 
 @settings(max_examples=400, deadline=None, database=None)
 @given(_ROOTS, _ROOTS, st.integers(0, 4))
-def test_diff_ops_turn_the_old_view_into_the_new(
-    old: dict[str, Any], new: dict[str, Any], depth: int
-) -> None:
+def test_diff_ops_turn_the_old_view_into_the_new(old: dict[str, Any], new: dict[str, Any], depth: int) -> None:
     ops = views.diff(old, new, depth=depth)
     assert apply_ops(wire(old), wire(ops)) == new
     assert (ops == []) == (old == new)

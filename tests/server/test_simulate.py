@@ -71,9 +71,7 @@ def echo_url() -> Iterator[str]:
 
 
 def http(method: str, url: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
-    request = urllib.request.Request(
-        url, data=None if body is None else json.dumps(body).encode(), method=method
-    )
+    request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method)
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -166,9 +164,7 @@ def test_an_unknown_code_fails_with_exit_code_1(tavolo_url: str, capsys: pytest.
     assert code == 1 and result["joined"] == 0 and result["error_codes"] == {"setup": 3}
 
 
-def test_the_echo_baseline_speaks_enough_of_the_protocol(
-    echo_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_echo_baseline_speaks_enough_of_the_protocol(echo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, result = run_simulator(capsys, "--url", echo_url, "--participants", "20")
 
     assert code == 0 and result["joined"] == 20 and result["errors"] == 0

@@ -251,9 +251,7 @@ class TestReopening:
         rival_outcomes: list[Outcome] = []
 
         class Racer(Tavolo):
-            name = (
-                "Tavolo"  # eventsourcing names a subclass after itself, and PostgreSQL tables after the name
-            )
+            name = "Tavolo"  # eventsourcing names a subclass after itself, and PostgreSQL tables after the name
             rival: Tavolo | None = None
             rival_batch: list[Command]
 

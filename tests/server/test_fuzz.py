@@ -1,0 +1,360 @@
+"""Property tests: untrusted input never breaks the server.
+
+- Arbitrary JSON values as the arguments of every command, over HTTP and the websocket: the answer is an
+  ack or an error with a documented code and status; never a 5xx, never ``internal_error``, never silence.
+- Arbitrary bytes and text as websocket frames: an error with a stable code, and the same connection still
+  acknowledges a valid command afterwards.
+
+Examples are kept modest (~150 per property) and shrinking is off so that a found bug fails fast; the number
+of cases run is printed in the terminal summary ("server fuzz cases run").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgpack
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from domain.commands import COMMANDS
+from tests.server import support
+from tests.server.support import CODES, FUZZ_COUNTS, PROFILE, Peer, Room
+
+EXAMPLES = 150
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=(HealthCheck.too_slow, HealthCheck.data_too_large),
+)
+FAST = {"commands_per_second": 1e6, "command_burst": 10**6}  # the rate limit has its own test
+REFUSALS = set(CODES) - {"internal_error", "unavailable"}
+
+ARG_NAMES = sorted(
+    {
+        "name",
+        "organisation",
+        "country",
+        "sector",
+        "role",
+        "language",
+        "token",
+        "participant_id",
+        "title",
+        "date",
+        "venue",
+        "sectors",
+        "item_id",
+        "item_ids",
+        "kind",
+        "planned_start",
+        "duration_min",
+    }
+)
+NASTY = [
+    "",
+    " ",
+    "IT",
+    "it",
+    "XX",
+    "en",
+    "it",
+    "Agrifood",
+    "plenary",
+    "break",
+    "10:30",
+    "24:00",
+    "2026-11-22",
+    "2026-02-30",
+    "x" * 81,
+    "x" * 121,
+    "x" * 201,
+    "A\x00B",
+    "new\nline",
+    "\u202eevil",
+    "\u200b",
+    "\ud800",
+    "x\udfff",
+    "\U0001f600",
+    "é" * 80,
+    "$item",
+    "$running",
+    "$participant",
+    "$other",
+    "t" * 43,
+    "t" * 129,
+]
+
+text = st.one_of(st.text(st.characters(exclude_categories=()), max_size=20), st.sampled_from(NASTY))
+# Argument names: the real ones, unknown ones (which error messages may quote back), anything.
+keys = st.one_of(st.sampled_from(ARG_NAMES), st.sampled_from(["colour", "Name", "\ud800", "x\udfff", "é"]), text)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**64 - 1),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    text,
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(text, inner, max_size=4)),
+    max_leaves=12,
+)
+plausible = st.one_of(
+    st.sampled_from(NASTY),
+    st.integers(-2, 1500),
+    json_values,
+    st.lists(st.sampled_from(["$item", "$running", "$other"]), max_size=4),
+)
+BASE: dict[str, dict[str, Any]] = {
+    "join": {**PROFILE, "name": "Fuzzy"},
+    "update_profile": {"name": "Renamed", "country": "FR"},
+    "leave": {},
+    "remove_participant": {"participant_id": "$other"},
+    "update_workshop": {"title": "Retitled", "venue": "Elsewhere"},
+    "add_agenda_item": {"title": "Added", "kind": "plenary", "planned_start": "10:30", "duration_min": 30},
+    "update_agenda_item": {"item_id": "$item", "title": "Changed"},
+    "remove_agenda_item": {"item_id": "$item"},
+    "reorder_agenda": {"item_ids": ["$running", "$item"]},
+    "start_agenda_item": {"item_id": "$item"},
+    "finish_agenda_item": {"item_id": "$running"},
+}
+ROLES = ["facilitator", "participant", "projector", "anonymous"]
+
+
+@st.composite
+def commands(draw: st.DrawFn) -> tuple[str, Any, str]:
+    """A command name, its args and a role: mostly a valid command with a few arguments changed, removed or
+    added (so that every validator is reached), sometimes anything at all."""
+    name = draw(st.sampled_from(sorted(COMMANDS)))
+    shape = draw(st.integers(0, 9))
+    if shape == 0:
+        args: Any = draw(json_values)
+    elif shape == 1:
+        args = draw(st.dictionaries(keys, plausible, max_size=6))
+    else:
+        args = dict(BASE[name])
+        for key in draw(st.lists(st.sampled_from(sorted(args)), max_size=2, unique=True)) if args else []:
+            del args[key]
+        args.update(draw(st.dictionaries(keys, plausible, max_size=3)))
+    documented = next(iter(COMMANDS[name].roles))
+    role = draw(st.sampled_from([documented] * 3 + ROLES))
+    return name, args, role
+
+
+class Fixture:
+    """A fresh workshop per example (so a `leave` or `remove_participant` never spoils the next one)."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.room = Room(client)
+        self.me = self.room.join()
+        self.other = self.room.join(name="Other")
+        self.item = self.room.add_item("Planned")
+        self.running = self.room.add_item("Running")
+        self.room.ok("start_agenda_item", {"item_id": self.running})
+
+    def resolve(self, value: Any) -> Any:
+        """Replace placeholders with real ids, so that deeper validation paths are reached."""
+        names = {
+            "$item": self.item,
+            "$running": self.running,
+            "$participant": self.me["participant_id"],
+            "$other": self.other["participant_id"],
+        }
+        if isinstance(value, str):
+            return names.get(value, value)
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def token(self, role: str) -> str | None:
+        return {
+            "facilitator": self.room.facilitator,
+            "participant": self.me["participant_token"],
+            "projector": self.room.projector,
+            "anonymous": None,
+        }[role]
+
+
+class Findings:
+    """Outcomes of a fuzz run, and what broke (one example per kind of failure): the run goes on after a
+    failure, so one known bug does not hide the others."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.outcomes: dict[str, int] = {}
+        self.failures: dict[str, str] = {}
+
+    def outcome(self, kind: str) -> None:
+        self.outcomes[kind] = self.outcomes.get(kind, 0) + 1
+
+    def failed(self, kind: str, example: str) -> None:
+        self.outcome("FAILED")
+        self.failures.setdefault(kind, example[:600])
+
+    def check(self) -> None:
+        total = sum(self.outcomes.values())
+        FUZZ_COUNTS[self.name] = total
+        print(f"{self.name}: {total} cases, outcomes {dict(sorted(self.outcomes.items()))}")
+        assert not self.failures, (
+            f"{self.name}: {len(self.failures)} kind(s) of failure in {total} cases:\n"
+            + "\n".join(f"- {kind}\n    e.g. {example}" for kind, example in self.failures.items())
+        )
+        assert total >= EXAMPLES // 2, f"{self.name}: only {total} cases ran ({self.outcomes})"
+
+
+def _kind(error: AssertionError) -> str:
+    """A short name for a failure, for grouping: the assertion's text up to its details."""
+    text = str(error).split("\n")[0]
+    for stop in (" (", ";", " after ", " for "):
+        text = text.split(stop)[0]
+    return text[:90]
+
+
+def _ws_answer(answer: dict[str, Any], findings: Findings, context: str, allow_replies: bool = False) -> None:
+    if answer["type"] == "ack":
+        findings.outcome("ack")
+    elif answer["type"] in ("welcome", "pong") and allow_replies:
+        findings.outcome(answer["type"])  # the frame happened to be a valid hello or ping
+    elif answer["type"] == "error" and answer["code"] in REFUSALS:
+        findings.outcome(answer["code"])
+    else:
+        findings.failed(f"answered {answer['type']} {answer.get('code')}", f"{context} -> {answer}")
+
+
+def test_arbitrary_args_over_http_get_an_ack_or_a_documented_error() -> None:
+    findings = Findings("http command args")
+    with support.running(**FAST) as client:
+
+        @FUZZ
+        @given(command=commands())
+        def check(command: tuple[str, Any, str]) -> None:
+            name, args, role = command
+            f = Fixture(client)
+            body = {"id": support.new_id("fuzz"), "name": name, "args": f.resolve(args)}
+            r = support.post_json(client, f"/api/workshops/{f.room.id}/commands", body, f.token(role))
+            context = f"{role}: {json.dumps(body)[:300]} -> {r.status_code} {r.text[:200]}"
+            answer = r.json()
+            if r.status_code == 200 and answer.get("type") == "ack":
+                findings.outcome("ack")
+                return
+            code = answer.get("error", {}).get("code")
+            if r.status_code >= 500 or code not in REFUSALS or CODES[code] != r.status_code:
+                findings.failed(f"HTTP {r.status_code} {code}", context)
+            else:
+                findings.outcome(code)
+
+        check()
+    findings.check()
+
+
+def test_arbitrary_args_over_the_websocket_get_an_ack_or_a_documented_error() -> None:
+    findings = Findings("websocket command args")
+    with support.running(**FAST) as client:
+
+        @FUZZ
+        @given(command=commands(), encoding=st.sampled_from(["json", "msgpack"]), bytes_keys=st.booleans())
+        def check(command: tuple[str, Any, str], encoding: str, bytes_keys: bool) -> None:
+            name, args, role = command
+            f = Fixture(client)
+            args = f.resolve(args)
+            if encoding == "msgpack" and bytes_keys and isinstance(args, dict):
+                # msgpack maps may have binary keys; make every other one binary.
+                args = {k.encode("utf-8", "surrogatepass") if i % 2 else k: v for i, (k, v) in enumerate(args.items())}
+            with Peer(client, f.room.id) as peer:
+                peer.hello(f.token(role), encoding=encoding)
+                message = {"type": "command", "id": support.new_id("fuzz"), "name": name, "args": args}
+                try:
+                    peer.send(message, encoding)
+                except (OverflowError, UnicodeEncodeError, ValueError):
+                    return  # msgpack cannot carry this value; nothing was sent
+                context = f"{role}/{encoding}: {message!r:.300}"
+                try:
+                    _ws_answer(peer.answer(message["id"], timeout=3), findings, context)
+                    # The connection still works.
+                    peer.send({"type": "ping", "t": 1}, encoding)
+                    peer.wait(lambda m: m["type"] == "pong", "a pong", timeout=3)
+                except AssertionError as e:
+                    findings.failed(_kind(e), f"{context}: {e}")
+
+        check()
+    findings.check()
+
+
+frames = st.one_of(
+    st.binary(max_size=300),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=300),
+    st.builds(lambda obj: json.dumps(obj), json_values),
+    st.builds(
+        lambda obj: msgpack.packb(obj, use_bin_type=True),
+        st.recursive(
+            st.one_of(
+                st.none(),
+                st.booleans(),
+                st.integers(-(2**63), 2**64 - 1),
+                st.binary(max_size=8),
+                st.text(max_size=8),
+            ),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.one_of(st.text(max_size=8), st.binary(max_size=4)), inner, max_size=3)
+            ),
+            max_leaves=8,
+        ),
+    ),
+    st.builds(
+        lambda kind, rest: json.dumps({"type": kind, **rest}),
+        st.sampled_from(["hello", "command", "ping", "welcome", "ack"]),
+        st.dictionaries(
+            st.sampled_from(["id", "name", "args", "token", "view", "position", "t"]), json_values, max_size=4
+        ),
+    ),
+)
+
+
+def test_arbitrary_frames_get_a_stable_error_and_the_connection_keeps_working() -> None:
+    findings = Findings("websocket frames")
+    with support.running(**FAST) as client:
+        room = Room(client)
+        state: dict[str, Any] = {"peer": room.peer(room.facilitator), "n": 0}
+
+        @FUZZ
+        @given(frame=frames)
+        def check(frame: str | bytes) -> None:
+            peer: Peer = state["peer"]
+            context = f"frame {frame[:200]!r}"
+            try:
+                peer.send_raw(frame)
+                answer = peer.wait(lambda m: m["type"] in ("error", "ack", "pong", "welcome"), "an answer", timeout=3)
+                _ws_answer(answer, findings, context, allow_replies=True)
+                if answer["type"] == "error" and answer["code"] in ("unauthorized", "too_large"):
+                    assert peer.wait_closed(3).code in (1008, 1009)
+                if peer.closed is not None:  # a hello with an unknown token: reconnect, as a client would
+                    peer.close()
+                    state["peer"] = peer = room.peer(room.facilitator)
+                # The same connection acknowledges a valid command afterwards.
+                state["n"] += 1
+                peer.send({"type": "hello", "token": room.facilitator})  # the frame may have been a hello
+                peer.wait(lambda m: m["type"] == "welcome", "welcome", timeout=3)
+                ack = peer.run("update_workshop", {"venue": f"Venue {state['n']}"}, timeout=3)
+                assert ack["type"] == "ack", f"a valid command was refused: {ack}"
+            except AssertionError as e:
+                findings.failed(_kind(e), f"{context}: {e}")
+                peer.close()
+                state["peer"] = room.peer(room.facilitator)
+
+        try:
+            check()
+        finally:
+            state["peer"].close()
+        # Another connection was never disturbed.
+        with room.peer(room.facilitator) as other:
+            other.acked("add_agenda_item", {"title": "After the fuzz", "kind": "other"})
+    findings.check()

@@ -1,0 +1,251 @@
+"""Who may do what: every command and every view against every role, over HTTP and over the websocket.
+
+The expected matrix comes from docs/protocol.md (the command table's role column and the views section), not
+from the server's own tables, so the two cannot drift together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from domain.commands import COMMANDS
+from tests.server import support
+from tests.server.support import PROFILE, PROTOCOL, Peer, Room, assert_error
+
+ROLES = (
+    "facilitator",
+    "co-facilitator",
+    "participant",
+    "other-workshop-participant",
+    "projector",
+    "anonymous",
+)
+VIEWS = {
+    "dashboard": {"facilitator"},
+    "projector": {"facilitator", "projector"},
+    "participant": {"participant"},
+}
+
+
+def _documented_roles() -> dict[str, str]:
+    table = PROTOCOL.split("## Commands", 1)[1].split("##", 1)[0]
+    return {m[1]: m[2] for m in re.finditer(r"^\| `([a-z_]+)` \| ([a-z]+) \|", table, re.M)}
+
+
+DOCUMENTED = _documented_roles()
+
+
+def test_every_command_has_a_documented_role() -> None:
+    assert set(DOCUMENTED) == set(COMMANDS)
+    assert set(DOCUMENTED.values()) <= {"facilitator", "participant", "anonymous"}
+
+
+def _allowed(name: str, role: str) -> bool:
+    documented = DOCUMENTED[name]
+    return role == documented or (role == "co-facilitator" and documented == "facilitator")
+
+
+@dataclass
+class Scene:
+    """A workshop with a participant (the actor), a second participant, an agenda item planned and one
+    running; and another workshop with a participant of its own."""
+
+    room: Room
+    participant: dict[str, Any]
+    other_participant: dict[str, Any]
+    stranger: dict[str, Any]
+    planned: str
+    running: str
+
+    def token(self, role: str) -> str | None:
+        return {
+            "facilitator": self.room.facilitator,
+            "co-facilitator": self.room.facilitator,
+            "participant": self.participant["participant_token"],
+            "other-workshop-participant": self.stranger["participant_token"],
+            "projector": self.room.projector,
+            "anonymous": None,
+        }[role]
+
+    def args(self, name: str) -> dict[str, Any]:
+        return {
+            "join": {**PROFILE, "name": "Newcomer"},
+            "update_profile": {"name": "Changed"},
+            "leave": {},
+            "remove_participant": {"participant_id": self.other_participant["participant_id"]},
+            "update_workshop": {"title": "Changed"},
+            "add_agenda_item": {"title": "Added", "kind": "other"},
+            "update_agenda_item": {"item_id": self.planned, "title": "Changed"},
+            "remove_agenda_item": {"item_id": self.planned},
+            "reorder_agenda": {"item_ids": [self.running, self.planned]},
+            "start_agenda_item": {"item_id": self.planned},
+            "finish_agenda_item": {"item_id": self.running},
+        }[name]
+
+
+def _scene(client: TestClient) -> Scene:
+    room = Room(client)
+    participant = room.join(name="Actor")
+    other = room.join(name="Bystander")
+    planned, running = room.add_item("Planned"), room.add_item("Running")
+    room.ok("start_agenda_item", {"item_id": running})
+    stranger = Room(client).join(name="Stranger")
+    return Scene(room, participant, other, stranger, planned, running)
+
+
+CELLS = [(name, role) for name in sorted(COMMANDS) for role in ROLES]
+
+
+@pytest.mark.parametrize(("name", "role"), CELLS, ids=[f"{n}-{r}" for n, r in CELLS])
+def test_a_command_over_http_succeeds_only_for_its_documented_role(client: TestClient, name: str, role: str) -> None:
+    scene = _scene(client)
+    before = scene.room.view()
+
+    r = support.command(client, scene.room.id, scene.token(role), name, scene.args(name))
+
+    if role in ("anonymous", "other-workshop-participant"):
+        # No token, or a token of another workshop: the commands endpoint needs a token of this one.
+        assert_error(r, "unauthorized")
+    elif _allowed(name, role):
+        assert r.status_code == 200, r.text
+        assert r.json()["type"] == "ack" and r.json()["position"] > before["position"]
+        return
+    else:
+        assert_error(r, "forbidden")
+    assert scene.room.view() == before, "a refused command changed the workshop"
+
+
+@pytest.mark.parametrize(("name", "role"), CELLS, ids=[f"{n}-{r}" for n, r in CELLS])
+def test_a_command_over_the_websocket_succeeds_only_for_its_documented_role(
+    client: TestClient, name: str, role: str
+) -> None:
+    scene = _scene(client)
+    before = scene.room.view()
+    token = scene.token(role)
+    with Peer(client, scene.room.id) as first, Peer(client, scene.room.id) as peer:
+        if role == "co-facilitator":  # a second browser with the same facilitator token, the first still open
+            first.hello(token, "dashboard")
+        peer.send({"type": "hello", **({"token": token} if token else {})})
+        welcome = peer.wait(lambda m: m["type"] in ("welcome", "error"), "the answer to hello")
+
+        if role == "other-workshop-participant":
+            assert (welcome["type"], welcome["code"]) == ("error", "unauthorized")
+            assert peer.wait_closed().code == 1008
+        else:
+            expected_role = "facilitator" if role == "co-facilitator" else role
+            assert (welcome["type"], welcome["role"]) == ("welcome", expected_role)
+            answer = peer.run(name, scene.args(name))
+            if _allowed(name, role):
+                assert answer["type"] == "ack", answer
+                assert answer["position"] > before["position"]
+                if role == "co-facilitator":
+                    first.wait_view(
+                        "dashboard",
+                        lambda d: scene.room.view()["data"] == d,
+                        "the first browser to see the change",
+                    )
+                return
+            assert (answer["type"], answer["code"]) == ("error", "forbidden"), answer
+    assert scene.room.view() == before, "a refused command changed the workshop"
+
+
+VIEW_CELLS = [(view, role) for view in VIEWS for role in ROLES]
+
+
+def _may_watch(view: str, role: str) -> bool:
+    return ("facilitator" if role == "co-facilitator" else role) in VIEWS[view]
+
+
+@pytest.mark.parametrize(("view", "role"), VIEW_CELLS, ids=[f"{v}-{r}" for v, r in VIEW_CELLS])
+def test_a_view_over_http_is_readable_only_by_its_roles(client: TestClient, view: str, role: str) -> None:
+    scene = _scene(client)
+    r = client.get(f"/api/workshops/{scene.room.id}/views/{view}", headers=support.bearer(scene.token(role)))
+
+    if _may_watch(view, role):
+        assert r.status_code == 200, r.text
+        assert (r.json()["view"], r.json()["position"]) == (view, scene.room.position())
+    elif role in ("anonymous", "other-workshop-participant"):
+        assert_error(r, "unauthorized")
+    else:
+        assert_error(r, "forbidden")
+
+
+@pytest.mark.parametrize(("view", "role"), VIEW_CELLS, ids=[f"{v}-{r}" for v, r in VIEW_CELLS])
+def test_a_view_over_the_websocket_is_watchable_only_by_its_roles(client: TestClient, view: str, role: str) -> None:
+    scene = _scene(client)
+    token = scene.token(role)
+    with Peer(client, scene.room.id) as peer:
+        peer.send({"type": "hello", "view": view, **({"token": token} if token else {})})
+        answer = peer.wait(lambda m: m["type"] in ("welcome", "error"), "the answer to hello")
+
+        if _may_watch(view, role):
+            assert answer["type"] == "welcome", answer
+            snapshot = peer.wait(lambda m: m["type"] == "snapshot", "the snapshot")
+            assert snapshot["view"] == view
+        elif role == "other-workshop-participant":
+            assert answer["code"] == "unauthorized"
+            assert peer.wait_closed().code == 1008
+        else:
+            assert (answer["type"], answer["code"]) == ("error", "forbidden"), answer
+            peer.send({"type": "ping", "t": 1})  # refused, not disconnected; and no view frames were sent
+            assert peer.wait(lambda m: True)["type"] == "pong"
+            assert "snapshot" not in [m["type"] for m in peer.messages]
+
+
+# A participant acts only as themselves.
+
+
+def test_update_profile_changes_only_the_caller(client: TestClient) -> None:
+    scene = _scene(client)
+    actor, other = scene.participant["participant_id"], scene.other_participant["participant_id"]
+    token = scene.participant["participant_token"]
+
+    support.assert_error(
+        support.command(client, scene.room.id, token, "update_profile", {"participant_id": other, "name": "Mallory"}),
+        "invalid_args",
+    )
+    support.ok(client, scene.room.id, token, "update_profile", {"name": "Renamed", "country": "FR"})
+
+    people = scene.room.view()["data"]["participants"]
+    assert (people[actor]["name"], people[actor]["country"]) == ("Renamed", "FR")
+    assert (people[other]["name"], people[other]["country"]) == ("Bystander", "IT")
+    assert scene.room.view("participant", token)["data"]["me"]["name"] == "Renamed"
+
+
+def test_leave_removes_only_the_caller_and_takes_no_participant_id(client: TestClient) -> None:
+    scene = _scene(client)
+    actor, other = scene.participant["participant_id"], scene.other_participant["participant_id"]
+    token = scene.participant["participant_token"]
+
+    support.assert_error(
+        support.command(client, scene.room.id, token, "leave", {"participant_id": other}), "invalid_args"
+    )
+    support.ok(client, scene.room.id, token, "leave")
+
+    people = scene.room.view()["data"]["participants"]
+    assert actor not in people and other in people
+    assert scene.room.view()["data"]["left"] == 1
+
+
+def test_a_participant_socket_acts_as_its_own_participant(client: TestClient) -> None:
+    scene = _scene(client)
+    with scene.room.peer(scene.participant["participant_token"], "participant") as peer:
+        peer.acked("update_profile", {"organisation": "Mine"})
+        peer.wait_view("participant", lambda d: d["me"]["organisation"] == "Mine")
+        assert peer.views["participant"]["data"]["me"]["id"] == scene.participant["participant_id"]
+    people = scene.room.view()["data"]["participants"]
+    assert people[scene.other_participant["participant_id"]]["organisation"] == "Cluster X"
+
+
+def test_a_participant_view_shows_only_the_callers_personal_details(client: TestClient) -> None:
+    scene = _scene(client)
+    data = scene.room.view("participant", scene.participant["participant_token"])["data"]
+    assert data["me"]["name"] == "Actor"
+    text = repr(data)
+    assert "Bystander" not in text and scene.other_participant["participant_id"] not in text
+    assert scene.room.facilitator not in text and scene.room.code not in text
