@@ -108,7 +108,7 @@ async def create_workshop(request: Request) -> Response:
         answer |= {
             "facilitator_token": fac,
             "projector_token": proj,
-            "facilitator_url": _absolute(request, services, f"/w/{wid}/dashboard#k={fac}"),
+            "facilitator_url": _absolute(request, services, f"/w/{wid}/dashboard#k={fac}&p={proj}"),
             "projector_url": _absolute(request, services, f"/w/{wid}/projector#k={proj}"),
         }
     answer["join_url"] = _absolute(request, services, f"/j/{r['code']}")
