@@ -20,6 +20,9 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, Transcod
 
 from domain import errors, values
 from domain.commands import ANONYMOUS, COMMANDS, Actor, Context, details_from
+from domain.poll_commands import POLL_COMMANDS, PollContext, after_commit, run_poll_command, target_poll_id
+from domain.polls import Poll
+from domain.secret import MemoryPollKeys, PollKeys
 from domain.tokens import hash_token, new_join_code, new_token, same_hash
 from domain.transcoder import MsgpackTranscoder
 from domain.workshop import JoinCode, Workshop
@@ -49,6 +52,8 @@ class Outcome:
     error: errors.DomainError | None = None
     duplicate: bool = False
     position: int | None = None  # the last notification id this command recorded
+    target: UUID | None = None  # the aggregate whose events answer this command (default: its workshop)
+    recorded_as: str | None = None  # the command id as those events carry it (keyed for secret ballots)
     events: list[tuple[int, Any]] = field(default_factory=list)  # (position, domain event), committed
 
 
@@ -61,9 +66,12 @@ class Tavolo(Application):  # type: ignore[type-arg]
     name = "Tavolo"
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "2000", "COMPRESSOR_TOPIC": ""}
 
-    def __init__(self, env: Mapping[str, str] | None = None, max_participants: int = 5000) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, max_participants: int = 5000, keys: PollKeys | None = None
+    ) -> None:
         super().__init__(env)
         self.max_participants = max_participants
+        self.keys: PollKeys = keys if keys is not None else MemoryPollKeys()
 
     def construct_transcoder(self) -> Transcoder:
         return MsgpackTranscoder()
@@ -92,6 +100,7 @@ class Tavolo(Application):  # type: ignore[type-arg]
                 self._evict(aggregates)
                 return _refuse(outcomes, "the event store is unavailable; retry with the same command id")
             _attach(outcomes, recordings)
+            after_commit((r.domain_event for r in recordings), self.keys)
             return outcomes
 
     def _run_all(
@@ -121,6 +130,8 @@ class Tavolo(Application):  # type: ignore[type-arg]
             if command.workshop_id is not None:  # workshops are created over HTTP, not on a workshop's socket
                 raise errors.UnknownCommand(f"unknown command {command.name!r}")
             return self._create(command, aggregates)
+        if command.name in POLL_COMMANDS:
+            return self._run_poll(command, aggregates)
         spec = COMMANDS.get(command.name)
         if spec is None:
             raise errors.UnknownCommand(f"unknown command {command.name[:64]!r}")
@@ -139,6 +150,29 @@ class Tavolo(Application):  # type: ignore[type-arg]
         result = dict(workshop.commands.get(command.id, {}))
         result.update(extra)
         return Outcome(command, result=result)
+
+    def _run_poll(self, command: Command, aggregates: dict[UUID, Any]) -> Outcome:
+        workshop = self._workshop(command.workshop_id, aggregates)
+        poll_id = target_poll_id(command.name, workshop.id, command.id, command.args)
+        poll = self._poll(poll_id, aggregates)
+        ctx = PollContext(command.actor, command.id, self.keys)
+        outcome = run_poll_command(command.name, workshop, poll, ctx, command.args)
+        aggregates[outcome.poll.id] = outcome.poll
+        return Outcome(
+            command, result=outcome.result, duplicate=outcome.duplicate, target=outcome.poll.id,
+            recorded_as=outcome.recorded_as,
+        )  # fmt: skip
+
+    def _poll(self, poll_id: UUID, aggregates: dict[UUID, Any]) -> Poll | None:
+        if poll_id not in aggregates:
+            try:
+                aggregates[poll_id] = self.repository.get(poll_id, deepcopy_from_cache=False)
+            except AggregateNotFoundError:
+                return None
+            except PersistenceError as e:
+                raise errors.Unavailable(f"the event store is unavailable ({type(e).__name__}); retry") from e
+        found = aggregates[poll_id]
+        return found if isinstance(found, Poll) else None
 
     def _evict(self, aggregates: dict[UUID, Any]) -> None:
         cache = self.repository.cache
@@ -239,7 +273,7 @@ def _refuse(outcomes: list[Outcome], message: str) -> list[Outcome]:
 def _attach(outcomes: list[Outcome], recordings: list[Any]) -> None:
     """Give each outcome its committed events; command ids are unique per workshop, so match on both."""
     by_command: dict[tuple[UUID, str], Outcome] = {
-        (_target(o), o.command.id): o for o in outcomes if not o.error and not o.duplicate
+        (_target(o), o.recorded_as or o.command.id): o for o in outcomes if not o.error and not o.duplicate
     }
     for r in recordings:
         event = r.domain_event
@@ -254,6 +288,8 @@ def _attach(outcomes: list[Outcome], recordings: list[Any]) -> None:
 
 
 def _target(outcome: Outcome) -> UUID:
+    if outcome.target is not None:
+        return outcome.target
     if outcome.command.name == CREATE:
         return UUID(outcome.result["workshop_id"])
     assert outcome.command.workshop_id is not None

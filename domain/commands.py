@@ -236,3 +236,15 @@ COMMANDS: dict[str, Spec] = {
     "start_agenda_item": Spec(_F, start_agenda_item),
     "finish_agenda_item": Spec(_F, finish_agenda_item),
 }
+
+
+def _command_roles() -> dict[str, frozenset[str]]:
+    from domain.poll_commands import POLL_COMMANDS  # poll commands live beside their aggregate
+
+    roles = {name: spec.roles for name, spec in COMMANDS.items()}
+    roles.update({name: spec.roles for name, spec in POLL_COMMANDS.items()})
+    return roles
+
+
+# Every command a client can send, and the roles that may send it.
+COMMAND_ROLES: dict[str, frozenset[str]] = _command_roles()

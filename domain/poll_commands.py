@@ -301,9 +301,8 @@ def run_poll_command(
     assert poll is not None
     extra = spec.handler(poll, workshop, ctx, args)
     if recorded_as not in poll.commands:
-        # A no-op records nothing; remember it on the live aggregate so that a retry arriving after later
-        # changes is answered as a duplicate (as the Workshop does). Not durable across restarts.
-        poll.commands[recorded_as] = {}
+        # It changed nothing; note it anyway (as the Workshop does) so that a retry is answered as one.
+        poll.trigger_event(Poll.CommandNoted, command_id=recorded_as)
     return PollOutcome(poll, {**poll.commands[recorded_as], **extra}, recorded_as=recorded_as)
 
 

@@ -85,6 +85,9 @@ class Poll(Aggregate):
                 self.agenda_item_id,
             )
 
+    class CommandNoted(Event):
+        """A command that changed nothing was accepted; noted so that a later retry of it is not applied."""
+
     class Opened(Event):
         """The facilitator opened the poll for ballots (the event's timestamp is when)."""
 

@@ -127,6 +127,7 @@ HANDLERS: dict[type, Any] = {
     Poll.DeadlineChanged: _deadline,
     Poll.BallotCast: _ballot,
     Poll.SecretBallotCast: _secret_ballot,
+    Poll.CommandNoted: lambda tally, event: None,  # changes nothing: it only keeps a retry a retry
 }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Set
 from dataclasses import asdict
 from typing import Any
 
+from projections.tallies import Tally, breakdown_dimensions, breakdown_view, results_view
 from projections.workshop import ParticipantRow, WorkshopModel
 
 VIEWS = ("dashboard", "projector", "participant")
@@ -50,7 +51,23 @@ def counts(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
     }
 
 
-def dashboard(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
+def polls(tallies: Iterable[Tally], present: int, facilitator: bool) -> dict[str, Any]:
+    """Polls as an audience may see them: the facilitator sees drafts, results always and breakdowns; others see
+    polls once opened, and results only while the facilitator shows them."""
+    out: dict[str, Any] = {}
+    for t in tallies:
+        if facilitator:
+            view = results_view(t, present, True)
+            view["breakdowns"] = {by: breakdown_view(t, by) for by in breakdown_dimensions(t)}
+        elif t.state == "draft":
+            continue
+        else:
+            view = results_view(t, present, t.visibility == "shown")
+        out[str(t.poll_id)] = view
+    return out
+
+
+def dashboard(model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = ()) -> dict[str, Any]:
     participants = {
         p.id: {
             "id": p.id,
@@ -74,11 +91,13 @@ def dashboard(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
         "current_item": model.current_item,
         "left": statuses["left"],
         "removed": statuses["removed"],
+        "polls": polls(tallies, len(participants), facilitator=True),
     }
 
 
-def projector(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
+def projector(model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = ()) -> dict[str, Any]:
     return {
+        "polls": polls(tallies, len(_present(model)), facilitator=False),
         "workshop": {**_workshop(model), "code": model.code},
         "counts": counts(model, online),
         "agenda": _agenda(model),
@@ -87,10 +106,11 @@ def projector(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
     }
 
 
-def participant_shared(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
+def participant_shared(model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = ()) -> dict[str, Any]:
     """The part of the participant view that is the same for everybody (encoded once per update)."""
     present = _present(model)
     return {
+        "polls": polls(tallies, len(present), facilitator=False),
         "workshop": _workshop(model),
         "agenda": _agenda(model),
         "current_item": model.current_item,
@@ -112,8 +132,14 @@ def me(model: WorkshopModel, participant_id: str) -> dict[str, Any]:
     }
 
 
-def participant(model: WorkshopModel, online: Set[str], participant_id: str) -> dict[str, Any]:
-    return {**participant_shared(model, online), "me": me(model, participant_id)}
+def participant(
+    model: WorkshopModel,
+    online: Set[str],
+    participant_id: str,
+    tallies: Iterable[Tally] = (),
+    ballots: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {**participant_shared(model, online, tallies), "me": {**me(model, participant_id), "ballots": ballots or {}}}
 
 
 def diff(old: Any, new: Any, path: tuple[str, ...] = (), depth: int = 2) -> list[list[Any]]:

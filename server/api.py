@@ -11,9 +11,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from domain.application import CREATE, Command, Outcome
-from domain.commands import ANONYMOUS, Actor
+from domain.commands import ANONYMOUS, FACILITATOR, Actor
 from domain.errors import DomainError
 from domain.tokens import hash_token
+from projections.tallies import COLUMNS, to_csv
 from server import protocol
 from server.auth import authenticate, bearer, may_watch
 from server.i18n import SUPPORTED
@@ -182,6 +183,28 @@ async def get_view(request: Request) -> Response:
     return JSONResponse(services.hub.view(workshop_id, view, actor.participant_id))
 
 
+async def polls_csv(request: Request) -> Response:
+    """Every poll's results (or one poll's, with ``poll_id``) as CSV, for the facilitator."""
+    services = _services(request)
+    workshop_id, actor = _actor(request, services)
+    if actor.role != FACILITATOR:
+        raise ApiError("forbidden", f"a {actor.role} may not export results")
+    polls = services.hub.polls_of(workshop_id)
+    wanted = request.path_params.get("poll_id")
+    if wanted is not None:
+        polls = [t for t in polls if str(t.poll_id) == wanted]
+        if not polls:
+            raise ApiError("unknown_poll", "no such poll in this workshop", 404)
+    parts = [to_csv(t) for t in polls]
+    body = parts[0] if parts else ",".join(COLUMNS) + "\r\n"
+    for part in parts[1:]:
+        body += part.split("\r\n", 1)[1]  # one header for all
+    name = f"tavolo-polls-{wanted or workshop_id}.csv"
+    return Response(
+        body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 async def code_lookup(request: Request) -> Response:
     model = _services(request).find_by_code(request.path_params["code"])
     if model is None:
@@ -212,6 +235,8 @@ routes = [
     Route("/api/join", join, methods=["POST"]),
     Route("/api/workshops/{workshop_id}/commands", run_command, methods=["POST"]),
     Route("/api/workshops/{workshop_id}/views/{view}", get_view, methods=["GET"]),
+    Route("/api/workshops/{workshop_id}/polls.csv", polls_csv, methods=["GET"]),
+    Route("/api/workshops/{workshop_id}/polls/{poll_id}/results.csv", polls_csv, methods=["GET"]),
     Route("/api/codes/{code}", code_lookup, methods=["GET"]),
     Route("/healthz", health, methods=["GET"]),
 ]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -14,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, WebSocketRoute
 
 from domain.application import Tavolo
+from domain.secret import FilePollKeys, MemoryPollKeys, PollKeys, sweep
 from server import api
 from server.hub import Hub
 from server.services import Services, Settings
@@ -40,17 +42,24 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        tavolo = await asyncio.to_thread(Tavolo, env, settings.max_participants)
+        keys = poll_keys(store_url, settings.keys_dir)
+        tavolo = await asyncio.to_thread(Tavolo, env, settings.max_participants, keys)
         hub = Hub(settings.push_interval)
+        hub.keys = keys
         count = await asyncio.to_thread(hub.catch_up, tavolo)
+        # Keys of polls that closed while we were down (closing committed, discard not done) go now.
+        sweep(keys, {t.poll_id for t in hub.tallies.values() if t.secret and t.state == "open"})
         log.info("loaded %d events (%d workshops) from %s", count, len(hub.models), _redacted(store_url))
         services = Services(settings, tavolo, hub, Writer(tavolo, loop, lambda o: services.on_committed(o)))
         app.state.services = services
         services.writer.start()
         hub.start()
+        timer = asyncio.create_task(services.close_due_polls(), name="tavolo-poll-timer")
         try:
             yield
         finally:
+            timer.cancel()
+            await asyncio.gather(timer, return_exceptions=True)
             await hub.stop()
             await asyncio.to_thread(services.writer.stop)
             tavolo.close()
@@ -72,6 +81,19 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         lifespan=lifespan,
         exception_handlers={api.ApiError: api.api_error, HTTPException: http_error, Exception: server_error},
     )
+
+
+def poll_keys(store_url: str, keys_dir: str | None) -> PollKeys:
+    """Where open secret polls keep their keys: in memory for a memory store; otherwise files beside the
+    store (so an open secret poll survives a restart), never inside it."""
+    if keys_dir:
+        return FilePollKeys(keys_dir)
+    env = store_env(store_url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.popo":
+        return MemoryPollKeys()
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        return FilePollKeys(Path(env["SQLITE_DBNAME"]).with_suffix(".poll-keys"))
+    return FilePollKeys(Path("data") / "poll-keys")
 
 
 def _redacted(url: str) -> str:

@@ -18,8 +18,10 @@ from typing import Any
 from uuid import UUID
 
 from domain.application import Tavolo
+from domain.polls import Poll
+from domain.secret import PollKeys, voter_tag
 from domain.workshop import Workshop
-from projections import views
+from projections import tallies, views
 from projections.workshop import WorkshopModel, apply
 from server.protocol import Encoding, encode
 
@@ -82,6 +84,9 @@ class Hub:
         self._dirty: set[UUID] = set()
         self._changed_people: dict[UUID, set[str]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
+        self.tallies: dict[UUID, tallies.Tally] = {}
+        self._polls: dict[UUID, list[tallies.Tally]] = defaultdict(list)
+        self.keys: PollKeys | None = None
 
     # Feeding events.
 
@@ -100,6 +105,9 @@ class Hub:
             if position <= self.position:
                 continue  # already applied (a catch-up overlapping a live batch)
             self.position = position
+            if isinstance(event, Poll.Event):
+                self._apply_poll(event, position)
+                continue
             if isinstance(event, Workshop.Created):
                 self.models[event.originator_id] = WorkshopModel(event.originator_id)
             model = self.models.get(event.originator_id)
@@ -115,6 +123,47 @@ class Hub:
             person = getattr(event, "participant_id", None)
             if person is not None:
                 self._changed_people[model.id].add(person)
+
+    def _apply_poll(self, event: Any, position: int) -> None:
+        try:
+            tally = tallies.apply_any(self.tallies, event, position)
+        except Exception:
+            log.exception("failed to fold %s at %d", type(event).__name__, position)
+            return
+        if tally is None or tally.workshop_id not in self.models:
+            return
+        model = self.models[tally.workshop_id]
+        model.position = max(model.position, position)  # a workshop's views include its polls
+        if isinstance(event, Poll.Created):
+            self._polls[tally.workshop_id].append(tally)
+        self._dirty.add(model.id)
+        voter = getattr(event, "participant_id", None)
+        if voter is not None:
+            self._changed_people[model.id].add(voter)
+
+    def polls_of(self, workshop_id: UUID) -> list[tallies.Tally]:
+        return self._polls.get(workshop_id, [])
+
+    def me(self, workshop_id: UUID, participant_id: str) -> dict[str, Any]:
+        """A participant's own part of their view: their profile and their own ballots (secret ones found by
+        the voter tag, computable only while the poll is open and its key exists)."""
+        ballots: dict[str, Any] = {}
+        for t in self.polls_of(workshop_id):
+            voter = participant_id
+            if t.secret:
+                key = self.keys.get(t.poll_id) if self.keys is not None else None
+                if key is None:
+                    continue
+                voter = voter_tag(key, participant_id)
+            own = tallies.own_ballot(t, voter)
+            if own is not None:
+                ballots[str(t.poll_id)] = own
+        return {**views.me(self.models[workshop_id], participant_id), "ballots": ballots}
+
+    def touch(self, workshop_id: UUID, participant_id: str) -> None:
+        """Something of this participant's own changed (e.g. their secret ballot): re-send their part."""
+        self._changed_people[workshop_id].add(participant_id)
+        self._dirty.add(workshop_id)
 
     # Presence.
 
@@ -147,7 +196,7 @@ class Hub:
         watcher.me_dirty = False
         data = channel.data
         if watcher.view == "participant":
-            data = {**data, "me": views.me(self.models[watcher.workshop_id], watcher.participant_id or "")}
+            data = {**data, "me": self.me(watcher.workshop_id, watcher.participant_id or "")}
         return {"type": "snapshot", "view": watcher.view, "position": channel.position, "data": data}
 
     def view(self, workshop_id: UUID, view: str, participant_id: str | None = None) -> dict[str, Any]:
@@ -155,11 +204,12 @@ class Hub:
         model = self.models[workshop_id]
         online = self.online[workshop_id]
         if view == "dashboard":
-            data = views.dashboard(model, online)
+            data = views.dashboard(model, online, self.polls_of(workshop_id))
         elif view == "projector":
-            data = views.projector(model, online)
+            data = views.projector(model, online, self.polls_of(workshop_id))
         else:
-            data = views.participant(model, online, participant_id or "")
+            data = views.participant_shared(model, online, self.polls_of(workshop_id))
+            data["me"] = self.me(workshop_id, participant_id or "")
         return {"view": view, "position": model.position, "data": data}
 
     def next_frame(self, watcher: Watcher, encoding: Encoding) -> str | bytes | None:
@@ -175,7 +225,7 @@ class Hub:
             return frame
         if watcher.me_dirty:
             watcher.me_dirty = False
-            me = views.me(self.models[watcher.workshop_id], watcher.participant_id or "")
+            me = self.me(watcher.workshop_id, watcher.participant_id or "")
             msg = {"type": "update", "view": "participant", "position": channel.position, "ops": [["set", ["me"], me]]}
             return encode(msg, encoding)
         return None
@@ -185,11 +235,11 @@ class Hub:
         model = self.models[workshop_id]
         online = self.online[workshop_id]
         if view == "dashboard":
-            data = views.dashboard(model, online)
+            data = views.dashboard(model, online, self.polls_of(workshop_id))
         elif view == "projector":
-            data = views.projector(model, online)
+            data = views.projector(model, online, self.polls_of(workshop_id))
         else:
-            data = views.participant_shared(model, online)
+            data = views.participant_shared(model, online, self.polls_of(workshop_id))
         ops = views.diff(channel.data, data) if channel.version else [["set", [], data]]
         if ops or channel.position != model.position:
             channel.advance(model.position, data, ops)

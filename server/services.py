@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from domain.application import Command, Outcome, Tavolo
+from domain.commands import FACILITATOR, Actor
 from domain.tokens import normalise_code
 from projections.workshop import WorkshopModel
 from server.hub import Hub
@@ -27,6 +30,7 @@ class Settings:
     max_participants: int = 5000
     commands_per_second: float = 20.0
     command_burst: int = 40
+    keys_dir: str | None = None  # where open secret polls keep their keys (default: beside the store)
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Services:
     hub: Hub
     writer: Writer
     started_at: float = field(default_factory=time.time)
+    _closing: set[UUID] = field(default_factory=set)
 
     @property
     def public_url(self) -> str | None:
@@ -67,6 +72,10 @@ class Services:
             except Exception as e:
                 log.warning("could not catch up from the store: %s", e)
         self.hub.apply(events)
+        for o in outcomes:
+            actor = o.command.actor
+            if o.error is None and actor.participant_id and o.command.workshop_id:
+                self.hub.touch(o.command.workshop_id, actor.participant_id)
 
     def ack(self, outcome: Outcome) -> dict[str, Any]:
         position = outcome.position
@@ -80,6 +89,32 @@ class Services:
             "result": outcome.result,
             "duplicate": outcome.duplicate,
         }
+
+    async def close_due_polls(self, every: float = 0.25) -> None:
+        """The shared clock closes polls at their deadline: a facilitator command with an id derived from the
+        poll, so several timers (or processes) close it once."""
+        while True:
+            await asyncio.sleep(every)
+            now = datetime.now(UTC)
+            for tally in list(self.hub.tallies.values()):
+                if tally.state != "open" or not tally.closes_at or tally.workshop_id is None:
+                    continue
+                try:
+                    due = datetime.fromisoformat(tally.closes_at) <= now
+                except ValueError:
+                    continue
+                if due and tally.poll_id not in self._closing:
+                    self._closing.add(tally.poll_id)
+                    asyncio.get_running_loop().create_task(self._close(tally.workshop_id, tally.poll_id))
+
+    async def _close(self, workshop_id: UUID, poll_id: UUID) -> None:
+        try:
+            args = {"poll_id": str(poll_id)}
+            outcome = await self.run(Command(f"close:{poll_id}", "close_poll", args, workshop_id, Actor(FACILITATOR)))
+            if outcome.error is not None:
+                log.warning("timer could not close poll %s: %s", poll_id, outcome.error.code)
+        finally:
+            self._closing.discard(poll_id)
 
 
 def new_command_id() -> str:

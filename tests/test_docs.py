@@ -6,8 +6,8 @@ import inspect
 import re
 from pathlib import Path
 
-from domain import errors
-from domain.commands import COMMANDS
+from domain import errors, poll_errors
+from domain.commands import COMMAND_ROLES
 
 ROOT = Path(__file__).parents[1]
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text()
@@ -27,12 +27,17 @@ def test_readme_gives_exactly_two_commands_and_ci_runs_the_test_one() -> None:
 
 
 def test_every_command_is_documented() -> None:
-    for name in COMMANDS:
+    for name in COMMAND_ROLES:
         assert f"| `{name}` |" in PROTOCOL, name
 
 
 def test_every_error_code_is_documented() -> None:
-    codes = {cls.code for _, cls in inspect.getmembers(errors, inspect.isclass) if issubclass(cls, errors.DomainError)}
+    codes = {
+        cls.code
+        for module in (errors, poll_errors)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, errors.DomainError)
+    }
     codes |= {"bad_frame", "bad_message", "too_large", "rate_limited", "internal_error"}
     for code in sorted(codes):
         assert f"| `{code}` |" in PROTOCOL, code

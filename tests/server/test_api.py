@@ -37,7 +37,8 @@ def test_creating_a_workshop_answers_201_with_two_tokens_a_code_and_urls(client:
     assert TOKEN_RE.match(body["facilitator_token"]) and TOKEN_RE.match(body["projector_token"])
     assert body["facilitator_token"] != body["projector_token"]
     assert len(code) == 6 and set(code) <= set(CODE_ALPHABET)
-    assert body["facilitator_url"].endswith(f"/w/{wid}/dashboard#k={body['facilitator_token']}")
+    fac, proj = body["facilitator_token"], body["projector_token"]
+    assert body["facilitator_url"].endswith(f"/w/{wid}/dashboard#k={fac}&p={proj}")
     assert body["projector_url"].endswith(f"/w/{wid}/projector#k={body['projector_token']}")
     assert body["join_url"].endswith(f"/j/{code}")
     # The tokens work, and only for their role.
@@ -111,6 +112,7 @@ def test_joining_answers_201_with_a_participant_token_that_works(room: Room) -> 
         "role": "",
         "language": "en",
         "status": "present",
+        "ballots": {},
     }
     assert room.view()["data"]["counts"]["joined"] == 1
 
@@ -318,7 +320,7 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "participant",
     ]
     d = dashboard["data"]
-    assert set(d) == {"workshop", "participants", "counts", "agenda", "current_item", "left", "removed"}
+    assert set(d) == {"workshop", "participants", "counts", "agenda", "current_item", "left", "removed", "polls"}
     assert set(d["workshop"]) == {"id", "title", "date", "venue", "language", "sectors", "code", "created_at"}
     assert set(d["counts"]) == {"joined", "online", "by_country", "by_organisation", "by_sector"}
     assert d["counts"]["by_country"] == [["IT", 1]] and d["current_item"] == item
@@ -344,11 +346,11 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "finished_at",
     }
     pr = projector["data"]
-    assert set(pr) == {"workshop", "counts", "agenda", "current_item", "join_path"}
+    assert set(pr) == {"workshop", "counts", "agenda", "current_item", "join_path", "polls"}
     assert pr["join_path"] == f"/j/{room.code}"
     assert "Ada" not in json.dumps(pr) and room.facilitator not in json.dumps(pr)
     pa = participant["data"]
-    assert set(pa) == {"workshop", "me", "agenda", "current_item", "counts"}
+    assert set(pa) == {"workshop", "me", "agenda", "current_item", "counts", "polls"}
     assert set(pa["counts"]) == {"joined", "online"} and pa["me"]["id"] == p["participant_id"]
     assert "code" not in pa["workshop"]
 

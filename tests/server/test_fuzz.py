@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from domain.commands import COMMANDS
+from domain.commands import COMMAND_ROLES
 from tests.server import support
 from tests.server.support import CODES, FUZZ_COUNTS, PROFILE, Peer, Room
 
@@ -109,7 +109,8 @@ plausible = st.one_of(
     st.sampled_from(NASTY),
     st.integers(-2, 1500),
     json_values,
-    st.lists(st.sampled_from(["$item", "$running", "$other"]), max_size=4),
+    st.lists(st.sampled_from(["$item", "$running", "$other", "$poll", "$draft"]), max_size=4),
+    st.sampled_from(["$poll", "$draft"]),
 )
 BASE: dict[str, dict[str, Any]] = {
     "join": {**PROFILE, "name": "Fuzzy"},
@@ -123,6 +124,17 @@ BASE: dict[str, dict[str, Any]] = {
     "reorder_agenda": {"item_ids": ["$running", "$item"]},
     "start_agenda_item": {"item_id": "$item"},
     "finish_agenda_item": {"item_id": "$running"},
+    "create_poll": {
+        "title": "Lunch",
+        "kind": "multiple",
+        "questions": [{"options": ["A", "B", "C"], "max_choices": 2}],
+    },
+    "update_poll": {"poll_id": "$draft", "title": "Changed"},
+    "open_poll": {"poll_id": "$draft", "closes_at": "2099-01-01T00:00:00+00:00"},
+    "close_poll": {"poll_id": "$poll"},
+    "set_results_visibility": {"poll_id": "$poll", "visibility": "shown"},
+    "set_poll_deadline": {"poll_id": "$poll", "closes_at": None},
+    "cast_ballot": {"poll_id": "$poll", "answer": ["o1", "o2"]},
 }
 ROLES = ["facilitator", "participant", "projector", "anonymous"]
 
@@ -131,7 +143,7 @@ ROLES = ["facilitator", "participant", "projector", "anonymous"]
 def commands(draw: st.DrawFn) -> tuple[str, Any, str]:
     """A command name, its args and a role: mostly a valid command with a few arguments changed, removed or
     added (so that every validator is reached), sometimes anything at all."""
-    name = draw(st.sampled_from(sorted(COMMANDS)))
+    name = draw(st.sampled_from(sorted(COMMAND_ROLES)))
     shape = draw(st.integers(0, 9))
     if shape == 0:
         args: Any = draw(json_values)
@@ -142,7 +154,7 @@ def commands(draw: st.DrawFn) -> tuple[str, Any, str]:
         for key in draw(st.lists(st.sampled_from(sorted(args)), max_size=2, unique=True)) if args else []:
             del args[key]
         args.update(draw(st.dictionaries(keys, plausible, max_size=3)))
-    documented = next(iter(COMMANDS[name].roles))
+    documented = next(iter(COMMAND_ROLES[name]))
     role = draw(st.sampled_from([documented] * 3 + ROLES))
     return name, args, role
 
@@ -157,12 +169,18 @@ class Fixture:
         self.item = self.room.add_item("Planned")
         self.running = self.room.add_item("Running")
         self.room.ok("start_agenda_item", {"item_id": self.running})
+        poll = {"title": "Q", "kind": "multiple", "questions": [{"options": ["A", "B", "C"], "max_choices": 2}]}
+        self.draft = self.room.ok("create_poll", poll)["result"]["poll_id"]
+        self.poll = self.room.ok("create_poll", poll)["result"]["poll_id"]
+        self.room.ok("open_poll", {"poll_id": self.poll})
 
     def resolve(self, value: Any) -> Any:
         """Replace placeholders with real ids, so that deeper validation paths are reached."""
         names = {
             "$item": self.item,
             "$running": self.running,
+            "$poll": self.poll,
+            "$draft": self.draft,
             "$participant": self.me["participant_id"],
             "$other": self.other["participant_id"],
         }

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from domain.commands import COMMANDS
+from domain.commands import COMMAND_ROLES as COMMANDS
 from tests.server import support
 from tests.server.support import PROFILE, PROTOCOL, Peer, Room, assert_error
 
@@ -61,6 +61,8 @@ class Scene:
     stranger: dict[str, Any]
     planned: str
     running: str
+    draft_poll: str
+    open_poll: str
 
     def token(self, role: str) -> str | None:
         return {
@@ -85,6 +87,13 @@ class Scene:
             "reorder_agenda": {"item_ids": [self.running, self.planned]},
             "start_agenda_item": {"item_id": self.planned},
             "finish_agenda_item": {"item_id": self.running},
+            "create_poll": {"title": "Q", "kind": "single", "questions": [{"options": ["A", "B"]}]},
+            "update_poll": {"poll_id": self.draft_poll, "title": "Changed"},
+            "open_poll": {"poll_id": self.draft_poll},
+            "close_poll": {"poll_id": self.open_poll},
+            "set_results_visibility": {"poll_id": self.open_poll, "visibility": "shown"},
+            "set_poll_deadline": {"poll_id": self.open_poll, "closes_at": "2099-01-01T00:00:00+00:00"},
+            "cast_ballot": {"poll_id": self.open_poll, "answer": "o1"},
         }[name]
 
 
@@ -95,7 +104,11 @@ def _scene(client: TestClient) -> Scene:
     planned, running = room.add_item("Planned"), room.add_item("Running")
     room.ok("start_agenda_item", {"item_id": running})
     stranger = Room(client).join(name="Stranger")
-    return Scene(room, participant, other, stranger, planned, running)
+    poll = {"title": "Q", "kind": "single", "questions": [{"options": ["A", "B"]}]}
+    draft = room.ok("create_poll", poll)["result"]["poll_id"]
+    opened = room.ok("create_poll", poll)["result"]["poll_id"]
+    room.ok("open_poll", {"poll_id": opened})
+    return Scene(room, participant, other, stranger, planned, running, draft, opened)
 
 
 CELLS = [(name, role) for name in sorted(COMMANDS) for role in ROLES]
