@@ -80,6 +80,9 @@ JS_STRINGS: tuple[str, ...] = (
     N_("You have not joined this workshop on this device"),
     N_("Join with your name and organisation: it takes a few seconds."),
     N_("This workshop no longer exists"),
+    N_("Joining did not work"),
+    N_("Joining is taking longer than expected"),
+    N_("Reload the page in a moment to finish joining."),
 )
 
 # What a person is told for each error code of docs/protocol.md (the server's own message is for developers).

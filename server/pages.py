@@ -125,17 +125,13 @@ def render(
     base = {"lang": lang, "languages": i18n.LANGUAGE_NAMES, "kinds": client["kinds"], "i18n": client}
     token = _current.set(tr)
     try:
-        response = templates.TemplateResponse(
-            request, name, {**base, **(context or {})}, status_code=status_code
-        )
+        response = templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)
     finally:
         _current.reset(token)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Vary"] = "Accept-Language, Cookie"
     if i18n.normalise(request.query_params.get("lang")) == lang:
-        response.set_cookie(
-            "lang", lang, max_age=LANG_COOKIE_MAX_AGE, path="/", samesite="lax", httponly=True
-        )
+        response.set_cookie("lang", lang, max_age=LANG_COOKIE_MAX_AGE, path="/", samesite="lax", httponly=True)
     return _secure(response)
 
 
@@ -232,9 +228,7 @@ async def qr_svg(request: Request) -> Response:
 def qr_code_svg(url: str) -> bytes:
     """An SVG QR code of ``url``: dark modules on white, so it scans even on the dark projector page."""
     out = BytesIO()
-    segno.make(url, error="m").save(
-        out, kind="svg", scale=10, border=2, dark="#0b1220", light="#ffffff", title=url
-    )
+    segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, dark="#0b1220", light="#ffffff", title=url)
     return out.getvalue()
 
 
@@ -262,9 +256,19 @@ async def participant(request: Request) -> Response:
     if workshop is None:
         return _not_found(request)
     lang = i18n.pick_language(request, workshop.language)
-    return render(
-        request, "participant.html", lang, {"workshop": workshop, "countries": i18n.country_names(lang)}
-    )
+    context = {
+        "workshop": workshop,
+        "countries": i18n.country_names(lang),
+        # Without a choice made on this device (?lang= or the cookie, which scripts cannot read: it is httponly),
+        # the page follows the participant's own language, from their view.
+        "lang_chosen": language_chosen(request),
+    }
+    return render(request, "participant.html", lang, context)
+
+
+def language_chosen(request: Request) -> bool:
+    """Whether the visitor chose the page language on this device: ``?lang=`` or the ``lang`` cookie."""
+    return any(i18n.normalise(v) for v in (request.query_params.get("lang"), request.cookies.get("lang")))
 
 
 def page_routes() -> list[BaseRoute]:

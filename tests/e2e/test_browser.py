@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,8 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
+            executable_path=CHROMIUM,
+            headless=True,
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"],
         )
         yield browser
@@ -101,6 +103,135 @@ def test_facilitator_sees_two_participants_join_live_and_a_reload_keeps_identity
     dashboard.click("#agenda-add button[type=submit]")
     dashboard.locator("#agenda-list li", has_text="Welcome and introductions").wait_for()
     dashboard.locator("#agenda-list li", has_text="Welcome and introductions").locator(
-        "button", has_text="Start").click()
+        "button", has_text="Start"
+    ).click()
     jan.wait_for_selector("#now-title:has-text('Welcome and introductions')")  # type: ignore[attr-defined]
     facilitator.close()
+
+
+def _workshop(server: Server) -> dict[str, str]:
+    return dict(
+        server.request(
+            "POST",
+            "/api/workshops",
+            {"title": "Energy clusters day", "date": "2026-11-22", "language": "en", "sectors": ["Agrifood", "Energy"]},
+        )
+    )
+
+
+def test_a_removed_participant_is_told_live_and_stops_reconnecting(browser: object, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    created = _workshop(server)
+    wid, fac, proj = created["workshop_id"], created["facilitator_token"], created["projector_token"]
+    facilitator = browser.new_context()  # type: ignore[attr-defined]
+    facilitator.set_default_timeout(TIMEOUT_MS)
+    dashboard = facilitator.new_page()
+    dashboard.goto(f"{server.url}/w/{wid}/dashboard#k={fac}&p={proj}")
+    expect(dashboard.locator("#conn-status")).to_have_attribute("data-state", "connected")
+
+    marta = join(browser, server, created["code"], "Marta Nowak", "Baltic Wind Cluster", "PL")
+    row = dashboard.locator("#people-body tr", has_text="Marta Nowak")
+    row.locator("button[data-remove]").click()
+    dashboard.click("#confirm-dialog button[value=ok]")
+
+    # Without a reload, the participant's page says so, forgets the token and does not reconnect.
+    expect(marta.locator("#gone-title")).to_have_text("You are no longer in this workshop")  # type: ignore[attr-defined]
+    expect(marta.locator("#me-main")).to_be_hidden()  # type: ignore[attr-defined]
+    assert marta.evaluate(f"localStorage.getItem('tavolo:me:{wid}')") is None  # type: ignore[attr-defined]
+    marta.wait_for_timeout(2000)  # type: ignore[attr-defined]
+    expect(marta.locator("#conn-status")).to_have_attribute("data-state", "closed")  # type: ignore[attr-defined]
+    expect(dashboard.locator("#stat-removed")).to_have_text("1")
+    facilitator.close()
+
+
+def test_the_projector_shows_organisations_and_sectors_on_one_screen(browser: object, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    facilitator = browser.new_context()  # type: ignore[attr-defined]
+    facilitator.set_default_timeout(TIMEOUT_MS)
+    dashboard = facilitator.new_page()
+    dashboard.goto(f"{server.url}/")
+    dashboard.fill("#f-title", "Projector check")
+    dashboard.fill("#f-sectors", "Agrifood\nEnergy")
+    dashboard.click("#create-form button[type=submit]")
+    dashboard.wait_for_url(re.compile(r"/w/[0-9a-f-]+/dashboard$"))
+    wid = dashboard.url.rsplit("/", 2)[-2]
+    fac = dashboard.evaluate(f"localStorage.getItem('tavolo:fac:{wid}')")
+    proj = dashboard.evaluate(f"localStorage.getItem('tavolo:proj:{wid}')")
+    assert fac and proj and fac != proj
+    # The projector opens with the projector token, never the facilitator's.
+    assert dashboard.get_attribute("#open-projector", "href") == f"/w/{wid}/projector#k={proj}"
+    code = dashboard.inner_text("#join-code").strip()
+    people = [
+        ("Anna", "Lombardy Energy Cluster", "IT", "Energy"),
+        ("Luca", "Lombardy Energy Cluster", "IT", "Energy"),
+        ("Ewa", "Silesia Automotive", "PL", "Agrifood"),
+    ]
+    for name, organisation, country, sector in people:
+        server.request(
+            "POST",
+            "/api/join",
+            {"code": code, "name": name, "organisation": organisation, "country": country, "sector": sector},
+        )
+
+    for width, height in [(1280, 720), (1920, 1080)]:
+        screen = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        screen.set_default_timeout(TIMEOUT_MS)
+        projector = screen.new_page()
+        projector.goto(f"{server.url}/w/{wid}/projector#k={proj}")
+        orgs = projector.locator("#top-organisations li")
+        expect(orgs.first).to_contain_text("Lombardy Energy Cluster")
+        expect(orgs.first.locator(".bar-count")).to_have_text("2")
+        expect(projector.locator("#top-organisations")).to_contain_text("Silesia Automotive")
+        expect(projector.locator("#top-sectors li").first).to_contain_text("Energy")
+        expect(projector.locator("#stat-joined")).to_have_text("3")
+        size = projector.evaluate(
+            "() => [document.documentElement.scrollHeight, document.documentElement.scrollWidth,"
+            " document.querySelector('#proj-live').getBoundingClientRect().bottom]"
+        )
+        assert size[0] <= height and size[1] <= width and size[2] <= height, (width, height, size)
+        screen.close()
+    facilitator.close()
+
+
+def test_a_reload_in_the_middle_of_joining_finishes_the_same_join(browser: object, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    created = _workshop(server)
+    wid = created["workshop_id"]
+    phone = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    phone.set_default_timeout(TIMEOUT_MS)
+    page = phone.new_page()
+
+    # The join command never reaches the server (the network drops it), then the page is reloaded.
+    dropping = [True]
+
+    def drop_join(ws: Any) -> None:
+        server_ws = ws.connect_to_server()
+        ws.on_message(lambda m: None if dropping[0] and '"command"' in str(m) else server_ws.send(m))
+
+    page.route_web_socket(re.compile(r"/ws/"), drop_join)
+    page.goto(f"{server.url}/j/{created['code']}")
+    page.fill("#p-name", "Sofia Greco")
+    page.fill("#p-organisation", "Apulia Agrifood District")
+    page.select_option("#p-country", "IT")
+    page.select_option("#p-sector", "Agrifood")
+    page.click("#join-submit")
+    expect(page.locator("#join-submit")).to_be_disabled()
+    pending = page.evaluate(f"JSON.parse(localStorage.getItem('tavolo:pending:{wid}'))")
+    token = page.evaluate(f"localStorage.getItem('tavolo:me:{wid}')")
+    assert pending["args"]["token"] == token
+
+    dropping[0] = False
+    page.reload()  # the join page sends the device to the participant page, which finishes the join
+    page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/me"))
+    expect(page.locator("#hello")).to_contain_text("Sofia Greco")
+    assert page.evaluate(f"localStorage.getItem('tavolo:pending:{wid}')") is None
+    assert page.evaluate(f"localStorage.getItem('tavolo:me:{wid}')") == token
+    view = server.request("GET", f"/api/workshops/{wid}/views/dashboard", token=created["facilitator_token"])
+    assert [p["name"] for p in view["data"]["participants"].values()] == ["Sofia Greco"]
+    # A second reload is an ordinary visit: same participant.
+    page.reload()
+    expect(page.locator("#hello")).to_contain_text("Sofia Greco")
+    phone.close()

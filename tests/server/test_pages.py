@@ -108,6 +108,21 @@ def test_the_workshop_language_is_the_default_then_the_browser_language(
     site.cookies.clear()
 
 
+def test_the_participant_page_says_whether_this_device_chose_a_language(
+    site: TestClient, workshop: dict[str, Any]
+) -> None:
+    """Without a choice (?lang= or the httponly cookie), the participant page follows the participant's language."""
+    me = f"/w/{workshop['workshop_id']}/me"
+    site.cookies.clear()
+    assert 'data-lang-chosen="false"' in site.get(me).text
+    assert 'data-lang-chosen="true"' in site.get(me, params={"lang": "en"}).text  # and sets the cookie
+    assert 'data-lang-chosen="true"' in site.get(me).text
+    site.cookies.clear()
+    site.cookies.set("lang", "xx")
+    assert 'data-lang-chosen="false"' in site.get(me).text
+    site.cookies.clear()
+
+
 def test_every_page_sets_the_security_headers_and_has_no_inline_code(
     site: TestClient, workshop: dict[str, Any]
 ) -> None:
@@ -124,9 +139,7 @@ def test_every_page_sets_the_security_headers_and_has_no_inline_code(
     assert "frame-ancestors 'none'" in CSP and "'unsafe-inline'" not in CSP
 
 
-def test_participant_written_text_is_never_rendered_unescaped(
-    site: TestClient, workshop: dict[str, Any]
-) -> None:
+def test_participant_written_text_is_never_rendered_unescaped(site: TestClient, workshop: dict[str, Any]) -> None:
     for lang in i18n.SUPPORTED:
         for path in page_paths(workshop):
             text = site.get(path, params={"lang": lang}).text
@@ -218,9 +231,7 @@ def test_every_string_the_scripts_show_is_handed_to_them() -> None:
 
 def _request(query: str = "", cookie: str = "", accept: str = "") -> Request:
     headers = [(b"cookie", cookie.encode()), (b"accept-language", accept.encode())]
-    return Request(
-        {"type": "http", "method": "GET", "path": "/", "query_string": query.encode(), "headers": headers}
-    )
+    return Request({"type": "http", "method": "GET", "path": "/", "query_string": query.encode(), "headers": headers})
 
 
 def test_pick_language_order() -> None:

@@ -1,5 +1,9 @@
 /* Dashboard agenda editor: add, edit inline, delete, reorder (arrows or drag and drop), start and finish items.
- * The list is redrawn from the view on every update; the row being edited is kept as it is. */
+ * The list is redrawn from the view on every update; the row being edited is kept as it is.
+ *
+ * Reordering is optimistic: a move is drawn at once and sent as the whole new order, and the next move starts from
+ * what is drawn (so two quick ↑ clicks move an item two places). The local order is shown until the view has caught
+ * up with every acknowledged reorder; a refused one (say `invalid_order`) drops it and redraws from the view. */
 (function () {
   "use strict";
   var T = window.Tavolo, t = T.t, el = T.el, $ = T.$;
@@ -7,13 +11,51 @@
   function mount(command) {
     var list = $("agenda-list"), form = $("agenda-add"), errorBox = $("agenda-error");
     var agenda = [], currentId = null, editing = null, refocus = null, dragId = null;
+    // server: the latest view's agenda; local: the optimistic order, the reorders in flight, and the position
+    // the view must reach to include all of them.
+    var server = {items: [], position: null};
+    var local = {order: null, inflight: 0, until: 0};
 
     function fail(err) { T.toast(T.errorText(err), "error"); }
     function run(name, args) { return command(name, args).catch(fail); }
     function ids() { return agenda.map(function (item) { return item.id; }); }
+    function sameSet(a, b) {
+      return a.length === b.length && a.slice().sort().join("\n") === b.slice().sort().join("\n");
+    }
+    /* What to draw: the view's items, in the local order while reorders are unconfirmed. */
+    function shown() {
+      var serverIds = server.items.map(function (item) { return item.id; });
+      if (!local.order || !sameSet(local.order, serverIds)) return server.items;
+      var byId = {};
+      server.items.forEach(function (item) { byId[item.id] = item; });
+      return local.order.map(function (id) { return byId[id]; });
+    }
+    /* Drop the local order once the view includes every acknowledged reorder; true if that changed the order. */
+    function settle() {
+      if (!local.order || local.inflight > 0 || server.position === null || server.position < local.until) return false;
+      local.order = null;
+      var before = ids().join();
+      agenda = shown();
+      return ids().join() !== before;
+    }
     function reorder(order, focus) {
       refocus = focus || null;
-      if (order.join() !== ids().join()) run("reorder_agenda", {item_ids: order});
+      if (order.join() === ids().join()) return;
+      local.order = order;
+      local.inflight += 1;
+      agenda = shown();
+      draw();
+      command("reorder_agenda", {item_ids: order}).then(function (ack) {
+        local.inflight -= 1;
+        local.until = Math.max(local.until, ack && ack.position || 0);
+        if (settle()) draw();
+      }, function (err) {
+        local.inflight -= 1;
+        local.order = null;  // e.g. invalid_order: someone added or removed an item meanwhile
+        agenda = shown();
+        draw();
+        fail(err);
+      });
     }
     function move(id, delta, action) {
       var order = ids(), i = order.indexOf(id), j = i + delta;
@@ -180,7 +222,20 @@
     });
 
     return {
-      render: function (items, current) { agenda = items || []; currentId = current; draw(); }
+      /* A new agenda from the view (at `position`). */
+      render: function (items, current, position) {
+        server = {items: items || [], position: position === undefined ? null : position};
+        currentId = current;
+        settle();
+        agenda = shown();
+        draw();
+      },
+      /* The view moved on without changing the agenda: maybe the last reorder is now confirmed. */
+      seen: function (position) {
+        if (position === undefined || position === null) return;
+        server.position = position;
+        if (settle()) draw();
+      }
     };
   }
 

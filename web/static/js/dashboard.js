@@ -5,8 +5,11 @@
   var root = $("dashboard"), workshopId = root.dataset.workshopId;
   var FAC_KEY = "tavolo:fac:" + workshopId, PROJ_KEY = "tavolo:proj:" + workshopId;
   var BARS = 12;
-  var token = T.tokenFromHash(FAC_KEY);
-  var view = null, conn = null, agendaUI = null, agendaSig = null;
+  // The facilitator link is /w/{id}/dashboard#k={facilitator token}&p={projector token}.
+  var secrets = T.fromHash({k: FAC_KEY, p: PROJ_KEY});
+  T.reloadOnNewSecrets({k: FAC_KEY, p: PROJ_KEY});
+  var token = secrets.k, projectorToken = secrets.p;
+  var view = null, position = null, conn = null, agendaUI = null, agendaSig = null;
   var rows = new Map();  // participant id -> {tr, sig, key}: the table is updated in place, keyed by id
 
   function locked(which) {
@@ -17,10 +20,23 @@
   if (!token) return locked("no-token");
 
   var base = location.origin;
-  var projectorToken = T.store.get(PROJ_KEY) || token;  // the server also accepts the facilitator token there
-  $("open-projector").href = "/w/" + encodeURIComponent(workshopId) + "/projector#k=" + encodeURIComponent(projectorToken);
+  var path = "/w/" + encodeURIComponent(workshopId);
+  var openProjector = $("open-projector");
+  if (projectorToken) {
+    openProjector.href = path + "/projector#k=" + encodeURIComponent(projectorToken);
+  } else {
+    // Never the facilitator token: the projector screen is public, anyone in the room could read the link.
+    openProjector.removeAttribute("href");
+    openProjector.setAttribute("aria-disabled", "true");
+    openProjector.setAttribute("aria-describedby", "projector-missing");
+    openProjector.classList.add("disabled");
+    openProjector.title = $("projector-missing").textContent.trim();
+    $("projector-missing").hidden = false;
+  }
   $("copy-facilitator").addEventListener("click", function () {
-    T.copyText(base + "/w/" + encodeURIComponent(workshopId) + "/dashboard#k=" + encodeURIComponent(token));
+    var link = base + path + "/dashboard#k=" + encodeURIComponent(token);
+    if (projectorToken) link += "&p=" + encodeURIComponent(projectorToken);
+    T.copyText(link);
   });
   $("copy-join").addEventListener("click", function () { T.copyText($("join-link").href); });
 
@@ -42,7 +58,8 @@
     T.renderBars($("by-organisation"), counts.by_organisation || [], String, BARS, more);
     T.renderBars($("by-sector"), counts.by_sector || [], String, BARS, more);
     var sig = JSON.stringify([view.agenda, view.current_item]);
-    if (sig !== agendaSig) { agendaSig = sig; agendaUI.render(view.agenda, view.current_item); }
+    if (sig !== agendaSig) { agendaSig = sig; agendaUI.render(view.agenda, view.current_item, position); }
+    else agendaUI.seen(position);
     renderPeople();
   });
 
@@ -146,8 +163,8 @@
 
   conn = T.connect({
     workshopId: workshopId, token: token, view: "dashboard",
-    onSnapshot: function (data) { view = data; $("open-settings").disabled = false; render(); },
-    onUpdate: function (data) { view = data; render(); },
+    onSnapshot: function (data, msg) { view = data; position = msg.position; $("open-settings").disabled = false; render(); },
+    onUpdate: function (data, msg) { view = data; position = msg.position; render(); },
     onError: function (err) {
       if (err.code === "unauthorized") {
         T.store.del(FAC_KEY);

@@ -5,7 +5,10 @@
   var form = $("create-form");
   var FIELDS = ["title", "date", "venue", "language", "sectors"];
   var defaults = T.readJSON("default-sectors", {});
-  var commandId = null;  // kept across network failures, so a retried create cannot make two workshops
+  /* The create in flight: its command id and the two secret tokens, chosen here. They are kept across network
+   * failures, so a retry neither makes a second workshop nor loses the tokens of the first (the server echoes them
+   * back to a retry that carries them). */
+  var attempt = null;
 
   function showError(field, message) {
     var box = $(field ? "err-" + field : "create-error") || $("create-error");
@@ -51,7 +54,11 @@
     if (!body.title) return showError("title", t("Give the workshop a title."));
     if (!body.date) return showError("date", t("Choose the date of the workshop."));
     if (!body.sectors.length) return showError("sectors", t("List at least one sector."));
-    body.id = commandId = commandId || T.uuid();
+    attempt = attempt || {id: T.uuid(), facilitator: T.newToken(), projector: T.newToken()};
+    var sent = attempt;
+    body.id = sent.id;
+    body.facilitator_token = sent.facilitator;
+    body.projector_token = sent.projector;
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     button.textContent = t("Creating…");
@@ -60,16 +67,21 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
-          commandId = null;  // refused: nothing was created, the next attempt is a new command
+          // Refused (4xx): nothing was created, the next attempt is a new command with new tokens. A 5xx may come
+          // from a proxy after the workshop was made: keep the attempt, so a retry finds it.
+          if (response.status < 500 && attempt === sent) attempt = null;
           throw (data && data.error) || {code: "internal_error", message: response.statusText};
         }
         return data;
       });
     }).then(function (created) {
-      T.store.set("tavolo:fac:" + created.workshop_id, created.facilitator_token);
-      T.store.set("tavolo:proj:" + created.workshop_id, created.projector_token);
-      remember({id: created.workshop_id, title: body.title, date: body.date, code: created.code});
-      location.assign(created.facilitator_url);
+      var id = created.workshop_id;
+      // The server's answer names the tokens; a duplicate answer may leave them out, then they are the ones we sent.
+      var fac = created.facilitator_token || sent.facilitator, proj = created.projector_token || sent.projector;
+      T.store.set("tavolo:fac:" + id, fac);
+      T.store.set("tavolo:proj:" + id, proj);
+      remember({id: id, title: body.title, date: body.date, code: created.code});
+      location.assign("/w/" + encodeURIComponent(id) + "/dashboard#k=" + encodeURIComponent(fac) + "&p=" + encodeURIComponent(proj));
     }).catch(function (err) {
       button.disabled = false;
       button.textContent = t("Create the workshop");

@@ -1,20 +1,25 @@
-/* Join page: the profile form, then a `join` command over an anonymous websocket. */
+/* Join page: the profile form, then a `join` command over an anonymous websocket.
+ *
+ * The join in flight (its command id and arguments, including the token chosen here) is kept in storage under
+ * tavolo:pending:{workshop id} until it is acknowledged: if this page is reloaded mid-join, the participant page
+ * re-sends it with the same id rather than taking the token for a stranger's. */
 (function () {
   "use strict";
   var T = window.Tavolo, P = window.TavoloProfile, t = T.t, $ = T.$;
   var root = $("join"), workshopId = root.dataset.workshopId;
-  var KEY = "tavolo:me:" + workshopId;
+  var KEY = "tavolo:me:" + workshopId, PENDING = "tavolo:pending:" + workshopId;
   var mePage = "/w/" + encodeURIComponent(workshopId) + "/me";
   var form = $("join-form"), button = $("join-submit");
   var conn = null, attempt = null;  // attempt: {id, token} of the join in flight, reused by every retry
 
-  // Already joined on this device: never make a second participant, go to the workshop.
+  // Already joined (or joining) on this device: never make a second participant, go to the workshop.
   if (T.store.get(KEY)) {
     $("join-redirect").hidden = false;
     form.hidden = true;
     location.replace(mePage);
     return;
   }
+  T.store.del(PENDING);  // without a token there is nothing to finish
 
   var guess = P.guessCountry();
   if (guess) $("p-country").value = guess;
@@ -37,7 +42,9 @@
   }
   function failed(err) {
     if (!attempt) return;
-    T.store.del(KEY);  // nothing was applied: the stored token belongs to nobody
+    // Refused: nothing was applied, the stored token belongs to nobody.
+    T.store.del(KEY);
+    T.store.del(PENDING);
     attempt = null;
     busy(false);
     P.showError(P.fieldOf(err), T.errorText(err), "join-error");
@@ -52,10 +59,12 @@
     if (!args.role) delete args.role;
     attempt = {id: T.uuid(), token: T.newToken()};
     args.token = attempt.token;
-    // Stored before sending: if this page is reloaded mid-join, the token finds the participant it made.
+    // Stored before sending: if this page is reloaded mid-join, the participant page finishes this very join.
+    T.store.set(PENDING, JSON.stringify({id: attempt.id, args: args}));
     T.store.set(KEY, attempt.token);
     busy(true);
     connection().command("join", args, attempt.id).then(function () {
+      T.store.del(PENDING);
       location.replace(mePage + "?lang=" + encodeURIComponent(args.language));
     }, failed);
   });

@@ -1,13 +1,18 @@
-/* Participant page: what is happening now, the agenda, my profile, leaving. */
+/* Participant page: what is happening now, the agenda, my profile, leaving.
+ *
+ * A participant who leaves or is removed is told so by the server (an `error` with code `not_joined`, or their view's
+ * me.status, then the socket closes with 1008): the page says so, forgets the token and stops reconnecting. */
 (function () {
   "use strict";
   var T = window.Tavolo, P = window.TavoloProfile, t = T.t, el = T.el, $ = T.$;
   var root = $("me"), workshopId = root.dataset.workshopId;
-  var KEY = "tavolo:me:" + workshopId;
+  var KEY = "tavolo:me:" + workshopId, PENDING = "tavolo:pending:" + workshopId;
   var token = T.store.get(KEY);
-  var conn = null, view = null, leaving = false, formFilled = false;
+  var conn = null, view = null, leaving = false, formFilled = false, switching = false, myLang = null;
   var pageLang = document.documentElement.lang;
   var askedLang = new URLSearchParams(location.search).get("lang");
+  // Whether this device chose the page language (?lang= or the cookie): else the participant's own language wins.
+  var langChosen = root.dataset.langChosen === "true";
 
   function gone(title, text) {
     if (conn) conn.close();
@@ -18,7 +23,24 @@
     $("gone-text").textContent = text;
     $("me-gone").hidden = false;
   }
-  function forget() { T.store.del(KEY); }
+  function forget() { T.store.del(KEY); T.store.del(PENDING); }
+  function removed() {
+    forget();
+    gone(t("You are no longer in this workshop"), t("If this is a mistake, you can join again."));
+  }
+  /* The join the join page sent but saw no answer to (the page was reloaded mid-join), if it was for this token. */
+  function pendingJoin() {
+    var pending = null;
+    try { pending = JSON.parse(T.store.get(PENDING) || "null"); } catch (e) { pending = null; }
+    return pending && pending.id && pending.args && pending.args.token === token ? pending : null;
+  }
+  /* Switch the page to the participant's language (once: the ?lang= answer sets the cookie). */
+  function useLanguage(lang) {
+    if (switching || !lang || lang === pageLang || !document.querySelector('.lang-switch [data-lang="' + lang + '"]')) return false;
+    switching = true;
+    location.replace(location.pathname + "?lang=" + encodeURIComponent(lang));
+    return true;
+  }
 
   if (!token) {
     gone(t("You have not joined this workshop on this device"), t("Join with your name and organisation: it takes a few seconds."));
@@ -30,8 +52,7 @@
     var me = view.me || {};
     if (me.status && me.status !== "present") {
       if (leaving) return;  // the leave acknowledgement says goodbye
-      forget();
-      return gone(t("You are no longer in this workshop"), t("If this is a mistake, you can join again."));
+      return removed();
     }
     $("me-loading").hidden = true;
     $("me-main").hidden = false;
@@ -69,29 +90,84 @@
     });
   }
 
-  conn = T.connect({
-    workshopId: workshopId, token: token, view: "participant",
-    onSnapshot: function (data) {
-      view = data;
-      render();
-      // An explicit language switch (?lang=xx) becomes the participant's preferred language.
-      if (askedLang === pageLang && data.me && data.me.language !== pageLang) {
-        conn.command("update_profile", {language: pageLang}).catch(function () {});
+  /* Say hello with the token; a refusal while a join is pending first finishes that join (same command id). */
+  function start() {
+    conn = T.connect({
+      workshopId: workshopId, token: token, view: "participant",
+      onWelcome: function (msg) {
+        if (msg.role === "participant") T.store.del(PENDING);  // the join went through
+      },
+      onSnapshot: function (data) {
+        view = data;
+        var me = data.me || {};
+        if (me.status === "present") {
+          // No language chosen on this device: the participant's own. Changed while we were away: follow it.
+          if (!langChosen && useLanguage(me.language)) return;
+          if (myLang !== null && me.language !== myLang && useLanguage(me.language)) return;
+        }
+        myLang = me.language || null;
+        render();
+        // An explicit language switch (?lang=xx) becomes the participant's preferred language.
+        if (askedLang === pageLang && me.language && me.language !== pageLang && me.status === "present") {
+          conn.command("update_profile", {language: pageLang}).catch(function () {});
+        }
+      },
+      onUpdate: function (data) {
+        view = data;
+        var me = data.me || {};
+        // The language changed in the profile (here or on another device): follow it.
+        if (myLang !== null && me.language && me.language !== myLang) {
+          myLang = me.language;
+          if (me.status === "present" && useLanguage(me.language)) return;
+        }
+        render();
+      },
+      onError: function (err) {
+        if (leaving) return;
+        var pending = err.code === "unauthorized" ? pendingJoin() : null;
+        if (pending) {
+          finishJoin(pending);
+        } else if (err.code === "unauthorized" || err.code === "not_joined") {
+          removed();
+        } else if (err.code === "not_found") {
+          gone(t("This workshop no longer exists"), "");
+        } else {
+          T.toast(T.errorText(err), "error");
+        }
       }
-    },
-    onUpdate: function (data) { view = data; render(); },
-    onError: function (err) {
-      if (leaving) return;
-      if (err.code === "unauthorized" || err.code === "not_joined") {
-        forget();
-        gone(t("You are no longer in this workshop"), t("If this is a mistake, you can join again."));
-      } else if (err.code === "not_found") {
-        gone(t("This workshop no longer exists"), "");
-      } else {
-        T.toast(T.errorText(err), "error");
+    });
+  }
+  /* Re-send the pending join on an anonymous connection, then say hello with its token. */
+  function finishJoin(pending) {
+    T.showStatus("reconnecting");
+    var anon = T.connect({
+      workshopId: workshopId, token: null, view: null,
+      onStatus: function (state) { T.showStatus(state === "connected" ? "connecting" : state); },
+      onError: function (err) {
+        if (err.code === "not_found") gone(t("This workshop no longer exists"), "");
       }
-    }
-  });
+    });
+    anon.command("join", pending.args, pending.id).then(function () {
+      anon.close();
+      T.store.del(PENDING);
+      start();
+    }, function (err) {
+      anon.close();
+      if (err.code === "token_in_use") {
+        // The token already belongs to a participant: ours, made by this very join.
+        T.store.del(PENDING);
+        return start();
+      }
+      if (err.code === "unavailable" || err.code === "rate_limited" || err.code === "not_found") {
+        // Not refused: the join may still go through. Keep it; reloading the page tries again.
+        if (err.code !== "not_found") gone(t("Joining is taking longer than expected"), t("Reload the page in a moment to finish joining."));
+        return;
+      }
+      forget();
+      gone(t("Joining did not work"), T.errorText(err));
+    });
+  }
+  start();
   if (askedLang) history.replaceState(null, "", location.pathname);
 
   $("profile-form").addEventListener("submit", function (event) {
@@ -107,7 +183,7 @@
       button.disabled = false;
       $("edit-profile").open = false;
       T.toast(t("Profile saved"));
-      if (changes.language && changes.language !== pageLang) location.replace(location.pathname + "?lang=" + changes.language);
+      if (changes.language) useLanguage(changes.language);
     }, function (err) {
       button.disabled = false;
       P.showError(P.fieldOf(err), T.errorText(err), "profile-error");
@@ -119,10 +195,13 @@
     T.confirm(t("Leave the workshop? The facilitators will no longer see you in the room."), t("Leave")).then(function (ok) {
       if (!ok) return;
       leaving = true;
-      conn.command("leave", {}).then(function () {
+      var bye = function () {
         forget();
         gone(t("Goodbye!"), t("You have left the workshop. Thank you for taking part."));
-      }, function (err) {
+      };
+      conn.command("leave", {}).then(bye, function (err) {
+        // The server may close the socket (not_joined, 1008) before the acknowledgement arrives: we did leave.
+        if (err.code === "not_joined" || err.code === "unauthorized") return bye();
         leaving = false;
         T.toast(T.errorText(err), "error");
       });

@@ -1,10 +1,13 @@
-/* Projector page: join code and QR (server-rendered), live counters, top countries, the current agenda item. */
+/* Projector page: join code and QR (server-rendered), live counters, the current agenda item, and the top countries,
+ * organisations and sectors in the room. */
 (function () {
   "use strict";
   var T = window.Tavolo, t = T.t, el = T.el, $ = T.$;
   var root = $("projector"), workshopId = root.dataset.workshopId;
-  var TOP_BESIDE_NOW = 5, TOP_ALONE = 10;  // what fits under the join code without scrolling
-  var token = T.tokenFromHash("tavolo:proj:" + workshopId) || T.store.get("tavolo:fac:" + workshopId);
+  var TOP = 8;  // per list: what fits under the join code without scrolling, in type readable from the back
+  // Only the projector token, never the facilitator's: the projector is a public screen.
+  var token = T.tokenFromHash("tavolo:proj:" + workshopId);
+  T.reloadOnNewSecrets({k: "tavolo:proj:" + workshopId});
   var view = null;
 
   function notice(text) { $("proj-notice").textContent = text; $("proj-notice").hidden = !text; }
@@ -20,16 +23,15 @@
     $("ws-venue-sep").hidden = !ws.venue;
     $("stat-joined").textContent = counts.joined || 0;
     $("stat-online").textContent = counts.online || 0;
-    var now = renderNow();
-    $("proj-live").classList.toggle("no-now", !now);
-    renderCountries(counts.by_country || [], now ? TOP_BESIDE_NOW : TOP_ALONE);
-  });
-
-  function renderCountries(pairs, top) {
-    T.renderBars($("top-countries"), pairs, T.countryLabel, top, function (n) {
+    renderNow();
+    var more = function (n) { return t("and %(count)s more", {count: n}); };
+    T.renderBars($("top-countries"), counts.by_country || [], T.countryLabel, TOP, function (n) {
       return t("and %(count)s more countries", {count: n});
     });
-  }
+    T.renderBars($("top-organisations"), counts.by_organisation || [], String, TOP, more);
+    T.renderBars($("top-sectors"), counts.by_sector || [], String, TOP, more);
+  });
+
   function renderNow() {
     var pair = T.currentAndNext(view), item = pair.current || pair.next;
     $("now").hidden = !item;

@@ -99,15 +99,27 @@
     set: function (key, value) { memory[key] = value; try { localStorage.setItem(key, value); } catch (e) { /* memory */ } },
     del: function (key) { delete memory[key]; try { localStorage.removeItem(key); } catch (e) { /* memory */ } }
   };
-  /* A token from "#k=…" (then saved and hidden from the address bar), else from storage. */
-  function tokenFromHash(storageKey) {
-    var fromHash = new URLSearchParams(location.hash.slice(1)).get("k");
-    if (fromHash) {
-      store.set(storageKey, fromHash);
-      history.replaceState(null, "", location.pathname + location.search);
-      return fromHash;
-    }
-    return store.get(storageKey);
+  /* Secrets from the URL fragment ("#k=…&p=…"), saved under the given storage keys and then hidden from the address
+   * bar; a key missing from the fragment comes from storage. fromHash({k: "tavolo:fac:…"}) → {k: token or null}. */
+  function fromHash(keys) {
+    var params = new URLSearchParams(location.hash.slice(1)), out = {}, found = false;
+    Object.keys(keys).forEach(function (name) {
+      var value = params.get(name);
+      if (value) { store.set(keys[name], value); found = true; }
+      out[name] = value || store.get(keys[name]);
+    });
+    if (found) history.replaceState(null, "", location.pathname + location.search);
+    return out;
+  }
+  function tokenFromHash(storageKey) { return fromHash({k: storageKey}).k; }
+  /* A link with new secrets pasted over the open page changes only the fragment (no reload): take them, start over. */
+  function reloadOnNewSecrets(keys) {
+    window.addEventListener("hashchange", function () {
+      var params = new URLSearchParams(location.hash.slice(1));
+      if (!Object.keys(keys).some(function (name) { return params.get(name); })) return;
+      fromHash(keys);
+      location.reload();
+    });
   }
 
   function statusLabel(state) {
@@ -152,7 +164,7 @@
    * reconnection (0.5 s → 10 s, with jitter) that resends unacknowledged commands with the same ids. */
   function connect(opts) {
     var ws = null, ready = false, stopped = false, attempt = 0, timer = null, lastSeen = 0;
-    var position = null, data = null, pending = new Map();
+    var position = null, data = null, pending = new Map(), refusal = null;
     var noop = function () {};
     var onStatus = opts.onStatus || showStatus, onError = opts.onError || noop;
 
@@ -184,26 +196,30 @@
         if (socket !== ws) return;
         ready = false;
         if (stopped) return;
-        if (event.code === 1008) return fail({code: "unauthorized", message: event.reason || "unauthorized"});
+        // 1008 is final (bad token, Origin refused, no such workshop, participant gone): the error sent just before
+        // it names the reason.
+        if (event.code === 1008) {
+          return refusal ? fail(refusal, true) : fail({code: "unauthorized", message: event.reason || "unauthorized"});
+        }
         attempt += 1;
         var ceiling = Math.min(10000, 500 * Math.pow(2, attempt - 1));
         timer = setTimeout(open, ceiling / 2 + Math.random() * ceiling / 2);
         onStatus("reconnecting");
       };
     }
-    function fail(err) {
+    function fail(err, told) {  // told: onError has already seen err
       stopped = true;
       clearTimeout(timer);
       onStatus("closed");
       pending.forEach(function (p) { p.reject(err); });
       pending.clear();
-      onError(err);
+      if (!told) onError(err);
       if (ws) ws.close();
     }
     function receive(msg) {
       switch (msg.type) {
         case "welcome":
-          ready = true; attempt = 0;
+          ready = true; attempt = 0; refusal = null;
           onStatus("connected");
           if (opts.onWelcome) opts.onWelcome(msg);
           pending.forEach(function (p) { send(p.frame); });
@@ -230,10 +246,13 @@
               return;
             }
             settle(msg.id, "reject", {code: msg.code, message: msg.message});
-          } else if (msg.code === "unauthorized" || msg.code === "not_found") {
+          } else if (msg.code === "unauthorized" || msg.code === "not_found" || msg.code === "not_joined") {
+            // Definitive: the server closes the socket (1008) next; reconnecting would only be refused again.
             fail({code: msg.code, message: msg.message});
           } else {
-            onError({code: msg.code, message: msg.message});
+            var err = {code: msg.code, message: msg.message};
+            if (!msg.id) refusal = err;  // a 1008 close may follow (a refused Origin, say)
+            onError(err);
           }
           break;
       }
@@ -268,6 +287,7 @@
     return {
       command: command,
       data: function () { return data; },
+      position: function () { return position; },
       isClosed: function () { return stopped; },
       close: function () { stopped = true; clearTimeout(timer); clearInterval(heartbeat); if (ws) ws.close(); }
     };
@@ -275,7 +295,8 @@
 
   window.Tavolo = {
     readJSON: readJSON, t: t, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
-    countryName: countryName, fold: fold, uuid: uuid, newToken: newToken, store: store, tokenFromHash: tokenFromHash,
+    countryName: countryName, fold: fold, uuid: uuid, newToken: newToken, store: store, fromHash: fromHash, tokenFromHash: tokenFromHash,
+    reloadOnNewSecrets: reloadOnNewSecrets,
     showStatus: showStatus, connect: connect, applyOps: applyOps
   };
 })();
