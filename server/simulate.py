@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--participants", type=int, default=100, help="how many join (default 100)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated profiles (default 1)")
     parser.add_argument("--concurrency", type=int, default=200, help="joins in flight at once (default 200)")
-    parser.add_argument("--scenario", choices=["join"], default="join", help="what participants do (join)")
+    parser.add_argument("--scenario", choices=["join", "poll"], default="join",
+                        help="what participants do: join, or join and vote in a poll (default join)")  # fmt: skip
     parser.add_argument("--dashboard", action=argparse.BooleanOptionalAction, default=None,
                         help="follow the dashboard and measure when joins become visible there "
                              "(default: on when a facilitator token is known)")  # fmt: skip
@@ -58,12 +59,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="binary msgpack frames (default) or JSON text, as browsers send")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds (300)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    from server.simulate_poll import add_poll_arguments
+
+    add_poll_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the simulation, print the summary as the last line of stdout; 0 when everyone joined."""
+    """Run the simulation, print the summary as the last line of stdout; 0 when everyone joined (and, in the poll
+    scenario, everyone's ballot was counted once and nothing went wrong)."""
     summary = run_sync(simulate(args))
     print(json.dumps(summary, ensure_ascii=False), flush=True)
+    if args.scenario == "poll":
+        return 0 if summary.get("tally_total") == summary["participants"] and summary["errors"] == 0 else 1
     return 0 if summary["joined"] == summary["participants"] else 1
 
 
@@ -166,6 +173,7 @@ class Simulation:
         self.error_codes: Counter[str] = Counter()
         self.failed: set[int] = set()
         self.last_join_at = 0.0
+        self.dashboard_ws: ClientConnection | None = None
 
     async def _connect(self, max_size: int | None = 1 << 20) -> ClientConnection:
         # compression off as on the server; no keepalive pings: a missed pong would look like a server fault
@@ -185,7 +193,7 @@ class Simulation:
         if ws is not None:
             self.joined += 1
             self.last_join_at = time.monotonic()
-            await self._idle(ws)
+            await self._after_join(i, ws)
 
     async def _join(self, i: int, profile: Profile) -> ClientConnection | None:
         """Join, retrying after a dropped connection with the same command id and token (applied once)."""
@@ -268,6 +276,17 @@ class Simulation:
             if kind == "snapshot" and message.get("view") == "participant":
                 return
 
+    async def _after_join(self, i: int, ws: ClientConnection) -> None:
+        """What a participant does once joined (the poll scenario votes); here: stay online."""
+        await self._idle(ws)
+
+    def _command_answer(self, message: dict[str, Any]) -> bool:
+        """An `ack` or `error` on the dashboard socket: True if it answers a facilitator command of ours."""
+        return False
+
+    def _dashboard_data(self, now: float, message: dict[str, Any], data: Any) -> None:
+        """The dashboard's data after each of its view messages."""
+
     async def _idle(self, ws: ClientConnection) -> None:
         """Stay online, reading (and dropping) view updates as a browser would, until everyone has joined."""
 
@@ -292,11 +311,14 @@ class Simulation:
             try:
                 async with await self._connect(max_size=None) as ws:
                     await ws.send(self.pack({"type": "hello", "token": token, "view": "dashboard"}))
+                    self.dashboard_ws = ws
                     data: Any = {}
                     async for frame in ws:
                         now, message = time.monotonic(), _unpack(frame)
                         kind = message.get("type")
-                        if kind == "error":  # the dashboard sends no commands: any error is final
+                        if kind in ("ack", "error") and self._command_answer(message):
+                            continue
+                        if kind == "error":  # not an answer to a command of ours: final
                             self.error_codes[f"dashboard_{message.get('code')}"] += 1
                             return
                         if message.get("view") != "dashboard":
@@ -306,10 +328,12 @@ class Simulation:
                             self.dashboard_ready.set()
                         elif kind == "update":
                             data = apply_ops(data, message.get("ops") or [])
+                        self._dashboard_data(now, message, data)
                         for pid in (data.get("participants") or {}).keys() - self.seen_at.keys():
                             self.seen_at[pid] = now
                     return
             except (ConnectionClosed, OSError, TimeoutError, InvalidHandshake):
+                self.dashboard_ws = None
                 if self.release.is_set():
                     return
                 await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
@@ -351,6 +375,9 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     """Run one simulation and return its summary (the JSON object `run` prints)."""
     if args.dashboard and args.code and not args.facilitator_token:
         raise SystemExit("simulate: with --code, --dashboard needs --facilitator-token")
+    poll = args.scenario == "poll"
+    if poll and (args.dashboard is False or (args.code and not args.facilitator_token)):
+        raise SystemExit("simulate: the poll scenario needs the dashboard (and, with --code, --facilitator-token)")
     started = time.monotonic()
     deadline = started + args.timeout
     base = args.url.rstrip("/")
@@ -371,7 +398,12 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     url = token and f"{base}/w/{workshop_id}/dashboard#k={token}"
     summary.update(workshop_id=workshop_id, code=code, facilitator_token=token, facilitator_url=url)
 
-    sim = Simulation(args, base, workshop_id, profiles)
+    if poll:
+        from server.simulate_poll import PollSimulation
+
+        sim: Simulation = PollSimulation(args, base, workshop_id, profiles)
+    else:
+        sim = Simulation(args, base, workshop_id, profiles)
     watch = token is not None and args.dashboard is not False
     background = [] if args.quiet else [asyncio.create_task(sim.progress(started, watch))]
     dashboard = asyncio.create_task(sim.dashboard(token)) if token is not None and watch else None
@@ -391,6 +423,8 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     while (dashboard is not None and not dashboard.done() and time.monotonic() < settle
            and not set(sim.pids.values()) <= sim.seen_at.keys()):  # fmt: skip
         await asyncio.sleep(0.02)
+    if poll:
+        await sim.vote(deadline)  # type: ignore[attr-defined]
     sim.release.set()
     _, pending = await asyncio.wait(tasks, timeout=max(1.0, deadline + 10 - time.monotonic()))
     for task in [*pending, *background]:
@@ -412,4 +446,8 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         join_phase_s=round(join_phase, 3) if sim.joined else None,
         concurrency=args.concurrency, seed=args.seed, elapsed_s=round(time.monotonic() - started, 3),
     )  # fmt: skip
+    if poll:
+        summary.update(sim.poll_summary())  # type: ignore[attr-defined]
+        summary["errors"] = sum(sim.error_codes.values())
+        summary["error_codes"] = dict(sim.error_codes)
     return summary
