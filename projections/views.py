@@ -25,6 +25,13 @@ def _present(model: WorkshopModel) -> list[ParticipantRow]:
     return [p for p in model.participants.values() if p.status == "present"]
 
 
+def _profile(p: ParticipantRow) -> dict[str, Any]:
+    return {
+        "id": p.id, "name": p.name, "organisation": p.organisation, "country": p.country,
+        "sector": p.sector, "role": p.role, "language": p.language,
+    }  # fmt: skip
+
+
 def _workshop(model: WorkshopModel) -> dict[str, Any]:
     return {
         "id": str(model.id),
@@ -69,18 +76,7 @@ def polls(tallies: Iterable[Tally], present: int, facilitator: bool) -> dict[str
 
 def dashboard(model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = ()) -> dict[str, Any]:
     participants = {
-        p.id: {
-            "id": p.id,
-            "name": p.name,
-            "organisation": p.organisation,
-            "country": p.country,
-            "sector": p.sector,
-            "role": p.role,
-            "language": p.language,
-            "joined_at": p.joined_at,
-            "online": p.id in online,
-        }
-        for p in _present(model)
+        p.id: {**_profile(p), "joined_at": p.joined_at, "online": p.id in online} for p in _present(model)
     }
     statuses = Counter(p.status for p in model.participants.values())
     return {
@@ -120,16 +116,7 @@ def participant_shared(model: WorkshopModel, online: Set[str], tallies: Iterable
 
 def me(model: WorkshopModel, participant_id: str) -> dict[str, Any]:
     p = model.participants[participant_id]
-    return {
-        "id": p.id,
-        "name": p.name,
-        "organisation": p.organisation,
-        "country": p.country,
-        "sector": p.sector,
-        "role": p.role,
-        "language": p.language,
-        "status": p.status,
-    }
+    return {**_profile(p), "status": p.status}
 
 
 def participant(
