@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,7 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _measured(url: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
+def _measured(name: str, url: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
     """Simulate, noting how busy the server and this load generator were: when the load generator is near
     100 %, the figures are the client's limit, not the server's."""
     wall, client, server = time.monotonic(), time.process_time(), _cpu_seconds(pid)
@@ -160,21 +160,34 @@ def _median(summaries: list[dict[str, Any]], path: tuple[str, ...]) -> float | N
     return statistics.median(values) if values else None
 
 
-def _table(results: dict[str, list[dict[str, Any]]], markdown: bool) -> str:
-    header = ["", "Tavolo", "baseline (echo)", "Tavolo / baseline"]
+HEADER = ["", "Tavolo", "baseline (echo)", "Tavolo / baseline"]
+Row = tuple[str, tuple[str, ...], str | None]
+
+
+def table_lines(results: dict[str, list[dict[str, Any]]], rows: list[Row]) -> list[list[str]]:
+    """One line per row: label, Tavolo's median, the baseline's median, and their ratio where it means something."""
     lines = []
-    for label, path, better in ROWS:
+    for label, path, better in rows:
         ours, base = _median(results["tavolo"], path), _median(results["echo"], path)
         ratio = f"{ours / base:.2f}" if better and ours is not None and base else ""
         lines.append([label, _fmt(ours), _fmt(base), ratio])
+    return lines
+
+
+def render(header: list[str], lines: list[list[str]], markdown: bool, labels: int = 1) -> str:
+    """Markdown rows for the docs, or aligned columns for a terminal; the first `labels` columns are text."""
     if markdown:
-        rows = [header, ["---", "---:", "---:", "---:"], *lines]
+        rows = [header, [*(["---"] * labels), *(["---:"] * (len(header) - labels))], *lines]
         return "\n".join("| " + " | ".join(row) + " |" for row in rows)
-    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(4)]
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     return "\n".join(
-        "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
+        "  ".join(cell.ljust(widths[i]) if i < labels else cell.rjust(widths[i]) for i, cell in enumerate(row))
         for row in [header, *lines]
     )
+
+
+def _table(results: dict[str, list[dict[str, Any]]], markdown: bool) -> str:
+    return render(HEADER, table_lines(results, ROWS), markdown)
 
 
 def _fmt(value: float | None) -> str:
@@ -183,9 +196,10 @@ def _fmt(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:.1f}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--participants", type=int, default=1000, help="simulated laptops (default 1000)")
+def add_arguments(parser: argparse.ArgumentParser, participants: int = 1000) -> None:
+    """The options shared by the benchmarks (and `bench/run_all.py`)."""
+    parser.add_argument("--participants", type=int, default=participants,
+                        help=f"simulated laptops (default {participants})")  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=200, help="joins in flight at once (default 200)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=1, help="runs per server; the table shows medians (default 1)")
@@ -194,12 +208,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown rows, for the docs")
     parser.add_argument("--json", action="store_true", help="also print every run's summary as JSON lines")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load generator to CPUs")
-    args = parser.parse_args(argv)
 
+
+def placement(args: argparse.Namespace) -> tuple[int | None, int | None]:
+    """(server CPU, load generator CPU), or (None, None) when not pinned."""
     cpus = sorted(os.sched_getaffinity(0))
     pin = not args.no_pin and len(cpus) >= 2
-    server_cpu, client_cpu = (cpus[0], cpus[1]) if pin else (None, None)
-    original_affinity = set(cpus)
+    return (cpus[0], cpus[1]) if pin else (None, None)
+
+
+def compare(
+    args: argparse.Namespace, measure: Callable[[str, str, int, argparse.Namespace], dict[str, Any]], label: str
+) -> dict[str, list[dict[str, Any]]]:
+    """For each run, the echo baseline then Tavolo on a fresh SQLite file, each a subprocess on its own CPU,
+    measured by `measure(name, url, server pid, args)` in this process on another CPU; the servers always stopped."""
+    server_cpu, client_cpu = placement(args)
+    original_affinity = os.sched_getaffinity(0)
     results: dict[str, list[dict[str, Any]]] = {"echo": [], "tavolo": []}
     tmp = Path(tempfile.mkdtemp(prefix="tavolo-bench-"))
     try:
@@ -211,21 +235,33 @@ def main(argv: list[str] | None = None) -> int:
                 store = f"sqlite:///{tmp}/bench-{run}.db"
                 command = _tavolo_command(port, store) if name == "tavolo" else _echo_command(port)
                 with _server(command, port, tmp / f"{name}-{run}.log", server_cpu) as (url, pid):
-                    print(f"join_bench: run {run + 1}/{args.runs}, {name} at {url}", file=sys.stderr)
-                    summary = _measured(url, pid, args)
+                    print(f"{label}: run {run + 1}/{args.runs}, {name} at {url}", file=sys.stderr)
+                    summary = measure(name, url, pid, args)
                 results[name].append(summary)
                 if args.json:
                     print(json.dumps({"server": name, "run": run, **summary}, ensure_ascii=False))
     finally:
         os.sched_setaffinity(0, original_affinity)
         shutil.rmtree(tmp, ignore_errors=True)
+    return results
 
-    placement = (f"server on CPU {server_cpu}, load generator on CPU {client_cpu}" if pin
-                 else "not pinned")  # fmt: skip
+
+def describe_placement(args: argparse.Namespace) -> str:
+    server_cpu, client_cpu = placement(args)
+    if server_cpu is None:
+        return f"{os.cpu_count()} CPUs, not pinned"
+    return f"{os.cpu_count()} CPUs, server on CPU {server_cpu}, load generator on CPU {client_cpu}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    results = compare(args, _measured, "join_bench")
     print(
         f"join benchmark: {args.participants} participants, concurrency {args.concurrency}, "
         f"seed {args.seed}, {args.encoding} frames, {args.runs} run(s) per server (medians), "
-        f"{os.cpu_count()} CPUs, {placement}"
+        f"{describe_placement(args)}"
     )
     print(_table(results, args.markdown))
     everyone = all(s["joined"] == args.participants for runs in results.values() for s in runs)

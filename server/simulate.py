@@ -6,6 +6,8 @@ client-chosen token, waits for the `ack`, re-authenticates as itself (`hello` wi
 dashboard shows them online. An optional facilitator connection follows the `dashboard` view and records when
 each participant first appears there.
 
+`--scenario poll` goes on to a vote, see `server/simulate_poll.py`.
+
 Progress goes to stderr once a second; the last line of stdout is one JSON object with the figures (see
 `simulate`). Connections bypass any HTTP proxy from the environment: the point is to measure the server.
 """
@@ -349,7 +351,11 @@ class Simulation:
             errors = sum(self.error_codes.values())
             print(f"simulate {elapsed:6.1f}s: joined {self.joined}/{n}, in flight {len(self.phase_of)} "
                   f"({flight or 'none'}), errors {errors}, retries {self.retries}{seen}, "
-                  f"{self.joined / elapsed:.0f} joins/s", file=sys.stderr, flush=True)  # fmt: skip
+                  f"{self.joined / elapsed:.0f} joins/s{self._progress_note()}",
+                  file=sys.stderr, flush=True)  # fmt: skip
+
+    def _progress_note(self) -> str:
+        return ""
 
 
 async def _setup(args: argparse.Namespace, base: str) -> tuple[str, str, str | None, list[str]]:

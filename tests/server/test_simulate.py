@@ -150,7 +150,7 @@ def test_joining_an_existing_workshop_by_code_with_and_without_a_facilitator_tok
 
     token = created["facilitator_token"]
     code, result = run_simulator(capsys, "--url", tavolo_url, "--code", created["code"], "--seed", "2",
-                                 "--participants", "4", "--facilitator-token", token)  # fmt: skip
+                                 "--participants", "4", f"--facilitator-token={token}")  # fmt: skip
 
     assert code == 0 and result["joined"] == 4 and result["not_visible"] == 0
     assert result["visible_latency_ms"]["max"] is not None
@@ -206,3 +206,69 @@ def test_percentiles_use_the_nearest_rank_in_milliseconds() -> None:
     assert simulate.percentiles(values) == {"p50": 50.0, "p99": 99.0, "max": 100.0}
     assert simulate.percentiles([0.005]) == {"p50": 5.0, "p99": 5.0, "max": 5.0}
     assert simulate.percentiles([]) == {"p50": None, "p99": None, "max": None}
+
+
+def test_the_poll_scenario_counts_every_voter_once(tavolo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, result = run_simulator(capsys, "--url", tavolo_url, "--scenario", "poll", "--participants", "20",
+                                 "--seed", "5", "--vote-window", "0.5", "--change-share", "0.25",
+                                 "--retry-share", "0.25")  # fmt: skip
+
+    assert (result["tally_total"], result["errors"]) == (20, 0), result["error_codes"]
+    assert code == 0
+    assert result["ballots_acked"] >= result["ballots_sent"] == 20 + result["ballots_changed"]
+    assert result["ballots_changed"] > 0 and result["ballot_retries"] > 0
+    assert result["ballot_duplicates"] == result["ballot_retries"]  # every retry answered `duplicate`
+    assert result["tally_matches"] is True and result["ballots_lost"] == 0
+    assert result["tally_measured"] == 20 and result["tally_latency_ms"]["p99"] is not None
+    assert result["ballot_latency_ms"]["p50"] is not None and result["poll_visible_ms"]["max"] is not None
+    view = http("GET", f"{tavolo_url}/api/workshops/{result['workshop_id']}/views/dashboard",
+                token=result["facilitator_token"])  # fmt: skip
+    poll = view["data"]["polls"][result["poll_id"]]
+    assert poll["poll"]["state"] == "closed" and poll["turnout"]["voted"] == 20
+    assert sum(o["count"] for o in poll["results"][0]["options"]) == 20
+
+
+@pytest.mark.parametrize(("kind", "secret"), [("multiple", False), ("scale", True), ("ranking", False),
+                                              ("dots", True), ("text", False)])  # fmt: skip
+def test_every_poll_kind_named_or_secret_in_an_existing_workshop(
+    tavolo_url: str, capsys: pytest.CaptureFixture[str], kind: str, secret: bool
+) -> None:
+    created = http("POST", f"{tavolo_url}/api/workshops",
+                   {"title": "Feedback", "date": "2026-11-22", "language": "it", "sectors": SECTORS})  # fmt: skip
+    code, result = run_simulator(capsys, "--url", tavolo_url, "--scenario", "poll", "--poll-kind", kind,
+                                 "--code", created["code"], f"--facilitator-token={created['facilitator_token']}",
+                                 "--participants", "8", "--vote-window", "0.3", "--encoding", "json",
+                                 *(["--secret"] if secret else []))  # fmt: skip
+
+    assert (code, result["tally_total"], result["errors"]) == (0, 8, 0), result["error_codes"]
+    assert result["poll_kind"] == kind and result["secret"] is secret and result["tally_matches"] is True
+
+
+def test_the_poll_scenario_without_a_facilitator_token_is_refused(tavolo_url: str) -> None:
+    parser = argparse.ArgumentParser()
+    simulate.add_arguments(parser)
+    args = parser.parse_args(["--url", tavolo_url, "--scenario", "poll", "--code", "ABC123", "--quiet"])
+    with pytest.raises(SystemExit, match="facilitator-token"):
+        simulate.run(args)
+
+
+def test_the_echo_baseline_counts_ballots_too(echo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, result = run_simulator(capsys, "--url", echo_url, "--scenario", "poll", "--participants", "20",
+                                 "--vote-window", "0.3", "--retry-share", "0.3")  # fmt: skip
+
+    assert (code, result["tally_total"], result["errors"], result["tally_matches"]) == (0, 20, 0, True), result
+    assert result["ballot_duplicates"] == result["ballot_retries"] > 0
+
+
+def test_simulated_answers_are_valid_ballots_for_every_kind() -> None:
+    import random
+
+    from domain.poll_kinds import check_answer, parse_questions
+    from server.simulate_poll import KINDS, POLLS, expected_results, make_answer
+
+    for kind in KINDS:
+        question = parse_questions(kind, POLLS[kind]["questions"])[0]
+        rng = random.Random(kind)
+        answers = [check_answer(question, make_answer(kind, rng, rng.choice(["en", "it"]))) for _ in range(300)]
+        assert len({json.dumps(a, sort_keys=True) for a in answers}) > 3, kind  # varied, not one canned answer
+        assert sum(1 for _ in expected_results(kind, answers)) > 0
