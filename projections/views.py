@@ -14,6 +14,27 @@ from projections.tallies import Tally, breakdown_dimensions, breakdown_view, res
 from projections.workshop import ParticipantRow, WorkshopModel
 
 VIEWS = ("dashboard", "projector", "participant")
+# Live breakdowns: by organisation there is a cell per organisation (often one person each): not worth a live
+# push to the dashboard, and too close to naming people. Country and sector only.
+LIVE_BREAKDOWNS = ("country", "sector")
+
+
+class Memo:
+    """Remembers the costly parts of the views by what they depend on, so that a tick re-renders only what
+    changed (a vote storm changes a tally, not the 2,000-row roster)."""
+
+    def __init__(self) -> None:
+        self.people: dict[Any, tuple[Any, Any]] = {}
+        self.polls: dict[Any, tuple[Any, Any]] = {}
+
+    @staticmethod
+    def get(store: dict[Any, tuple[Any, Any]], slot: Any, key: Any, make: Any) -> Any:
+        hit = store.get(slot)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = make()
+        store[slot] = (key, value)
+        return value
 
 
 def _ranked(values: Iterable[str]) -> list[list[Any]]:
@@ -58,59 +79,88 @@ def counts(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
     }
 
 
-def polls(tallies: Iterable[Tally], present: int, facilitator: bool) -> dict[str, Any]:
+def poll(t: Tally, present: int, facilitator: bool) -> dict[str, Any]:
+    if facilitator:
+        view = results_view(t, present, True)
+        dims = [by for by in breakdown_dimensions(t) if by in LIVE_BREAKDOWNS]
+        view["breakdowns"] = {by: breakdown_view(t, by) for by in dims}
+        return view
+    return results_view(t, present, t.visibility == "shown")
+
+
+def polls(tallies: Iterable[Tally], present: int, facilitator: bool, memo: Memo | None = None) -> dict[str, Any]:
     """Polls as an audience may see them: the facilitator sees drafts, results always and breakdowns; others see
     polls once opened, and results only while the facilitator shows them."""
     out: dict[str, Any] = {}
     for t in tallies:
-        if facilitator:
-            view = results_view(t, present, True)
-            view["breakdowns"] = {by: breakdown_view(t, by) for by in breakdown_dimensions(t)}
-        elif t.state == "draft":
+        if not facilitator and t.state == "draft":
             continue
+        key = (t.position, present)
+        if memo is None:
+            out[str(t.poll_id)] = poll(t, present, facilitator)
         else:
-            view = results_view(t, present, t.visibility == "shown")
-        out[str(t.poll_id)] = view
+            make = lambda t=t: poll(t, present, facilitator)  # noqa: E731
+            out[str(t.poll_id)] = Memo.get(memo.polls, (t.poll_id, facilitator), key, make)
     return out
 
 
-def dashboard(model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = ()) -> dict[str, Any]:
-    participants = {
-        p.id: {**_profile(p), "joined_at": p.joined_at, "online": p.id in online} for p in _present(model)
-    }
+def _people(model: WorkshopModel, online: Set[str], memo: Memo | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The roster rows and the counts: they change with workshop events and presence only."""
+
+    def make() -> tuple[dict[str, Any], dict[str, Any]]:
+        rows = {p.id: {**_profile(p), "joined_at": p.joined_at, "online": p.id in online} for p in _present(model)}
+        return rows, counts(model, online)
+
+    if memo is None:
+        return make()
+    result: tuple[dict[str, Any], dict[str, Any]] = Memo.get(
+        memo.people, model.id, (model.version, frozenset(online)), make
+    )
+    return result
+
+
+def dashboard(
+    model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = (), memo: Memo | None = None
+) -> dict[str, Any]:
+    participants, room = _people(model, online, memo)
     statuses = Counter(p.status for p in model.participants.values())
     return {
         "workshop": {**_workshop(model), "code": model.code, "created_at": model.created_at},
         "participants": participants,
-        "counts": counts(model, online),
+        "counts": room,
         "agenda": _agenda(model),
         "current_item": model.current_item,
         "left": statuses["left"],
         "removed": statuses["removed"],
-        "polls": polls(tallies, len(participants), facilitator=True),
+        "polls": polls(tallies, len(participants), True, memo),
     }
 
 
-def projector(model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = ()) -> dict[str, Any]:
+def projector(
+    model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = (), memo: Memo | None = None
+) -> dict[str, Any]:
+    participants, room = _people(model, online, memo)
     return {
-        "polls": polls(tallies, len(_present(model)), facilitator=False),
+        "polls": polls(tallies, len(participants), False, memo),
         "workshop": {**_workshop(model), "code": model.code},
-        "counts": counts(model, online),
+        "counts": room,
         "agenda": _agenda(model),
         "current_item": model.current_item,
         "join_path": f"/j/{model.code}",
     }
 
 
-def participant_shared(model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = ()) -> dict[str, Any]:
+def participant_shared(
+    model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = (), memo: Memo | None = None
+) -> dict[str, Any]:
     """The part of the participant view that is the same for everybody (encoded once per update)."""
-    present = _present(model)
+    participants, room = _people(model, online, memo)
     return {
-        "polls": polls(tallies, len(present), facilitator=False),
+        "polls": polls(tallies, len(participants), False, memo),
         "workshop": _workshop(model),
         "agenda": _agenda(model),
         "current_item": model.current_item,
-        "counts": {"joined": len(present), "online": sum(1 for p in present if p.id in online)},
+        "counts": {"joined": room["joined"], "online": room["online"]},
     }
 
 
@@ -133,7 +183,7 @@ def diff(old: Any, new: Any, path: tuple[str, ...] = (), depth: int = 2) -> list
     """Operations turning ``old`` into ``new``: ``["set", path, value]`` and ``["del", path]``.
 
     Descends into dicts ``depth`` levels (enough to send one changed participant, not the whole table)."""
-    if old == new:
+    if old is new or old == new:  # memoised parts come back as the very same object: no walk needed
         return []
     if depth == 0 or not isinstance(old, dict) or not isinstance(new, dict):
         return [["set", list(path), new]]

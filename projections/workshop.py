@@ -57,6 +57,7 @@ class WorkshopModel:
     agenda: list[ItemRow] = field(default_factory=list)
     current_item: str | None = None
     position: int = 0
+    version: int = 0  # workshop events folded: what memoised renderings of the roster depend on
 
     def item(self, item_id: str) -> ItemRow:
         return next(i for i in self.agenda if i.id == item_id)
@@ -158,6 +159,7 @@ def apply(model: WorkshopModel, event: Any, position: int) -> WorkshopModel:
     handler = HANDLERS.get(type(event))
     if handler is not None and event.originator_id == model.id:
         handler(model, event)
+        model.version += 1
     model.position = max(model.position, position)
     return model
 

@@ -44,7 +44,7 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         loop = asyncio.get_running_loop()
         keys = poll_keys(store_url, settings.keys_dir)
         tavolo = await asyncio.to_thread(Tavolo, env, settings.max_participants, keys)
-        hub = Hub(settings.push_interval)
+        hub = Hub(settings.push_interval, settings.participant_push_interval)
         hub.keys = keys
         count = await asyncio.to_thread(hub.catch_up, tavolo)
         # Keys of polls that closed while we were down (closing committed, discard not done) go now.

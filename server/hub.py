@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -73,8 +74,10 @@ class Watcher:
 
 
 class Hub:
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.1, participant_interval: float = 0.3) -> None:
         self.interval = interval
+        self.participant_interval = participant_interval
+        self._shared_at: dict[UUID, float] = {}
         self.models: dict[UUID, WorkshopModel] = {}
         self.by_code: dict[str, UUID] = {}
         self.position = 0
@@ -87,6 +90,7 @@ class Hub:
         self.tallies: dict[UUID, tallies.Tally] = {}
         self._polls: dict[UUID, list[tallies.Tally]] = defaultdict(list)
         self.keys: PollKeys | None = None
+        self.memo = views.Memo()
 
     # Feeding events.
 
@@ -204,11 +208,11 @@ class Hub:
         model = self.models[workshop_id]
         online = self.online[workshop_id]
         if view == "dashboard":
-            data = views.dashboard(model, online, self.polls_of(workshop_id))
+            data = views.dashboard(model, online, self.polls_of(workshop_id), self.memo)
         elif view == "projector":
-            data = views.projector(model, online, self.polls_of(workshop_id))
+            data = views.projector(model, online, self.polls_of(workshop_id), self.memo)
         else:
-            data = views.participant_shared(model, online, self.polls_of(workshop_id))
+            data = views.participant_shared(model, online, self.polls_of(workshop_id), self.memo)
             data["me"] = self.me(workshop_id, participant_id or "")
         return {"view": view, "position": model.position, "data": data}
 
@@ -235,11 +239,11 @@ class Hub:
         model = self.models[workshop_id]
         online = self.online[workshop_id]
         if view == "dashboard":
-            data = views.dashboard(model, online, self.polls_of(workshop_id))
+            data = views.dashboard(model, online, self.polls_of(workshop_id), self.memo)
         elif view == "projector":
-            data = views.projector(model, online, self.polls_of(workshop_id))
+            data = views.projector(model, online, self.polls_of(workshop_id), self.memo)
         else:
-            data = views.participant_shared(model, online, self.polls_of(workshop_id))
+            data = views.participant_shared(model, online, self.polls_of(workshop_id), self.memo)
         ops = views.diff(channel.data, data) if channel.version else [["set", [], data]]
         if ops or channel.position != model.position:
             channel.advance(model.position, data, ops)
@@ -271,8 +275,15 @@ class Hub:
             people = self._changed_people.pop(workshop_id, set())
             if not watchers or workshop_id not in self.models:
                 continue
-            rendered = {w.view for w in watchers}
-            for view in rendered:
+            now = time.monotonic()
+            for view in {w.view for w in watchers}:
+                if view == "participant" and now - self._shared_at.get(workshop_id, 0.0) < self.participant_interval:
+                    # Hundreds of phones need the room's news, not every turnout tick: render their shared part
+                    # at a slower pace (their own changes still go out on this tick).
+                    self._dirty.add(workshop_id)
+                    continue
+                if view == "participant":
+                    self._shared_at[workshop_id] = now
                 self._render(workshop_id, view)
             model = self.models[workshop_id]
             for w in watchers:

@@ -26,7 +26,8 @@ class Settings:
     store_url: str = "memory://"
     public_url: str | None = None
     allowed_origins: tuple[str, ...] = ()
-    push_interval: float = 0.1
+    push_interval: float = 0.1  # dashboards and projectors: at most this often
+    participant_push_interval: float = 0.3  # the room's phones: their shared part at most this often
     max_participants: int = 5000
     commands_per_second: float = 20.0
     command_burst: int = 40
