@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -59,7 +60,7 @@ def test_acknowledged_ballots_survive_kill_9_and_views_equal_a_rebuild(tmp_path:
             cid, args = str(uuid.uuid4()), {"poll_id": poll_id, "answer": f"o{n % 3 + 1}"}
             try:
                 ack = _command(server, wid, token, "cast_ballot", args, cid)
-            except (urllib.error.URLError, OSError, ValueError):
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
                 return  # the server died under us
             if ack.get("type") == "ack":
                 with lock:
