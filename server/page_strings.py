@@ -1,7 +1,8 @@
 """Strings the page scripts show, marked for extraction (``N_``) and translated when a page is rendered.
 
 Scripts look strings up by their English msgid (``Tavolo.t("Copied")``), so every msgid a script uses must be
-listed in ``JS_STRINGS``; tests/server/test_pages.py checks that against web/static/js.
+listed in ``JS_STRINGS``, and every plural (``Tavolo.tn("%(count)s answer", "%(count)s answers", n)``) in
+``JS_PLURALS``; tests/server/test_pages.py checks both against web/static/js.
 """
 
 from __future__ import annotations
@@ -10,6 +11,11 @@ from __future__ import annotations
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated later, in the page's language."""
     return message
+
+
+def ngettext(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural pair for extraction (babel's ``ngettext`` keyword); translated later, per page."""
+    return singular, plural
 
 
 JS_STRINGS: tuple[str, ...] = (
@@ -83,6 +89,114 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Joining did not work"),
     N_("Joining is taking longer than expected"),
     N_("Reload the page in a moment to finish joining."),
+    # Polls: kinds, charts, countdown (charts.js)
+    N_("Single choice"),
+    N_("Multiple choice"),
+    N_("Rating scale"),
+    N_("Ranking"),
+    N_("Open text"),
+    N_("Dot voting"),
+    N_("Survey"),
+    N_("Closes in"),
+    N_("closing…"),
+    N_("of %(present)s voted"),
+    N_("Mean"),
+    N_("Median"),
+    N_("Answers"),
+    N_("NPS"),
+    N_("Detractors"),
+    N_("Passives"),
+    N_("Promoters"),
+    N_("tie"),
+    N_("Borda count: with n options, first place scores n-1 points, the last 0"),
+    N_("No answers yet"),
+    # Polls: the dashboard's builder and poll list
+    N_("New poll"),
+    N_("Edit the draft"),
+    N_("Question %(n)s"),
+    N_("Write the question."),
+    N_("List at least two options, one per line."),
+    N_("At most %(count)s options."),
+    N_("An option is at most %(count)s characters."),
+    N_("Enter a whole number from %(low)s to %(high)s."),
+    N_("Give the poll a title."),
+    N_("Create and open"),
+    N_("Save as draft"),
+    N_("Save and open"),
+    N_("Save changes"),
+    N_("Changes saved"),
+    N_("Poll saved as a draft"),
+    N_("The poll is open"),
+    N_("Draft"),
+    N_("Live"),
+    N_("Closed"),
+    N_("Secret"),
+    N_("Results shown"),
+    N_("Results hidden"),
+    N_("Participants and the projector see the results."),
+    N_("Only you see the results. The projector shows the turnout."),
+    N_("Open"),
+    N_("Time limit"),
+    N_("min"),
+    N_("Close"),
+    N_("+1 min"),
+    N_("Close in 1 min"),
+    N_("No time limit"),
+    N_("Show results"),
+    N_("Hide results"),
+    N_("Download CSV"),
+    N_("Show details"),
+    N_("Hide details"),
+    N_("Close “%(title)s”? Nobody can vote after that, and a closed poll cannot be opened again."),
+    N_("Break down by"),
+    N_("No breakdown"),
+    N_("Country"),
+    N_("Sector"),
+    N_("Organisation"),
+    N_("Other"),
+    N_("Secret ballot: groups of fewer than %(count)s voters are merged into “Other”."),
+    # Polls: the projector
+    N_("Secret ballot"),
+    N_("Vote now on your phone"),
+    N_("of %(present)s have voted"),
+    N_("Questions %(from)s–%(to)s of %(total)s"),  # noqa: RUF001 (an en dash, as in print)
+    # Polls: the participant's ballot
+    N_("Choose up to %(k)s · %(n)s chosen"),
+    N_("Choose as many as you like"),
+    N_("Tap the options in order of preference, best first."),
+    N_("Take out of my ranking"),
+    N_("%(n)s / %(max)s characters"),
+    N_("Dots left: %(left)s of %(total)s"),
+    N_("Remove a dot from %(item)s"),
+    N_("Add a dot to %(item)s"),
+    N_("Place up to %(total)s dots, at most %(most)s on one item."),
+    N_("Your vote is secret: it is stored without your name"),
+    N_("Answer the questions you want: you can leave some out."),
+    N_("Answer at least one question."),
+    N_("Choose your answer first."),
+    N_("Send my answer"),
+    N_("Save my new answer"),
+    N_("Sending…"),
+    N_("Keep my answer"),
+    N_("Thank you! Your answer was saved."),
+    N_("Your answer"),
+    N_("Change my answer"),
+    N_("Voting has closed."),
+    N_("You did not answer this poll."),
+    N_("Results"),
+    N_("The results will appear here when the facilitator shows them."),
+)
+
+# Plurals the scripts show, by their English forms (one, other).
+JS_PLURALS: tuple[tuple[str, str], ...] = (
+    ngettext("%(count)s answer", "%(count)s answers"),
+    ngettext("%(count)s voter", "%(count)s voters"),
+    ngettext("%(count)s point", "%(count)s points"),
+    ngettext("%(count)s first place", "%(count)s first places"),
+    ngettext("%(count)s dot", "%(count)s dots"),
+    ngettext("%(count)s dot placed", "%(count)s dots placed"),
+    ngettext("up to %(count)s choice each", "up to %(count)s choices each"),
+    ngettext("Place %(count)s dot on the item you prefer.", "Place up to %(count)s dots on the items you prefer."),
 )
 
 # What a person is told for each error code of docs/protocol.md (the server's own message is for developers).
@@ -111,6 +225,17 @@ ERRORS: dict[str, str] = {
     "rate_limited": N_("Too many requests at once. Wait a moment and try again."),
     "unavailable": N_("The server could not save this just now. Try again in a moment."),
     "internal_error": N_("Something went wrong on the server. Try again."),
+    "unknown_poll": N_("This poll no longer exists."),
+    "poll_not_draft": N_("This poll has been opened: it can no longer be changed."),
+    "poll_not_open": N_("This poll is not open yet."),
+    "poll_closed": N_("This poll is closed: your answer was not counted."),
+    "not_in_scope": N_("This poll is for other groups."),
+    "poll_key_missing": N_("This secret poll can no longer take answers. Ask the facilitator to open a new one."),
+    "invalid_choice": N_("This answer is not one of the options. Check your choice and try again."),
+    "too_many_choices": N_("You chose more options than this question allows."),
+    "too_many_dots": N_("You placed more dots than allowed."),
+    "unknown_question": N_("This poll changed meanwhile. Reload the page and try again."),
+    "empty_ballot": N_("Choose your answer first."),
 }
 
 AGENDA_KINDS: dict[str, str] = {

@@ -29,7 +29,7 @@ from starlette.templating import Jinja2Templates
 
 import web
 from server import i18n
-from server.page_strings import AGENDA_KINDS, AGENDA_STATUSES, DEFAULT_SECTORS, ERRORS, JS_STRINGS
+from server.page_strings import AGENDA_KINDS, AGENDA_STATUSES, DEFAULT_SECTORS, ERRORS, JS_PLURALS, JS_STRINGS
 
 WEB_DIR = Path(web.__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -101,10 +101,12 @@ def _translated(tr: Translations, messages: Mapping[str, str]) -> dict[str, str]
 
 @lru_cache(maxsize=len(i18n.SUPPORTED))
 def _client_strings(lang: str) -> dict[str, Any]:
-    """What the page scripts read from ``<script id="i18n">``: their strings, error texts and labels."""
+    """What the page scripts read from ``<script id="i18n">``: their strings, plurals (by the English singular:
+    [one, other], the two forms of English and Italian), error texts and labels."""
     tr = i18n.translations(lang)
     return {
         "strings": {msgid: tr.gettext(msgid) for msgid in JS_STRINGS},
+        "plurals": {one: [tr.ngettext(one, other, 1), tr.ngettext(one, other, 2)] for one, other in JS_PLURALS},
         "errors": _translated(tr, ERRORS),
         "kinds": _translated(tr, AGENDA_KINDS),
         "statuses": _translated(tr, AGENDA_STATUSES),

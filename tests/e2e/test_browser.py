@@ -235,3 +235,83 @@ def test_a_reload_in_the_middle_of_joining_finishes_the_same_join(browser: objec
     page.reload()
     expect(page.locator("#hello")).to_contain_text("Sofia Greco")
     phone.close()
+
+
+def test_a_poll_from_the_dashboard_reaches_the_projector_and_three_phones_vote_live(
+    browser: object, server: Server
+) -> None:
+    """The facilitator builds a single-choice poll in the dashboard, opens it and shows its results; the projector
+    (opened from the dashboard's link) shows it; three phones vote; the projector's chart follows without reload."""
+    from playwright.sync_api import expect
+
+    facilitator = browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    facilitator.set_default_timeout(TIMEOUT_MS)
+    dashboard = facilitator.new_page()
+    dashboard.goto(f"{server.url}/")
+    dashboard.fill("#f-title", "Alpine clusters day")
+    dashboard.fill("#f-sectors", "Agrifood\nEnergy")
+    dashboard.click("#create-form button[type=submit]")
+    dashboard.wait_for_url(re.compile(r"/w/[0-9a-f-]+/dashboard$"))
+    code = dashboard.inner_text("#join-code").strip()
+
+    # Build the poll: a title, the options one per line; saved as a draft, then opened, then results shown.
+    question = "Which area should we pursue first?"
+    dashboard.click("#poll-new")
+    dashboard.fill("#pb-title", question)
+    dashboard.click("#pb-create")  # no options yet: refused in the form, nothing sent
+    expect(dashboard.locator("#pb-error")).to_contain_text("at least two options")
+    dashboard.fill("#pb-questions textarea[name=options]", "Hydrogen valleys\nSmart grids\nAgri-PV\n")
+    dashboard.click("#pb-create")
+    expect(dashboard.locator("#poll-builder")).to_be_hidden()
+    card = dashboard.locator("#poll-list li.poll-card", has_text=question)
+    expect(card.locator(".poll-state")).to_have_text("Draft")
+    card.locator("button[data-action=open]").click()
+    expect(card.locator(".poll-state")).to_have_text("Live")
+    card.locator("button[data-action=show]").click()
+    expect(card.locator(".badge.shown")).to_have_text("Results shown")
+
+    # The projector, from the dashboard's own link, on another machine.
+    href = dashboard.get_attribute("#open-projector", "href")
+    assert href and href.startswith("/w/") and "/projector#k=" in href
+    screen = browser.new_context(viewport={"width": 1280, "height": 720})  # type: ignore[attr-defined]
+    screen.set_default_timeout(TIMEOUT_MS)
+    projector = screen.new_page()
+    projector.goto(server.url + href)
+    expect(projector.locator("#pp-title")).to_have_text(question)
+    expect(projector.locator("#pp-join")).to_be_visible()  # the QR code while the poll is open
+    expect(projector.locator("#pp-join")).to_contain_text(code)
+    rows = projector.locator("#pp-results .chart-row")
+    expect(rows).to_have_count(3)
+    total = "[...document.querySelectorAll('#pp-results .chart-row')].reduce((n, r) => n + Number(r.dataset.count), 0)"
+    assert projector.evaluate(total) == 0
+    projector.evaluate("window.notReloaded = true")
+
+    phones = [
+        join(browser, server, code, "Anna Rossi", "Lombardy Energy Cluster", "IT"),
+        join(browser, server, code, "Jan Kowalski", "Silesia Automotive", "PL"),
+        join(browser, server, code, "Marie Dubois", "Tenerrdis", "FR"),
+    ]
+    for phone, choice in zip(phones, ["Hydrogen valleys", "Hydrogen valleys", "Agri-PV"], strict=True):
+        ballot = phone.locator("#polls-me li.poll-me", has_text=question)  # type: ignore[attr-defined]
+        ballot.locator("label.ballot-option", has_text=choice).click()
+        ballot.locator("button[type=submit]").click()
+        expect(ballot.locator(".my-answer-box")).to_contain_text(choice)
+        expect(ballot.locator("button[data-action=change]")).to_be_visible()
+
+    # The projector's chart reached three ballots by itself: no reload. (Expectations poll from outside the page:
+    # wait_for_function would evaluate a string in it, which the CSP refuses.)
+    expect(rows.filter(has_text="Hydrogen valleys")).to_have_attribute("data-count", "2")
+    expect(rows.filter(has_text="Agri-PV")).to_have_attribute("data-count", "1")
+    expect(rows.filter(has_text="Smart grids")).to_have_attribute("data-count", "0")
+    assert projector.evaluate(total) == 3
+    assert projector.evaluate("window.notReloaded") is True
+    expect(projector.locator("#pp-status .turnout-voted")).to_have_text("3")
+    size = projector.evaluate("[document.documentElement.scrollHeight, document.documentElement.scrollWidth]")
+    assert size[0] <= 720 and size[1] <= 1280, size
+    # The dashboard has the same live count; participants see the results, shown by the facilitator.
+    expect(card.locator(".turnout-voted")).to_have_text("3")
+    expect(phones[0].locator("#polls-me .poll-results .chart-row").first).to_have_attribute("data-count", "2")  # type: ignore[attr-defined]
+    for phone in phones:
+        phone.context.close()  # type: ignore[attr-defined]
+    screen.close()
+    facilitator.close()

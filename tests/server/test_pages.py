@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 
 from server import i18n
 from server.app import create_app
-from server.page_strings import JS_STRINGS
+from server.page_strings import JS_PLURALS, JS_STRINGS
 from server.pages import CSP, qr_code_svg
 
 ROOT = Path(__file__).parents[2]
@@ -201,6 +201,14 @@ def test_the_template_catalogue_matches_the_sources() -> None:
     assert extracted == template
 
 
+def _forms(message: Any) -> list[tuple[str, str]]:
+    """(English source, translation) of each form: one for a plain message, one per plural form for a plural
+    (the first form translates the singular, the others the plural)."""
+    if not isinstance(message.id, tuple):
+        return [(message.id, message.string)]
+    return [(message.id[min(i, 1)], form) for i, form in enumerate(message.string)]
+
+
 @pytest.mark.parametrize("lang", i18n.SUPPORTED)
 def test_every_message_is_translated_with_the_same_placeholders(lang: str) -> None:
     template = {m.id for m in _catalogue(LOCALE / "messages.pot") if m.id}
@@ -208,25 +216,47 @@ def test_every_message_is_translated_with_the_same_placeholders(lang: str) -> No
     assert set(catalogue) == template
     for msgid, message in catalogue.items():
         assert "fuzzy" not in message.flags, msgid
-        if lang == "en" and not message.string:
+        if lang == "en" and not any(form for _, form in _forms(message)):
             continue  # English falls back to the msgid
-        assert message.string.strip(), msgid
-        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(msgid)), msgid
+        for source, form in _forms(message):
+            assert form.strip(), msgid
+            assert sorted(PLACEHOLDER.findall(form)) == sorted(PLACEHOLDER.findall(source)), msgid
 
 
 def test_italian_is_a_translation_not_a_copy() -> None:
     catalogue = [m for m in _catalogue(LOCALE / "it" / "LC_MESSAGES" / "messages.po", "it") if m.id]
-    copied = [m.id for m in catalogue if m.string == m.id and len(PLACEHOLDER.sub("", m.id).split()) > 1]
+    copied = [
+        source
+        for m in catalogue
+        for source, form in _forms(m)
+        if form == source and len(PLACEHOLDER.sub("", source).split()) > 1
+    ]
     assert copied == []
 
 
 def test_every_string_the_scripts_show_is_handed_to_them() -> None:
     used: set[str] = set()
+    plurals: set[tuple[str, str]] = set()
+    string = r'"((?:[^"\\]|\\.)*)"'
     for script in (ROOT / "web" / "static" / "js").glob("*.js"):
         source = script.read_text()
-        used |= {json.loads(f'"{m}"') for m in re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', source)}
-    assert len(used) > 40
+        used |= {json.loads(f'"{m}"') for m in re.findall(r"\bt\(" + string, source)}
+        plurals |= {
+            (json.loads(f'"{a}"'), json.loads(f'"{b}"'))
+            for a, b in re.findall(r"\btn\(" + string + r",\s*" + string, source)
+        }
+    assert len(used) > 40 and len(plurals) > 3
     assert used - set(JS_STRINGS) == set()
+    assert plurals - set(JS_PLURALS) == set()
+
+
+def test_plurals_reach_the_scripts_in_both_forms(site: TestClient, workshop: dict[str, Any]) -> None:
+    page = site.get(f"/w/{workshop['workshop_id']}/projector", params={"lang": "it"}).text
+    block = re.search(r'<script type="application/json" id="i18n">(.*?)</script>', page, re.S)
+    assert block
+    plurals = json.loads(block.group(1))["plurals"]
+    assert plurals["%(count)s answer"] == ["%(count)s risposta", "%(count)s risposte"]
+    assert set(plurals) == {one for one, _ in JS_PLURALS}
 
 
 def _request(query: str = "", cookie: str = "", accept: str = "") -> Request:

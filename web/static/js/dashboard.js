@@ -9,7 +9,7 @@
   var secrets = T.fromHash({k: FAC_KEY, p: PROJ_KEY});
   T.reloadOnNewSecrets({k: FAC_KEY, p: PROJ_KEY});
   var token = secrets.k, projectorToken = secrets.p;
-  var view = null, position = null, conn = null, agendaUI = null, agendaSig = null;
+  var view = null, position = null, conn = null, agendaUI = null, agendaSig = null, pollsUI = null;
   var rows = new Map();  // participant id -> {tr, sig, key}: the table is updated in place, keyed by id
 
   function locked(which) {
@@ -61,6 +61,7 @@
     if (sig !== agendaSig) { agendaSig = sig; agendaUI.render(view.agenda, view.current_item, position); }
     else agendaUI.seen(position);
     renderPeople();
+    pollsUI.render(view.polls);
   });
 
   function cell(cls) { return el("td", {class: cls}); }
@@ -163,6 +164,7 @@
 
   conn = T.connect({
     workshopId: workshopId, token: token, view: "dashboard",
+    onWelcome: function (msg) { window.TavoloCharts.syncClock(msg.server_time); },
     onSnapshot: function (data, msg) { view = data; position = msg.position; $("open-settings").disabled = false; render(); },
     onUpdate: function (data, msg) { view = data; position = msg.position; render(); },
     onError: function (err) {
@@ -175,4 +177,5 @@
     }
   });
   agendaUI = window.TavoloAgenda.mount(conn.command);
+  pollsUI = window.TavoloPollsDashboard.mount({command: conn.command, token: token, workshopId: workshopId});
 })();

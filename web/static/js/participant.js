@@ -9,6 +9,9 @@
   var KEY = "tavolo:me:" + workshopId, PENDING = "tavolo:pending:" + workshopId;
   var token = T.store.get(KEY);
   var conn = null, view = null, leaving = false, formFilled = false, switching = false, myLang = null;
+  var polls = window.TavoloPollsParticipant.mount({
+    workshopId: workshopId, command: function (name, args) { return conn.command(name, args); }
+  });
   var pageLang = document.documentElement.lang;
   var askedLang = new URLSearchParams(location.search).get("lang");
   // Whether this device chose the page language (?lang= or the cookie): else the participant's own language wins.
@@ -23,7 +26,7 @@
     $("gone-text").textContent = text;
     $("me-gone").hidden = false;
   }
-  function forget() { T.store.del(KEY); T.store.del(PENDING); }
+  function forget() { T.store.del(KEY); T.store.del(PENDING); polls.forget(); }
   function removed() {
     forget();
     gone(t("You are no longer in this workshop"), t("If this is a mistake, you can join again."));
@@ -61,6 +64,7 @@
     $("hello").textContent = t("You're in, %(name)s", {name: me.name || ""});
     $("my-line").textContent = [me.organisation, T.countryName(me.country) && T.flag(me.country) + " " + T.countryName(me.country), me.sector]
       .filter(Boolean).join(" · ");
+    polls.render(view);
     renderNow();
     renderAgenda();
     var counts = view.counts || {};
@@ -95,6 +99,7 @@
     conn = T.connect({
       workshopId: workshopId, token: token, view: "participant",
       onWelcome: function (msg) {
+        window.TavoloCharts.syncClock(msg.server_time);
         if (msg.role === "participant") T.store.del(PENDING);  // the join went through
       },
       onSnapshot: function (data) {

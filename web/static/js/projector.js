@@ -8,7 +8,7 @@
   // Only the projector token, never the facilitator's: the projector is a public screen.
   var token = T.tokenFromHash("tavolo:proj:" + workshopId);
   T.reloadOnNewSecrets({k: "tavolo:proj:" + workshopId});
-  var view = null;
+  var view = null, polls = window.TavoloPollsProjector.mount();
 
   function notice(text) { $("proj-notice").textContent = text; $("proj-notice").hidden = !text; }
   if (!token) return notice(t("Open the projector from the facilitator dashboard to show live numbers."));
@@ -30,6 +30,8 @@
     });
     T.renderBars($("top-organisations"), counts.by_organisation || [], String, TOP, more);
     T.renderBars($("top-sectors"), counts.by_sector || [], String, TOP, more);
+    // A poll in progress (or its results) takes the screen; the usual layout comes back after.
+    polls.render(view);
   });
 
   function renderNow() {
@@ -45,6 +47,7 @@
 
   T.connect({
     workshopId: workshopId, token: token, view: "projector",
+    onWelcome: function (msg) { window.TavoloCharts.syncClock(msg.server_time); },
     onSnapshot: function (data) { view = data; notice(""); render(); },
     onUpdate: function (data) { view = data; render(); },
     onError: function (err) {

@@ -14,13 +14,22 @@
   var I18N = readJSON("i18n", {});
   var STRINGS = I18N.strings || {};
 
-  /* Translate an English msgid and fill %(name)s placeholders. */
-  function t(msgid, vars) {
-    var text = Object.prototype.hasOwnProperty.call(STRINGS, msgid) ? STRINGS[msgid] : msgid;
+  function fill(text, vars) {
     if (!vars) return text;
     return text.replace(/%\((\w+)\)s/g, function (m, key) {
       return Object.prototype.hasOwnProperty.call(vars, key) ? String(vars[key]) : m;
     });
+  }
+  /* Translate an English msgid and fill %(name)s placeholders. */
+  function t(msgid, vars) {
+    return fill(Object.prototype.hasOwnProperty.call(STRINGS, msgid) ? STRINGS[msgid] : msgid, vars);
+  }
+  /* The plural form for n, looked up by the English singular: the catalogue gives [one, other] (English and
+   * Italian both use "one" for n = 1 only). %(count)s is n. */
+  function tn(singular, plural, n, vars) {
+    var plurals = I18N.plurals || {};
+    var forms = Object.prototype.hasOwnProperty.call(plurals, singular) ? plurals[singular] : [singular, plural];
+    return fill(forms[n === 1 ? 0 : 1], Object.assign({count: n}, vars || {}));
   }
   function label(group, key) { var g = I18N[group] || {}; return g[key] || key; }
   function errorText(err) {
@@ -294,7 +303,7 @@
   }
 
   window.Tavolo = {
-    readJSON: readJSON, t: t, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
+    readJSON: readJSON, t: t, tn: tn, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
     countryName: countryName, fold: fold, uuid: uuid, newToken: newToken, store: store, fromHash: fromHash, tokenFromHash: tokenFromHash,
     reloadOnNewSecrets: reloadOnNewSecrets,
     showStatus: showStatus, connect: connect, applyOps: applyOps
