@@ -161,10 +161,15 @@ def open_poll(poll: Poll, workshop: Workshop, ctx: PollContext, args: Mapping[st
 
 
 def close_poll(poll: Poll, workshop: Workshop, ctx: PollContext, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Close an open poll (facilitator, or the server's timer). Closing a closed poll changes nothing."""
-    values.check_keys(args, {"poll_id"})
+    """Close an open poll (facilitator, or the server's timer). Closing a closed poll changes nothing.
+
+    ``if_closes_at`` (the timer's): close only if the deadline is still that one — a deadline the facilitator
+    moved or removed meanwhile wins over a timer that read the old one."""
+    values.check_keys(args, {"poll_id", "if_closes_at"})
     if poll.state == DRAFT:
         raise PollNotOpen("this poll was never opened")
+    if "if_closes_at" in args and args["if_closes_at"] != poll.closes_at:
+        return {}
     if poll.state == OPEN:
         poll.trigger_event(Poll.Closed, command_id=ctx.command_id)
     return {}

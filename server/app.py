@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -92,8 +93,10 @@ def poll_keys(store_url: str, keys_dir: str | None) -> PollKeys:
     if env["PERSISTENCE_MODULE"] == "eventsourcing.popo":
         return MemoryPollKeys()
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-        return FilePollKeys(Path(env["SQLITE_DBNAME"]).with_suffix(".poll-keys"))
-    return FilePollKeys(Path("data") / "poll-keys")
+        return FilePollKeys(env["SQLITE_DBNAME"] + ".poll-keys")
+    # One folder per database and schema: the start-up sweep must never touch another store's live keys.
+    where = "/".join(env.get(k, "") for k in ("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DBNAME", "POSTGRES_SCHEMA"))
+    return FilePollKeys(Path("data") / "poll-keys" / hashlib.sha256(where.encode()).hexdigest()[:16])
 
 
 def _redacted(url: str) -> str:

@@ -186,8 +186,12 @@ class Hub:
 
     def watch(self, watcher: Watcher) -> None:
         self.watchers[watcher.workshop_id].add(watcher)
-        # Presence may have changed while nobody watched this view: render (a new version only if it differs).
-        self._render(watcher.workshop_id, watcher.view)
+        channel = self.channels.get((watcher.workshop_id, watcher.view))
+        if channel is None or channel.position != self.models[watcher.workshop_id].position:
+            self._render(watcher.workshop_id, watcher.view)  # a snapshot is never behind the log
+        # What changed while nobody watched (presence, say) goes out on the next tick: 2,000 phones reconnecting
+        # after a Wi-Fi blip must not each re-render the roster.
+        self._dirty.add(watcher.workshop_id)
         watcher.wake()
 
     def unwatch(self, watcher: Watcher) -> None:
@@ -271,23 +275,29 @@ class Hub:
         """Render every dirty, watched view once and wake its watchers."""
         dirty, self._dirty = self._dirty, set()
         for workshop_id in dirty:
-            watchers = self.watchers.get(workshop_id)
-            people = self._changed_people.pop(workshop_id, set())
-            if not watchers or workshop_id not in self.models:
+            try:
+                self._flush_one(workshop_id)
+            except Exception:  # one workshop's bug must not hold back the others' updates
+                log.exception("failed to push the views of workshop %s", workshop_id)
+
+    def _flush_one(self, workshop_id: UUID) -> None:
+        watchers = self.watchers.get(workshop_id)
+        people = self._changed_people.pop(workshop_id, set())
+        if not watchers or workshop_id not in self.models:
+            return
+        now = time.monotonic()
+        for view in {w.view for w in watchers}:
+            if view == "participant" and now - self._shared_at.get(workshop_id, 0.0) < self.participant_interval:
+                # Hundreds of phones need the room's news, not every turnout tick: render their shared part
+                # at a slower pace (their own changes still go out on this tick).
+                self._dirty.add(workshop_id)
                 continue
-            now = time.monotonic()
-            for view in {w.view for w in watchers}:
-                if view == "participant" and now - self._shared_at.get(workshop_id, 0.0) < self.participant_interval:
-                    # Hundreds of phones need the room's news, not every turnout tick: render their shared part
-                    # at a slower pace (their own changes still go out on this tick).
-                    self._dirty.add(workshop_id)
-                    continue
-                if view == "participant":
-                    self._shared_at[workshop_id] = now
-                self._render(workshop_id, view)
-            model = self.models[workshop_id]
-            for w in watchers:
-                if w.participant_id in people:
-                    w.me_dirty = True
-                    w.revoked = model.participants[w.participant_id].status != "present"
-                w.wake()
+            if view == "participant":
+                self._shared_at[workshop_id] = now
+            self._render(workshop_id, view)
+        model = self.models[workshop_id]
+        for w in watchers:
+            if w.participant_id in people:
+                w.me_dirty = True
+                w.revoked = model.participants[w.participant_id].status != "present"
+            w.wake()

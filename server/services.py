@@ -110,8 +110,12 @@ class Services:
 
     async def _close(self, workshop_id: UUID, poll_id: UUID) -> None:
         try:
-            args = {"poll_id": str(poll_id)}
-            outcome = await self.run(Command(f"close:{poll_id}", "close_poll", args, workshop_id, Actor(FACILITATOR)))
+            tally = self.hub.tallies.get(poll_id)
+            closes_at = tally.closes_at if tally else ""
+            args = {"poll_id": str(poll_id), "if_closes_at": closes_at}
+            # "/" is not allowed in clients' command ids: no client can take (or block) the timer's id.
+            command_id = f"timer/{poll_id}/{closes_at}"
+            outcome = await self.run(Command(command_id, "close_poll", args, workshop_id, Actor(FACILITATOR)))
             if outcome.error is not None:
                 log.warning("timer could not close poll %s: %s", poll_id, outcome.error.code)
         finally:

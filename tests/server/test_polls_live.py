@@ -88,3 +88,26 @@ def test_results_export_as_csv_for_the_facilitator_only(room: Room) -> None:
     assert "'=HYPERLINK(1)" in r.text and ",Skills," in r.text
     denied = room.client.get(path, headers={"Authorization": f"Bearer {ann['participant_token']}"})
     assert denied.status_code == 403
+
+
+def test_a_timer_that_read_an_old_deadline_does_not_close_a_poll_whose_deadline_moved(room: Room) -> None:
+    poll_id = _poll(room)
+    room.ok("set_poll_deadline", {"poll_id": poll_id, "closes_at": "2099-01-01T00:00:00+00:00"})
+    stale = {"poll_id": poll_id, "if_closes_at": "2020-01-01T00:00:00+00:00"}
+    assert room.ok("close_poll", stale)["duplicate"] is False
+    assert room.view()["data"]["polls"][poll_id]["poll"]["state"] == "open"
+    room.ok("close_poll", {"poll_id": poll_id, "if_closes_at": "2099-01-01T00:00:00+00:00"})
+    assert room.view()["data"]["polls"][poll_id]["poll"]["state"] == "closed"
+
+
+def test_secret_ballot_keys_live_in_one_folder_per_store(tmp_path: Any, monkeypatch: Any) -> None:
+    from domain.secret import FilePollKeys
+    from server.app import poll_keys
+
+    monkeypatch.chdir(tmp_path)
+    prod = poll_keys("postgresql://postgres@127.0.0.1:5432/prod", None)
+    staging = poll_keys("postgresql://postgres@127.0.0.1:5432/staging", None)
+    a, b = poll_keys(f"sqlite:///{tmp_path}/a.db", None), poll_keys(f"sqlite:///{tmp_path}/a.sqlite", None)
+    assert all(isinstance(k, FilePollKeys) for k in (prod, staging, a, b))
+    folders = {k.directory for k in (prod, staging, a, b)}  # type: ignore[union-attr]
+    assert len(folders) == 4

@@ -243,7 +243,7 @@ def test_a_reconnecting_client_with_an_old_position_gets_a_fresh_snapshot(room: 
         assert (snapshot["position"], snapshot["data"]) == (http["position"], http["data"])
 
 
-def test_a_snapshot_after_reconnecting_shows_who_came_online_while_nobody_watched(client: TestClient) -> None:
+def test_a_reconnected_dashboard_soon_shows_who_came_online_while_nobody_watched(client: TestClient) -> None:
     room, elsewhere = Room(client), Room(client)
     p = room.join()
     with room.peer(room.facilitator, "dashboard"):
@@ -256,8 +256,10 @@ def test_a_snapshot_after_reconnecting_shows_who_came_online_while_nobody_watche
         witness.wait_view("dashboard", lambda d: len(d["agenda"]) == 1, "the other workshop's update")
 
         with room.peer(room.facilitator, "dashboard") as again:
-            snapshot = again.views["dashboard"]["data"]
-            assert snapshot == room.view()["data"], "the snapshot shows stale presence"
+            # The snapshot is never behind the log; presence that changed while nobody watched follows on the
+            # next tick (a reconnect storm must not re-render the roster once per socket).
+            fresh = room.view()["data"]
+            again.wait_view("dashboard", lambda d: d == fresh, "presence caught up")
 
 
 # The zulip test: live updates applied to the first snapshot equal a fresh fetch.
