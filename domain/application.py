@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, Transcod
 
 from domain import errors, values
 from domain.commands import ANONYMOUS, COMMANDS, Actor, Context, details_from
+from domain.group_commands import GROUP_COMMANDS, GroupContext, run_group_command
 from domain.poll_commands import POLL_COMMANDS, PollContext, after_commit, run_poll_command, target_poll_id
 from domain.polls import Poll
 from domain.secret import MemoryPollKeys, PollKeys
@@ -54,6 +55,7 @@ class Outcome:
     position: int | None = None  # the last notification id this command recorded
     target: UUID | None = None  # the aggregate whose events answer this command (default: its workshop)
     recorded_as: str | None = None  # the command id as those events carry it (keyed for secret ballots)
+    touched: frozenset[UUID] = frozenset()  # other aggregates whose events this command recorded
     events: list[tuple[int, Any]] = field(default_factory=list)  # (position, domain event), committed
 
 
@@ -135,6 +137,8 @@ class Tavolo(Application):  # type: ignore[type-arg]
             return self._create(command, aggregates)
         if command.name in POLL_COMMANDS:
             return self._run_poll(command, aggregates)
+        if command.name in GROUP_COMMANDS:
+            return self._run_group(command, aggregates)
         spec = COMMANDS.get(command.name)
         if spec is None:
             raise errors.UnknownCommand(f"unknown command {command.name[:64]!r}")
@@ -166,15 +170,30 @@ class Tavolo(Application):  # type: ignore[type-arg]
             recorded_as=outcome.recorded_as,
         )  # fmt: skip
 
-    def _poll(self, poll_id: UUID, aggregates: dict[UUID, Any]) -> Poll | None:
-        if poll_id not in aggregates:
+    def _run_group(self, command: Command, aggregates: dict[UUID, Any]) -> Outcome:
+        workshop = self._workshop(command.workshop_id, aggregates)
+        ctx = GroupContext(command.actor, command.id)
+        outcome = run_group_command(command.name, workshop, lambda i: self._load(i, aggregates), ctx, command.args)
+        for aggregate in outcome.aggregates:
+            aggregates[aggregate.id] = aggregate
+        return Outcome(
+            command, result=outcome.result, duplicate=outcome.duplicate, target=outcome.target.id,
+            recorded_as=outcome.recorded_as, touched=frozenset(a.id for a in outcome.aggregates),
+        )  # fmt: skip
+
+    def _load(self, aggregate_id: UUID, aggregates: dict[UUID, Any]) -> Any:
+        """The batch's copy of an aggregate (loaded from the store the first time), or None if there is none."""
+        if aggregate_id not in aggregates:
             try:
-                aggregates[poll_id] = self.repository.get(poll_id, deepcopy_from_cache=False)
+                aggregates[aggregate_id] = self.repository.get(aggregate_id, deepcopy_from_cache=False)
             except AggregateNotFoundError:
                 return None
             except PersistenceError as e:
                 raise errors.Unavailable(f"the event store is unavailable ({type(e).__name__}); retry") from e
-        found = aggregates[poll_id]
+        return aggregates[aggregate_id]
+
+    def _poll(self, poll_id: UUID, aggregates: dict[UUID, Any]) -> Poll | None:
+        found = self._load(poll_id, aggregates)
         return found if isinstance(found, Poll) else None
 
     def _evict(self, aggregates: dict[UUID, Any]) -> None:
@@ -275,9 +294,11 @@ def _refuse(outcomes: list[Outcome], message: str) -> list[Outcome]:
 
 def _attach(outcomes: list[Outcome], recordings: list[Any]) -> None:
     """Give each outcome its committed events; command ids are unique per workshop, so match on both."""
-    by_command: dict[tuple[UUID, str], Outcome] = {
-        (_target(o), o.recorded_as or o.command.id): o for o in outcomes if not o.error and not o.duplicate
-    }
+    by_command: dict[tuple[UUID, str], Outcome] = {}
+    for o in outcomes:
+        if not o.error and not o.duplicate:
+            for aggregate_id in {_target(o), *o.touched}:
+                by_command[(aggregate_id, o.recorded_as or o.command.id)] = o
     for r in recordings:
         event = r.domain_event
         if isinstance(event, JoinCode.Created):
@@ -285,9 +306,15 @@ def _attach(outcomes: list[Outcome], recordings: list[Any]) -> None:
         else:
             key = (event.originator_id, getattr(event, "command_id", ""))
         outcome = by_command.get(key)
-        if outcome is not None:
-            outcome.events.append((r.notification.id, event))
-            outcome.position = r.notification.id
+        if outcome is None:
+            # Every committed event must reach the views: one no outcome claims is a bug, but it still goes out
+            # (with the batch's first accepted command) rather than leaving a hole the views never fill.
+            log.error("event %s at %d matched no command", type(event).__qualname__, r.notification.id)
+            outcome = next((o for o in outcomes if not o.error), None)
+            if outcome is None:
+                continue
+        outcome.events.append((r.notification.id, event))
+        outcome.position = max(outcome.position or 0, r.notification.id)
 
 
 def _target(outcome: Outcome) -> UUID:

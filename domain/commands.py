@@ -239,10 +239,12 @@ COMMANDS: dict[str, Spec] = {
 
 
 def _command_roles() -> dict[str, frozenset[str]]:
-    from domain.poll_commands import POLL_COMMANDS  # poll commands live beside their aggregate
+    from domain.group_commands import GROUP_COMMANDS  # these live beside their aggregates
+    from domain.poll_commands import POLL_COMMANDS
 
     roles = {name: spec.roles for name, spec in COMMANDS.items()}
     roles.update({name: spec.roles for name, spec in POLL_COMMANDS.items()})
+    roles.update({name: spec.roles for name, spec in GROUP_COMMANDS.items()})
     return roles
 
 

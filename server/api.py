@@ -168,7 +168,11 @@ async def run_command(request: Request) -> Response:
     assert isinstance(message, protocol.CommandMsg)
     outcome = await services.run(Command(message.id, message.name, message.args, workshop_id, actor))
     if outcome.error is not None:
-        return error_response(outcome.error.code, outcome.error.message, outcome.error.status)
+        response = {"code": outcome.error.code, "message": outcome.error.message}
+        details = getattr(outcome.error, "details", None)
+        if details is not None:
+            response["details"] = details
+        return JSONResponse({"error": response}, status_code=outcome.error.status)
     return JSONResponse(services.ack(outcome))
 
 

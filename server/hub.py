@@ -22,7 +22,8 @@ from domain.application import Tavolo
 from domain.polls import Poll
 from domain.secret import PollKeys, voter_tag
 from domain.workshop import Workshop
-from projections import tallies, views
+from projections import group_views, tallies, views
+from projections import groups as group_folds
 from projections.workshop import WorkshopModel, apply
 from server.protocol import Encoding, encode
 
@@ -91,6 +92,7 @@ class Hub:
         self._polls: dict[UUID, list[tallies.Tally]] = defaultdict(list)
         self.keys: PollKeys | None = None
         self.memo = views.Memo()
+        self.groups = group_folds.GroupsIndex()
 
     # Feeding events.
 
@@ -111,6 +113,8 @@ class Hub:
             self.position = position
             if isinstance(event, Poll.Event):
                 self._apply_poll(event, position)
+                continue
+            if self._apply_group(event, position):
                 continue
             if isinstance(event, Workshop.Created):
                 self.models[event.originator_id] = WorkshopModel(event.originator_id)
@@ -145,6 +149,23 @@ class Hub:
         if voter is not None:
             self._changed_people[model.id].add(voter)
 
+    def _apply_group(self, event: Any, position: int) -> bool:
+        """Fold a group-work event; False if it is not one."""
+        try:
+            groups = group_folds.apply_any(self.groups, event, position)
+        except Exception:
+            log.exception("failed to fold %s at %d", type(event).__name__, position)
+            return True
+        if groups is None:
+            return False
+        model = self.models.get(groups.workshop_id)
+        if model is not None:
+            model.position = max(model.position, position)
+            self._dirty.add(model.id)
+            # Each participant's group card and sheet is in their own part of the view.
+            self._changed_people[model.id].update(model.participants)
+        return True
+
     def polls_of(self, workshop_id: UUID) -> list[tallies.Tally]:
         return self._polls.get(workshop_id, [])
 
@@ -162,7 +183,19 @@ class Hub:
             own = tallies.own_ballot(t, voter)
             if own is not None:
                 ballots[str(t.poll_id)] = own
-        return {**views.me(self.models[workshop_id], participant_id), "ballots": ballots}
+        model = self.models[workshop_id]
+        groups = self.groups.models.get(workshop_id)
+        group = group_views.participant_view(groups, model, participant_id) if groups else None
+        return {**views.me(model, participant_id), "ballots": ballots, "group": group}
+
+    def _groups_view(self, workshop_id: UUID, view: str) -> Any:
+        groups = self.groups.models.get(workshop_id)
+        if groups is None:
+            return None
+        model = self.models[workshop_id]
+        if view == "dashboard":
+            return group_views.facilitator_view(groups, model)
+        return group_views.report_back_view(groups, model)
 
     def touch(self, workshop_id: UUID, participant_id: str) -> None:
         """Something of this participant's own changed (e.g. their secret ballot): re-send their part."""
@@ -213,8 +246,10 @@ class Hub:
         online = self.online[workshop_id]
         if view == "dashboard":
             data = views.dashboard(model, online, self.polls_of(workshop_id), self.memo)
+            data["groups"] = self._groups_view(workshop_id, "dashboard")
         elif view == "projector":
             data = views.projector(model, online, self.polls_of(workshop_id), self.memo)
+            data["report_back"] = self._groups_view(workshop_id, "projector")
         else:
             data = views.participant_shared(model, online, self.polls_of(workshop_id), self.memo)
             data["me"] = self.me(workshop_id, participant_id or "")
@@ -244,8 +279,10 @@ class Hub:
         online = self.online[workshop_id]
         if view == "dashboard":
             data = views.dashboard(model, online, self.polls_of(workshop_id), self.memo)
+            data["groups"] = self._groups_view(workshop_id, "dashboard")
         elif view == "projector":
             data = views.projector(model, online, self.polls_of(workshop_id), self.memo)
+            data["report_back"] = self._groups_view(workshop_id, "projector")
         else:
             data = views.participant_shared(model, online, self.polls_of(workshop_id), self.memo)
         ops = views.diff(channel.data, data) if channel.version else [["set", [], data]]

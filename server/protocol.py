@@ -105,5 +105,9 @@ def encode(message: dict[str, Any], encoding: Encoding) -> str | bytes:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
-def error(code: str, message: str, command_id: str | None = None) -> dict[str, Any]:
-    return {"type": "error", "id": command_id, "code": code, "message": message}
+def error(code: str, message: str, command_id: str | None = None, details: Any = None) -> dict[str, Any]:
+    """An error message; ``details`` carries what the refusal must not lose (e.g. both texts of an edit conflict)."""
+    message_ = {"type": "error", "id": command_id, "code": code, "message": message}
+    if details is not None:
+        message_["details"] = details
+    return message_

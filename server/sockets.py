@@ -124,7 +124,8 @@ class Connection:
         command = Command(message.id, message.name, message.args, self.workshop_id, self.actor)
         outcome = await self.services.run(command)
         if outcome.error is not None:
-            self.send(protocol.error(outcome.error.code, outcome.error.message, message.id))
+            details = getattr(outcome.error, "details", None)
+            self.send(protocol.error(outcome.error.code, outcome.error.message, message.id, details))
         else:
             self.send(self.services.ack(outcome))
 

@@ -113,6 +113,7 @@ def test_joining_answers_201_with_a_participant_token_that_works(room: Room) -> 
         "language": "en",
         "status": "present",
         "ballots": {},
+        "group": None,
     }
     assert room.view()["data"]["counts"]["joined"] == 1
 
@@ -320,7 +321,17 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "participant",
     ]
     d = dashboard["data"]
-    assert set(d) == {"workshop", "participants", "counts", "agenda", "current_item", "left", "removed", "polls"}
+    assert set(d) == {
+        "workshop",
+        "participants",
+        "counts",
+        "agenda",
+        "current_item",
+        "left",
+        "removed",
+        "polls",
+        "groups",
+    }
     assert set(d["workshop"]) == {"id", "title", "date", "venue", "language", "sectors", "code", "created_at"}
     assert set(d["counts"]) == {"joined", "online", "by_country", "by_organisation", "by_sector"}
     assert d["counts"]["by_country"] == [["IT", 1]] and d["current_item"] == item
@@ -346,7 +357,7 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "finished_at",
     }
     pr = projector["data"]
-    assert set(pr) == {"workshop", "counts", "agenda", "current_item", "join_path", "polls"}
+    assert set(pr) == {"workshop", "counts", "agenda", "current_item", "join_path", "polls", "report_back"}
     assert pr["join_path"] == f"/j/{room.code}"
     assert "Ada" not in json.dumps(pr) and room.facilitator not in json.dumps(pr)
     pa = participant["data"]

@@ -110,7 +110,7 @@ plausible = st.one_of(
     st.integers(-2, 1500),
     json_values,
     st.lists(st.sampled_from(["$item", "$running", "$other", "$poll", "$draft"]), max_size=4),
-    st.sampled_from(["$poll", "$draft"]),
+    st.sampled_from(["$poll", "$draft", "$split", "$group", "$qs", "$question", "$contribution"]),
 )
 BASE: dict[str, dict[str, Any]] = {
     "join": {**PROFILE, "name": "Fuzzy"},
@@ -135,7 +135,26 @@ BASE: dict[str, dict[str, Any]] = {
     "set_results_visibility": {"poll_id": "$poll", "visibility": "shown"},
     "set_poll_deadline": {"poll_id": "$poll", "closes_at": None},
     "cast_ballot": {"poll_id": "$poll", "answer": ["o1", "o2"]},
-}
+    "split_groups": {"strategy": "balanced", "groups": 2},
+    "move_participant": {"split_id": "$split", "participant_id": "$other", "group_id": "$group"},
+    "place_participant": {"split_id": "$split", "participant_id": "$other"},
+    "rename_group": {"split_id": "$split", "group_id": "$group", "name": "Blue"},
+    "set_table": {"split_id": "$split", "group_id": "$group", "table": 4},
+    "set_rapporteur": {"split_id": "$split", "group_id": "$group", "participant_id": None},
+    "pose_questions": {"split_id": "$split", "questions": [{"prompt": "Needs?", "time_box_min": 5}]},
+    "set_sheet_visibility": {"question_set_id": "$qs", "visibility": "all"},
+    "lock_answers": {"question_set_id": "$qs"},
+    "show_report_back": {"question_set_id": "$qs", "group_id": "$group"},
+    "add_contribution": {"question_set_id": "$qs", "group_id": "$group", "question_id": "$question", "text": "Labs"},
+    "edit_contribution": {
+        "question_set_id": "$qs", "group_id": "$group", "question_id": "$question", "contribution_id": "$contribution",
+        "text": "Shared labs", "base_version": 1,
+    },
+    "remove_contribution": {
+        "question_set_id": "$qs", "group_id": "$group", "question_id": "$question", "contribution_id": "$contribution",
+    },
+    "mark_final": {"question_set_id": "$qs", "group_id": "$group"},
+}  # fmt: skip
 ROLES = ["facilitator", "participant", "projector", "anonymous"]
 
 
@@ -173,6 +192,15 @@ class Fixture:
         self.draft = self.room.ok("create_poll", poll)["result"]["poll_id"]
         self.poll = self.room.ok("create_poll", poll)["result"]["poll_id"]
         self.room.ok("open_poll", {"poll_id": self.poll})
+        self.split = self.room.ok("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
+        self.qs = self.room.ok("pose_questions", {"split_id": self.split, "questions": ["Q?"]})["result"][
+            "question_set_id"
+        ]
+        groups = self.room.view()["data"]["groups"]
+        self.group = groups["split"]["groups"][0]["id"]
+        self.question = groups["question_sets"][0]["questions"][0]["id"]
+        add = {"question_set_id": self.qs, "group_id": self.group, "question_id": self.question, "text": "First"}
+        self.contribution = self.room.ok("add_contribution", add)["result"]["contribution_id"]
 
     def resolve(self, value: Any) -> Any:
         """Replace placeholders with real ids, so that deeper validation paths are reached."""
@@ -181,6 +209,11 @@ class Fixture:
             "$running": self.running,
             "$poll": self.poll,
             "$draft": self.draft,
+            "$split": self.split,
+            "$group": self.group,
+            "$qs": self.qs,
+            "$question": self.question,
+            "$contribution": self.contribution,
             "$participant": self.me["participant_id"],
             "$other": self.other["participant_id"],
         }

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from domain.commands import COMMAND_ROLES as COMMANDS
+from domain.commands import COMMAND_ROLES
+from domain.group_commands import GROUP_COMMANDS
 from tests.server import support
 from tests.server.support import PROFILE, PROTOCOL, Peer, Room, assert_error
 
@@ -38,10 +39,13 @@ def _documented_roles() -> dict[str, str]:
 
 
 DOCUMENTED = _documented_roles()
+# Group commands depend on membership as well as role (a participant acts only on their own group): they have
+# their own matrix below and in tests/domain/test_groups.py.
+COMMANDS = {name: roles for name, roles in COMMAND_ROLES.items() if name not in GROUP_COMMANDS}
 
 
 def test_every_command_has_a_documented_role() -> None:
-    assert set(DOCUMENTED) == set(COMMANDS)
+    assert set(DOCUMENTED) - set(GROUP_COMMANDS) == set(COMMANDS)
     assert set(DOCUMENTED.values()) <= {"facilitator", "participant", "anonymous"}
 
 
@@ -262,3 +266,52 @@ def test_a_participant_view_shows_only_the_callers_personal_details(client: Test
     text = repr(data)
     assert "Bystander" not in text and scene.other_participant["participant_id"] not in text
     assert scene.room.facilitator not in text and scene.room.code not in text
+
+
+GROUP_ROLES = ("facilitator", "member", "non-member", "projector", "anonymous")
+
+
+def _group_scene(client: TestClient) -> tuple[Room, dict[str, str | None], dict[str, Any]]:
+    room = Room(client)
+    people = [room.join(name=f"P{i}", organisation=f"Org {i}") for i in range(4)]
+    split = room.ok("split_groups", {"strategy": "random", "groups": 2})["result"]["split_id"]
+    mine = support.view(room.client, room.id, people[0]["participant_token"], "participant")["data"]["me"]["group"]
+    group = mine["group"]["id"]
+
+    def group_of(p: dict[str, Any]) -> str:
+        me = support.view(room.client, room.id, p["participant_token"], "participant")["data"]["me"]
+        return str(me["group"]["group"]["id"])
+
+    outsider = next(p for p in people[1:] if group_of(p) != group)
+    qs = room.ok("pose_questions", {"split_id": split, "questions": ["What do we offer?"]})["result"]
+    question = support.view(room.client, room.id, room.facilitator, "dashboard")["data"]["groups"]
+    tokens = {
+        "facilitator": room.facilitator, "member": people[0]["participant_token"],
+        "non-member": outsider["participant_token"], "projector": room.projector, "anonymous": None,
+    }  # fmt: skip
+    return room, tokens, {"split": split, "group": group, "qs": qs["question_set_id"], "dashboard": question}
+
+
+def test_group_commands_follow_role_and_membership(client: TestClient) -> None:
+    room, tokens, ids = _group_scene(client)
+    qid = ids["dashboard"]["question_sets"][0]["questions"][0]["id"]
+    add = {"question_set_id": ids["qs"], "group_id": ids["group"], "question_id": qid, "text": "Shared labs"}
+    rename = {"split_id": ids["split"], "group_id": ids["group"], "name": "Blue"}
+    expected = {
+        ("add_contribution", "facilitator"): "ack", ("add_contribution", "member"): "ack",
+        ("add_contribution", "non-member"): "not_a_member", ("add_contribution", "projector"): "forbidden",
+        ("add_contribution", "anonymous"): "unauthorized",
+        ("rename_group", "facilitator"): "ack", ("rename_group", "member"): "ack",
+        ("rename_group", "non-member"): "not_a_member", ("rename_group", "projector"): "forbidden",
+        ("lock_answers", "facilitator"): "ack", ("lock_answers", "member"): "forbidden",
+        ("lock_answers", "non-member"): "forbidden", ("lock_answers", "projector"): "forbidden",
+    }  # fmt: skip
+    args = {"add_contribution": add, "rename_group": rename, "lock_answers": {"question_set_id": ids["qs"]}}
+    for (name, role), outcome in expected.items():
+        if name == "lock_answers" and role == "facilitator":
+            continue  # run last: it would refuse the contributions
+        r = support.command(client, room.id, tokens[role], name, args[name])
+        got = "ack" if r.status_code == 200 else r.json()["error"]["code"]
+        assert got == outcome, (name, role, r.text)
+    r = support.command(client, room.id, tokens["facilitator"], "lock_answers", args["lock_answers"])
+    assert r.status_code == 200, r.text
