@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError:  # pragma: no cover
         pass
     sim.set_defaults(func=_simulate)
+
+    plan = sub.add_parser("plan", help="plan group splits offline from a registration list",
+                          description="Plan offline with the planners the live workshop uses.")  # fmt: skip
+    from server import plan as planning
+
+    planning.add_arguments(plan)
+    plan.set_defaults(func=planning.run)
     return parser
 
 

@@ -1,0 +1,54 @@
+"""``tavolo plan groups`` plans offline with the live planner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from server.cli import main
+
+
+def _csv(tmp_path: Path, rows: int) -> Path:
+    path = tmp_path / "people.csv"
+    lines = ["name,organisation,country,sector,language"]
+    for i in range(rows):
+        lines.append(f"P{i},Org {i % 7},{['IT', 'FR', 'DE', 'PL'][i % 4]},{['Agrifood', 'Energy', 'ICT'][i % 3]},it")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_json_gives_every_row_once_in_groups_of_near_equal_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", "groups", "--participants", str(_csv(tmp_path, 50)), "--groups", "6", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    rows = sorted(i for group in plan["groups"] for i in group)
+    assert rows == list(range(50))
+    sizes = [len(g) for g in plan["groups"]]
+    assert max(sizes) - min(sizes) <= 1
+    assert {"objective", "deviation", "same_organisation_pairs"} <= set(plan["quality"])
+
+
+def test_balanced_beats_random_and_by_field_keeps_groups_pure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = str(_csv(tmp_path, 60))
+    objective = {}
+    for strategy in ("random", "balanced"):
+        main(["plan", "groups", "--participants", people, "--groups", "5", "--strategy", strategy, "--json"])
+        objective[strategy] = json.loads(capsys.readouterr().out)["quality"]["objective"]
+    assert objective["balanced"] < objective["random"]
+    main(["plan", "groups", "--participants", people, "--strategy", "by:sector", "--max-size", "8", "--json"])
+    plan = json.loads(capsys.readouterr().out)
+    sectors = ["Agrifood", "Energy", "ICT"]
+    for group in plan["groups"]:
+        assert len({sectors[i % 3] for i in group}) == 1 and len(group) <= 8
+
+
+def test_bad_input_is_a_clear_error_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "groups", "--participants", str(tmp_path / "missing.csv"), "--groups", "2"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["plan", "groups", "--participants", str(_csv(tmp_path, 5)), "--strategy", "balanced"]) == 2
+    assert "--groups or --size" in capsys.readouterr().err
