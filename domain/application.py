@@ -19,8 +19,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, PersistenceError, Transcoder
 
 from domain import errors, values
-from domain.commands import ANONYMOUS, COMMANDS, Actor, Context, details_from
-from domain.group_commands import GROUP_COMMANDS, GroupContext, run_group_command
+from domain.commands import ANONYMOUS, COMMANDS, FACILITATOR, Actor, Context, details_from
+from domain.group_commands import GROUP_COMMANDS, GroupContext, current_split_id, run_group_command
 from domain.poll_commands import POLL_COMMANDS, PollContext, after_commit, run_poll_command, target_poll_id
 from domain.polls import Poll
 from domain.secret import MemoryPollKeys, PollKeys
@@ -56,6 +56,7 @@ class Outcome:
     target: UUID | None = None  # the aggregate whose events answer this command (default: its workshop)
     recorded_as: str | None = None  # the command id as those events carry it (keyed for secret ballots)
     touched: frozenset[UUID] = frozenset()  # other aggregates whose events this command recorded
+    also: tuple[tuple[UUID, str], ...] = ()  # (aggregate, command id) of events recorded on its behalf
     events: list[tuple[int, Any]] = field(default_factory=list)  # (position, domain event), committed
 
 
@@ -150,13 +151,35 @@ class Tavolo(Application):  # type: ignore[type-arg]
             raise errors.Forbidden(f"a {command.actor.role} may not run {command.name}")
         ctx = Context(command.actor, command.id, self.max_participants)
         extra = spec.handler(workshop, ctx, command.args)
+        also = self._place_late_joiner(workshop, command, aggregates) if command.name == "join" else ()
         if command.id not in workshop.commands:
             # It changed nothing; note it anyway, so that a retry arriving after later changes is answered as a
             # duplicate instead of being applied then (a retried "start A" must not undo "start B").
             workshop.trigger_event(Workshop.CommandNoted, command_id=command.id)
         result = dict(workshop.commands.get(command.id, {}))
         result.update(extra)
-        return Outcome(command, result=result)
+        return Outcome(command, result=result, also=also)
+
+    def _place_late_joiner(
+        self, workshop: Workshop, command: Command, aggregates: dict[UUID, Any]
+    ) -> tuple[tuple[UUID, str], ...]:
+        """Someone who joins after a split goes where the planner keeps the balance (or to their attribute's
+        group), recorded in the same transaction; the facilitator sees where they went and can move them."""
+        split_id = current_split_id(lambda i: self._load(i, aggregates), workshop.id)
+        participant_id = workshop.commands.get(command.id, {}).get("participant_id")
+        if split_id is None or participant_id is None:
+            return ()
+        place_id = f"{command.id}/place"  # "/" is not allowed in clients' ids: this one is the server's
+        ctx = GroupContext(Actor(FACILITATOR), place_id)
+        args = {"split_id": str(split_id), "participant_id": participant_id}
+        try:
+            outcome = run_group_command("place_participant", workshop, lambda i: self._load(i, aggregates), ctx, args)
+        except errors.DomainError as e:  # a superseded or closed split: the facilitator places them by hand
+            log.info("late joiner not placed: %s", e.code)
+            return ()
+        for aggregate in outcome.aggregates:
+            aggregates[aggregate.id] = aggregate
+        return tuple((a.id, place_id) for a in outcome.aggregates)
 
     def _run_poll(self, command: Command, aggregates: dict[UUID, Any]) -> Outcome:
         workshop = self._workshop(command.workshop_id, aggregates)
@@ -299,6 +322,8 @@ def _attach(outcomes: list[Outcome], recordings: list[Any]) -> None:
         if not o.error and not o.duplicate:
             for aggregate_id in {_target(o), *o.touched}:
                 by_command[(aggregate_id, o.recorded_as or o.command.id)] = o
+            for key in o.also:
+                by_command[key] = o
     for r in recordings:
         event = r.domain_event
         if isinstance(event, JoinCode.Created):

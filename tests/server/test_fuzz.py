@@ -147,11 +147,11 @@ BASE: dict[str, dict[str, Any]] = {
     "show_report_back": {"question_set_id": "$qs", "group_id": "$group"},
     "add_contribution": {"question_set_id": "$qs", "group_id": "$group", "question_id": "$question", "text": "Labs"},
     "edit_contribution": {
-        "question_set_id": "$qs", "group_id": "$group", "question_id": "$question", "contribution_id": "$contribution",
+        "question_set_id": "$qs", "group_id": "$group", "contribution_id": "$contribution",
         "text": "Shared labs", "base_version": 1,
     },
     "remove_contribution": {
-        "question_set_id": "$qs", "group_id": "$group", "question_id": "$question", "contribution_id": "$contribution",
+        "question_set_id": "$qs", "group_id": "$group", "contribution_id": "$contribution", "base_version": 1,
     },
     "mark_final": {"question_set_id": "$qs", "group_id": "$group"},
 }  # fmt: skip
