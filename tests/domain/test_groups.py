@@ -398,16 +398,15 @@ class TestMoveAndPlace:
         r.people("Hal", organisation="Dyn", country="FR", sector="Mobility")
         r.people("Ivo", organisation="Eko", country="FR", sector="Mobility")
         r.given(r.split())
-        r.people("Gus", organisation="Dyn", country="IT", sector="Agrifood")
-        w = r.when(r.on_split("place_participant", participant_id=r.id("Gus")))
+        r.people("Gus", organisation="Dyn", country="IT", sector="Agrifood")  # placed as they join
         away_from_hal = "s1g1" if r.group_of("Hal") == "s1g2" else "s1g2"  # same size: the one without Dyn
-        then(w, ("Split.ParticipantPlaced", {"participant_id": r.id("Gus"), "group_id": away_from_hal}))
-        assert w.outcome.result == {"group_id": away_from_hal}
-        assert w.events[0].quality["same_organisation_pairs"] == 0 and w.events[0].quality["sizes"] in ([5, 4], [4, 5])
+        assert r.group_of("Gus") == away_from_hal
+        sizes = sorted(len(g.members) for g in r.split_of().groups.values())
+        assert sizes == [4, 5]
 
-    def test_a_late_joiner_places_themselves_once(self, room: GroupRoom) -> None:
-        room.people("Gus")
-        then(room.when(room.on_split("place_participant", room.as_("Gus"))), "Split.ParticipantPlaced")
+    def test_a_late_joiner_is_placed_as_they_join_and_only_once(self, room: GroupRoom) -> None:
+        room.people("Gus")  # joining after the split places them in the same transaction
+        assert room.group_of("Gus") in room.split_of().groups
         then_error(room.when(room.on_split("place_participant", room.as_("Gus"))), "already_placed")
         cmd = room.on_split("place_participant", room.as_("Ann"), participant_id=room.id("Gus"))
         then_error(room.when(cmd), "forbidden")  # only oneself
@@ -417,21 +416,11 @@ class TestMoveAndPlace:
         r.people(*ROOM)
         r.given(r.split(strategy="by:country", groups=None, size=3))
         r.people("Gus", country="FR")
-        w = r.when(r.on_split("place_participant", participant_id=r.id("Gus")))
-        then(
-            w,
-            ("Split.GroupAdded", {"group_id": "s1g3", "number": 3, "label": "FR", "table": 3}),
-            ("Split.ParticipantPlaced", {"group_id": "s1g3"}),
-        )
+        assert r.group_of("Gus") == "s1g3" and r.split_of().groups["s1g3"].label == "FR"
         r.people("Hal", country="FR")
-        then(r.when(r.on_split("place_participant", participant_id=r.id("Hal"))), "Split.ParticipantPlaced")
         assert r.group_of("Hal") == "s1g3"
         r.people("Ivo", country="IT")  # the IT group is full (3): a second IT group
-        then(
-            r.when(r.on_split("place_participant", participant_id=r.id("Ivo"))),
-            "Split.GroupAdded",
-            "Split.ParticipantPlaced",
-        )
+        assert r.group_of("Ivo") not in ("s1g1", "s1g2", "s1g3")
         assert r.split_of().groups[r.group_of("Ivo")].label == "IT"
 
 

@@ -40,7 +40,6 @@ def busy_room() -> GroupRoom:
     r.people("Gus", organisation="Dyn", country="FR", sector="Mobility")
     g1, g2 = r.group_of("Ann"), r.group_of("Bob")
     r.given(
-        r.on_split("place_participant", participant_id=r.id("Gus")),
         r.on_split("rename_group", group_id=g1, name="Farmers"),
         r.on_split("set_table", group_id=g2, table=7),
         r.on_split("set_rapporteur", r.as_("Ann"), group_id=g1, participant_id=r.id("Cy")),
@@ -160,11 +159,13 @@ class TestFacilitatorView:
         assert [(h["number"], h["superseded"]) for h in view["history"]] == [(1, True), (2, False)]
         assert view["split"]["number"] == 2 and view["question_sets"] == []
 
-    def test_unplaced_participants_are_listed(self, room: GroupRoom) -> None:
+    def test_a_late_joiner_is_shown_placed_not_unplaced(self, room: GroupRoom) -> None:
         room.people("Gus")
         events = stream(room)
         view = views(room, fold(room.s.workshop_id, events), events)["facilitator"]
-        assert [p["name"] for p in view["split"]["unplaced"]] == ["Gus"]
+        assert view["split"]["unplaced"] == []
+        placed = [m["name"] for g in view["split"]["groups"] for m in g["members"]]
+        assert "Gus" in placed
 
 
 class TestParticipantView:
