@@ -315,3 +315,78 @@ def test_a_poll_from_the_dashboard_reaches_the_projector_and_three_phones_vote_l
         phone.context.close()  # type: ignore[attr-defined]
     screen.close()
     facilitator.close()
+
+
+def test_six_phones_split_into_two_groups_and_answers_reach_the_group_and_the_dashboard_live(
+    browser: object, server: Server
+) -> None:
+    """The facilitator splits six participants into two random groups from the dashboard and poses a question; one
+    member types an answer: it appears on the dashboard's answers board and on the other members' phones of that
+    group (not the other group's), without a reload."""
+    from playwright.sync_api import expect
+
+    created = _workshop(server)
+    wid, fac, proj = created["workshop_id"], created["facilitator_token"], created["projector_token"]
+    facilitator = browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    facilitator.set_default_timeout(TIMEOUT_MS)
+    dashboard = facilitator.new_page()
+    dashboard.goto(f"{server.url}/w/{wid}/dashboard#k={fac}&p={proj}")
+    expect(dashboard.locator("#conn-status")).to_have_attribute("data-state", "connected")
+    people = [
+        ("Anna Rossi", "Lombardy Energy Cluster", "IT"),
+        ("Jan Kowalski", "Silesia Automotive", "PL"),
+        ("Marie Dubois", "Tenerrdis", "FR"),
+        ("Luca Bianchi", "Lombardy Energy Cluster", "IT"),
+        ("Ewa Nowak", "Baltic Wind Cluster", "PL"),
+        ("Sofia Greco", "Apulia Agrifood District", "IT"),
+    ]
+    phones = [join(browser, server, created["code"], *person) for person in people]
+    expect(dashboard.locator("#stat-joined")).to_have_text("6")
+
+    dashboard.select_option("#gs-strategy", "random")
+    dashboard.check("#gs-form input[name=by][value=groups]")
+    dashboard.fill("#gs-count", "2")
+    dashboard.click("#gs-split")
+    cards = dashboard.locator("#gs-groups li.gs-group")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0).locator("li.gs-member")).to_have_count(3)
+    expect(cards.nth(1).locator("li.gs-member")).to_have_count(3)
+
+    question = "What does internationalisation mean for an SME?"
+    dashboard.fill("#gq-questions", question)
+    dashboard.click("#gq-pose")
+    board = dashboard.locator("#gq-sets li.gq-set")
+    expect(board).to_have_count(1)
+    expect(board.locator(".gq-question h5")).to_contain_text(question)
+
+    # Each phone shows its group and the question, live; the groups are the dashboard's.
+    for phone in phones:
+        expect(phone.locator("#my-group")).to_be_visible()  # type: ignore[attr-defined]
+        expect(phone.locator(".sheet-question h3")).to_contain_text(question)  # type: ignore[attr-defined]
+    titles = [phone.inner_text("#mg-title") for phone in phones]  # type: ignore[attr-defined]
+    writer_group = titles[0]
+    same = [p for p, title in zip(phones, titles, strict=True) if title == writer_group and p is not phones[0]]
+    others = [p for p, title in zip(phones, titles, strict=True) if title != writer_group]
+    assert len(same) == 2 and len(others) == 3, titles
+    for phone in phones:
+        phone.evaluate("window.notReloaded = true")  # type: ignore[attr-defined]
+
+    answer = "Selling <b>abroad</b>, and also partnering and learning abroad."
+    writer = phones[0]
+    writer.fill(".sheet-question textarea", answer)  # type: ignore[attr-defined]
+    writer.click(".sheet-question form.sheet-add button[type=submit]")  # type: ignore[attr-defined]
+    expect(writer.locator(".sheet-item .sheet-text")).to_have_text(answer)  # type: ignore[attr-defined]
+    for phone in same:
+        expect(phone.locator(".sheet-item .sheet-text")).to_have_text(answer)  # type: ignore[attr-defined]
+        expect(phone.locator(".sheet-item .sheet-meta")).to_contain_text("Anna Rossi")  # type: ignore[attr-defined]
+    column = board.locator(".gq-column", has_text=writer_group).first
+    expect(board.locator(".gq-contributions li .gq-text")).to_have_text([answer])
+    expect(column.locator(".gq-text")).to_have_text(answer)
+    expect(board.locator(".gq-chip.answered")).to_have_count(1)
+    for phone in others:  # the other group's sheet stays empty (visibility: own group only)
+        expect(phone.locator(".sheet-item")).to_have_count(0)  # type: ignore[attr-defined]
+    assert dashboard.locator("#groups b").count() == 0  # participant text shown as text
+    for phone in phones:
+        assert phone.evaluate("window.notReloaded") is True  # type: ignore[attr-defined]
+        phone.context.close()  # type: ignore[attr-defined]
+    facilitator.close()

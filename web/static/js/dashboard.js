@@ -9,7 +9,7 @@
   var secrets = T.fromHash({k: FAC_KEY, p: PROJ_KEY});
   T.reloadOnNewSecrets({k: FAC_KEY, p: PROJ_KEY});
   var token = secrets.k, projectorToken = secrets.p;
-  var view = null, position = null, conn = null, agendaUI = null, agendaSig = null, pollsUI = null;
+  var view = null, position = null, conn = null, agendaUI = null, agendaSig = null, pollsUI = null, groupsUI = null;
   var rows = new Map();  // participant id -> {tr, sig, key}: the table is updated in place, keyed by id
 
   function locked(which) {
@@ -62,6 +62,7 @@
     else agendaUI.seen(position);
     renderPeople();
     pollsUI.render(view.polls);
+    groupsUI.render(view.groups || null);
   });
 
   function cell(cls) { return el("td", {class: cls}); }
@@ -178,4 +179,5 @@
   });
   agendaUI = window.TavoloAgenda.mount(conn.command);
   pollsUI = window.TavoloPollsDashboard.mount({command: conn.command, token: token, workshopId: workshopId});
+  groupsUI = window.TavoloGroupsDashboard.mount({command: conn.command});
 })();

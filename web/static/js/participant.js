@@ -12,6 +12,9 @@
   var polls = window.TavoloPollsParticipant.mount({
     workshopId: workshopId, command: function (name, args) { return conn.command(name, args); }
   });
+  var groups = window.TavoloGroupsSheet.mount({
+    command: function (name, args) { return conn.command(name, args); }, view: function () { return view; }
+  });
   var pageLang = document.documentElement.lang;
   var askedLang = new URLSearchParams(location.search).get("lang");
   // Whether this device chose the page language (?lang= or the cookie): else the participant's own language wins.
@@ -65,6 +68,7 @@
     $("my-line").textContent = [me.organisation, T.countryName(me.country) && T.flag(me.country) + " " + T.countryName(me.country), me.sector]
       .filter(Boolean).join(" · ");
     polls.render(view);
+    groups.render(view);
     renderNow();
     renderAgenda();
     var counts = view.counts || {};

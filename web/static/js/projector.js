@@ -8,7 +8,7 @@
   // Only the projector token, never the facilitator's: the projector is a public screen.
   var token = T.tokenFromHash("tavolo:proj:" + workshopId);
   T.reloadOnNewSecrets({k: "tavolo:proj:" + workshopId});
-  var view = null, polls = window.TavoloPollsProjector.mount();
+  var view = null, polls = window.TavoloPollsProjector.mount(), report = window.TavoloGroupsProjector.mount();
 
   function notice(text) { $("proj-notice").textContent = text; $("proj-notice").hidden = !text; }
   if (!token) return notice(t("Open the projector from the facilitator dashboard to show live numbers."));
@@ -32,6 +32,8 @@
     T.renderBars($("top-sectors"), counts.by_sector || [], String, TOP, more);
     // A poll in progress (or its results) takes the screen; the usual layout comes back after.
     polls.render(view);
+    // A group reporting back comes before everything else: the facilitator chose to show it.
+    report.render(view);
   });
 
   function renderNow() {

@@ -254,7 +254,7 @@
               setTimeout(function () { if (ready && pending.get(msg.id) === p) send(p.frame); }, 800 * p.tries);
               return;
             }
-            settle(msg.id, "reject", {code: msg.code, message: msg.message});
+            settle(msg.id, "reject", {code: msg.code, message: msg.message, details: msg.details || null});
           } else if (msg.code === "unauthorized" || msg.code === "not_found" || msg.code === "not_joined") {
             // Definitive: the server closes the socket (1008) next; reconnecting would only be refused again.
             fail({code: msg.code, message: msg.message});

@@ -107,6 +107,9 @@
     return [el("span", {class: "flag", "aria-hidden": "true"}, flag(code)), " ", countryName(code)];
   }
 
+  /* A group's name as shown: its own name or value, else "Group 3". */
+  function groupTitle(g) { return g && g.title ? g.title : t("Group %(n)s", {n: g ? g.number : ""}); }
+
   /* Join boxes go straight to /j/CODE; the form's GET /join stays the path without scripts. */
   document.querySelectorAll("form[data-join-box]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -120,6 +123,6 @@
   Object.assign(T, {
     toast: toast, copyText: copyText, confirm: confirmAction, throttleFrame: throttleFrame, formatDate: formatDate,
     formatTime: formatTime, today: today, currentAndNext: currentAndNext, itemMeta: itemMeta, renderBars: renderBars,
-    countryLabel: countryLabel
+    countryLabel: countryLabel, groupTitle: groupTitle
   });
 })();
