@@ -185,7 +185,7 @@ class Tavolo(Application):  # type: ignore[type-arg]
         workshop = self._workshop(command.workshop_id, aggregates)
         poll_id = target_poll_id(command.name, workshop.id, command.id, command.args)
         poll = self._poll(poll_id, aggregates)
-        ctx = PollContext(command.actor, command.id, self.keys)
+        ctx = PollContext(command.actor, command.id, self.keys, self._groups_of(workshop.id, command, aggregates))
         outcome = run_poll_command(command.name, workshop, poll, ctx, command.args)
         aggregates[outcome.poll.id] = outcome.poll
         return Outcome(
@@ -214,6 +214,15 @@ class Tavolo(Application):  # type: ignore[type-arg]
             except PersistenceError as e:
                 raise errors.Unavailable(f"the event store is unavailable ({type(e).__name__}); retry") from e
         return aggregates[aggregate_id]
+
+    def _groups_of(self, workshop_id: UUID, command: Command, aggregates: dict[UUID, Any]) -> frozenset[str]:
+        """The participant's group in the current split (what a poll scoped to groups checks)."""
+        if command.name != "cast_ballot" or command.actor.participant_id is None:
+            return frozenset()
+        split_id = current_split_id(lambda i: self._load(i, aggregates), workshop_id)
+        split = self._load(split_id, aggregates) if split_id else None
+        group = split.member_of.get(command.actor.participant_id) if split is not None else None
+        return frozenset({group}) if group else frozenset()
 
     def _poll(self, poll_id: UUID, aggregates: dict[UUID, Any]) -> Poll | None:
         found = self._load(poll_id, aggregates)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import asdict
 from typing import Any
 
@@ -88,18 +88,26 @@ def poll(t: Tally, present: int, facilitator: bool) -> dict[str, Any]:
     return results_view(t, present, t.visibility == "shown")
 
 
-def polls(tallies: Iterable[Tally], present: int, facilitator: bool, memo: Memo | None = None) -> dict[str, Any]:
+def polls(
+    tallies: Iterable[Tally],
+    present: int,
+    facilitator: bool,
+    memo: Memo | None = None,
+    group_sizes: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
     """Polls as an audience may see them: the facilitator sees drafts, results always and breakdowns; others see
-    polls once opened, and results only while the facilitator shows them."""
+    polls once opened, and results only while the facilitator shows them. A poll for some groups counts turnout
+    against those groups' members (``group_sizes``)."""
     out: dict[str, Any] = {}
     for t in tallies:
         if not facilitator and t.state == "draft":
             continue
-        key = (t.position, present)
+        could = sum((group_sizes or {}).get(g, 0) for g in t.groups) if t.groups else present
+        key = (t.position, could)
         if memo is None:
-            out[str(t.poll_id)] = poll(t, present, facilitator)
+            out[str(t.poll_id)] = poll(t, could, facilitator)
         else:
-            make = lambda t=t: poll(t, present, facilitator)  # noqa: E731
+            make = lambda t=t, could=could: poll(t, could, facilitator)  # noqa: E731
             out[str(t.poll_id)] = Memo.get(memo.polls, (t.poll_id, facilitator), key, make)
     return out
 
@@ -120,7 +128,11 @@ def _people(model: WorkshopModel, online: Set[str], memo: Memo | None) -> tuple[
 
 
 def dashboard(
-    model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = (), memo: Memo | None = None
+    model: WorkshopModel,
+    online: Set[str],
+    tallies: Iterable[Tally] = (),
+    memo: Memo | None = None,
+    group_sizes: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     participants, room = _people(model, online, memo)
     statuses = Counter(p.status for p in model.participants.values())
@@ -132,16 +144,20 @@ def dashboard(
         "current_item": model.current_item,
         "left": statuses["left"],
         "removed": statuses["removed"],
-        "polls": polls(tallies, len(participants), True, memo),
+        "polls": polls(tallies, len(participants), True, memo, group_sizes),
     }
 
 
 def projector(
-    model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = (), memo: Memo | None = None
+    model: WorkshopModel,
+    online: Set[str],
+    tallies: Iterable[Tally] = (),
+    memo: Memo | None = None,
+    group_sizes: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     participants, room = _people(model, online, memo)
     return {
-        "polls": polls(tallies, len(participants), False, memo),
+        "polls": polls(tallies, len(participants), False, memo, group_sizes),
         "workshop": {**_workshop(model), "code": model.code},
         "counts": room,
         "agenda": _agenda(model),
@@ -151,12 +167,16 @@ def projector(
 
 
 def participant_shared(
-    model: WorkshopModel, online: Set[str], tallies: Iterable[Tally] = (), memo: Memo | None = None
+    model: WorkshopModel,
+    online: Set[str],
+    tallies: Iterable[Tally] = (),
+    memo: Memo | None = None,
+    group_sizes: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The part of the participant view that is the same for everybody (encoded once per update)."""
     participants, room = _people(model, online, memo)
     return {
-        "polls": polls(tallies, len(participants), False, memo),
+        "polls": polls(tallies, len(participants), False, memo, group_sizes),
         "workshop": _workshop(model),
         "agenda": _agenda(model),
         "current_item": model.current_item,

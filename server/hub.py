@@ -188,6 +188,15 @@ class Hub:
         group = group_views.participant_view(groups, model, participant_id) if groups else None
         return {**views.me(model, participant_id), "ballots": ballots, "group": group}
 
+    def _poll_inputs(self, workshop_id: UUID) -> tuple[list[tallies.Tally], views.Memo, dict[str, int]]:
+        return self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id)
+
+    def group_sizes(self, workshop_id: UUID) -> dict[str, int]:
+        """Members per group of the current split (what polls scoped to groups count turnout against)."""
+        groups = self.groups.models.get(workshop_id)
+        split = groups.splits.get(groups.current) if groups is not None and groups.current else None
+        return {g.id: len(g.members) for g in split.groups.values()} if split is not None else {}
+
     def _groups_view(self, workshop_id: UUID, view: str) -> Any:
         groups = self.groups.models.get(workshop_id)
         if groups is None:
@@ -245,13 +254,15 @@ class Hub:
         model = self.models[workshop_id]
         online = self.online[workshop_id]
         if view == "dashboard":
-            data = views.dashboard(model, online, self.polls_of(workshop_id), self.memo)
+            data = views.dashboard(model, online, *self._poll_inputs(workshop_id))
             data["groups"] = self._groups_view(workshop_id, "dashboard")
         elif view == "projector":
-            data = views.projector(model, online, self.polls_of(workshop_id), self.memo)
+            data = views.projector(model, online, *self._poll_inputs(workshop_id))
             data["report_back"] = self._groups_view(workshop_id, "projector")
         else:
-            data = views.participant_shared(model, online, self.polls_of(workshop_id), self.memo)
+            data = views.participant_shared(
+                model, online, self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id)
+            )
             data["me"] = self.me(workshop_id, participant_id or "")
         return {"view": view, "position": model.position, "data": data}
 
@@ -278,13 +289,15 @@ class Hub:
         model = self.models[workshop_id]
         online = self.online[workshop_id]
         if view == "dashboard":
-            data = views.dashboard(model, online, self.polls_of(workshop_id), self.memo)
+            data = views.dashboard(model, online, *self._poll_inputs(workshop_id))
             data["groups"] = self._groups_view(workshop_id, "dashboard")
         elif view == "projector":
-            data = views.projector(model, online, self.polls_of(workshop_id), self.memo)
+            data = views.projector(model, online, *self._poll_inputs(workshop_id))
             data["report_back"] = self._groups_view(workshop_id, "projector")
         else:
-            data = views.participant_shared(model, online, self.polls_of(workshop_id), self.memo)
+            data = views.participant_shared(
+                model, online, self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id)
+            )
         ops = views.diff(channel.data, data) if channel.version else [["set", [], data]]
         if ops or channel.position != model.position:
             channel.advance(model.position, data, ops)

@@ -44,3 +44,23 @@ def test_a_contribution_reaches_the_group_live_and_a_stale_edit_keeps_both_texts
     error = r.json()["error"]
     assert (r.status_code, error["code"]) == (409, "edit_conflict")
     assert "Labs and pilots" in str(error["details"]["yours"]) and "Shared test labs" in str(error["details"]["theirs"])
+
+
+def test_a_poll_for_one_group_takes_ballots_only_from_its_members_and_counts_turnout_there(room: Room) -> None:
+    people = [room.join(name=f"P{i}", organisation=f"Org {i}") for i in range(4)]
+    room.ok("split_groups", {"strategy": "random", "groups": 2})
+    group_of = {p["participant_id"]: _me(room, p["participant_token"])["group"]["group"]["id"] for p in people}
+    target = group_of[people[0]["participant_id"]]
+    poll = {"title": "Q", "kind": "single", "questions": [{"options": ["A", "B"]}], "groups": [target]}
+    poll_id = room.ok("create_poll", poll)["result"]["poll_id"]
+    room.ok("open_poll", {"poll_id": poll_id})
+    for p in people:
+        r = support.command(
+            room.client, room.id, p["participant_token"], "cast_ballot", {"poll_id": poll_id, "answer": "o1"}
+        )
+        member = group_of[p["participant_id"]] == target
+        assert (r.status_code == 200) is member, r.text
+        if not member:
+            assert r.json()["error"]["code"] == "not_in_scope"
+    turnout = room.view()["data"]["polls"][poll_id]["turnout"]
+    assert turnout == {"voted": 2, "present": 2, "percent": 100.0}
