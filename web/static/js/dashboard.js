@@ -62,6 +62,7 @@
     else agendaUI.seen(position);
     renderPeople();
     pollsUI.render(view.polls);
+    window.TavoloPollBuilder.setGroups(view.groups && view.groups.split ? view.groups.split.groups : []);
     groupsUI.render(view.groups || null);
   });
 

@@ -111,6 +111,7 @@
       if (minutes !== null && !whole(minutes, 1, 1440)) return showError(t("Enter a whole number from %(low)s to %(high)s.", {low: 1, high: 1440}), f.minutes);
       var args = {title: title, kind: f.kind.value, questions: questions, secret: f.secret.checked};
       if (args.secret) args.breakdown = f.breakdown.value;
+      if (f.scope.value) args.groups = [f.scope.value];
       return {args: args, minutes: minutes, visibility: form.querySelector("[name=visibility]:checked").value};
     }
 
@@ -202,5 +203,16 @@
     };
   }
 
-  window.TavoloPollBuilder = {mount: mount};
+  /* The groups of the current split, offered as a poll's voters (the whole room stays the default). */
+  function setGroups(groups) {
+    var select = $("pb-scope"), keep = select.value, sig = JSON.stringify((groups || []).map(function (g) { return [g.id, T.groupTitle(g)]; }));
+    if (select.dataset.sig === sig) return;
+    select.dataset.sig = sig;
+    while (select.options.length > 1) select.remove(1);
+    (groups || []).forEach(function (g) { select.appendChild(T.el("option", {value: g.id}, T.groupTitle(g))); });
+    select.value = (groups || []).some(function (g) { return g.id === keep; }) ? keep : "";
+    $("pb-scope-field").hidden = !(groups && groups.length);
+  }
+
+  window.TavoloPollBuilder = {mount: mount, setGroups: setGroups};
 })();
