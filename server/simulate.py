@@ -6,7 +6,8 @@ client-chosen token, waits for the `ack`, re-authenticates as itself (`hello` wi
 dashboard shows them online. An optional facilitator connection follows the `dashboard` view and records when
 each participant first appears there.
 
-`--scenario poll` goes on to a vote, see `server/simulate_poll.py`.
+`--scenario poll` goes on to a vote, see `server/simulate_poll.py`; `--scenario groups` to group work (a split, a
+question set, members writing on their group's sheet), see `server/simulate_groups.py`.
 
 Progress goes to stderr once a second; the last line of stdout is one JSON object with the figures (see
 `simulate`). Connections bypass any HTTP proxy from the environment: the point is to measure the server.
@@ -52,8 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--participants", type=int, default=100, help="how many join (default 100)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated profiles (default 1)")
     parser.add_argument("--concurrency", type=int, default=200, help="joins in flight at once (default 200)")
-    parser.add_argument("--scenario", choices=["join", "poll"], default="join",
-                        help="what participants do: join, or join and vote in a poll (default join)")  # fmt: skip
+    parser.add_argument("--scenario", choices=["join", "poll", "groups"], default="join",
+                        help="what participants do: join, join and vote in a poll, or join and answer questions "
+                             "in groups (default join)")  # fmt: skip
     parser.add_argument("--dashboard", action=argparse.BooleanOptionalAction, default=None,
                         help="follow the dashboard and measure when joins become visible there "
                              "(default: on when a facilitator token is known)")  # fmt: skip
@@ -64,6 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from server.simulate_poll import add_poll_arguments
 
     add_poll_arguments(parser)
+    from server.simulate_groups import add_groups_arguments
+
+    add_groups_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     print(json.dumps(summary, ensure_ascii=False), flush=True)
     if args.scenario == "poll":
         return 0 if summary.get("tally_total") == summary["participants"] and summary["errors"] == 0 else 1
+    if args.scenario == "groups":
+        ok = summary["joined"] == summary["participants"] and summary["errors"] == 0
+        return 0 if ok and summary.get("lost_texts") == 0 else 1
     return 0 if summary["joined"] == summary["participants"] else 1
 
 
@@ -381,9 +389,11 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     """Run one simulation and return its summary (the JSON object `run` prints)."""
     if args.dashboard and args.code and not args.facilitator_token:
         raise SystemExit("simulate: with --code, --dashboard needs --facilitator-token")
-    poll = args.scenario == "poll"
+    poll = args.scenario in ("poll", "groups")
     if poll and (args.dashboard is False or (args.code and not args.facilitator_token)):
-        raise SystemExit("simulate: the poll scenario needs the dashboard (and, with --code, --facilitator-token)")
+        raise SystemExit(
+            f"simulate: the {args.scenario} scenario needs the dashboard (and, with --code, --facilitator-token)"
+        )
     started = time.monotonic()
     deadline = started + args.timeout
     base = args.url.rstrip("/")
@@ -404,10 +414,14 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     url = token and f"{base}/w/{workshop_id}/dashboard#k={token}"
     summary.update(workshop_id=workshop_id, code=code, facilitator_token=token, facilitator_url=url)
 
-    if poll:
+    if args.scenario == "groups":
+        from server.simulate_groups import GroupsSimulation
+
+        sim: Simulation = GroupsSimulation(args, base, workshop_id, profiles)
+    elif poll:
         from server.simulate_poll import PollSimulation
 
-        sim: Simulation = PollSimulation(args, base, workshop_id, profiles)
+        sim = PollSimulation(args, base, workshop_id, profiles)
     else:
         sim = Simulation(args, base, workshop_id, profiles)
     watch = token is not None and args.dashboard is not False
@@ -429,7 +443,9 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     while (dashboard is not None and not dashboard.done() and time.monotonic() < settle
            and not set(sim.pids.values()) <= sim.seen_at.keys()):  # fmt: skip
         await asyncio.sleep(0.02)
-    if poll:
+    if args.scenario == "groups":
+        await sim.work(deadline)  # type: ignore[attr-defined]
+    elif poll:
         await sim.vote(deadline)  # type: ignore[attr-defined]
     sim.release.set()
     _, pending = await asyncio.wait(tasks, timeout=max(1.0, deadline + 10 - time.monotonic()))
@@ -453,7 +469,8 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         concurrency=args.concurrency, seed=args.seed, elapsed_s=round(time.monotonic() - started, 3),
     )  # fmt: skip
     if poll:
-        summary.update(sim.poll_summary())  # type: ignore[attr-defined]
+        groups = args.scenario == "groups"
+        summary.update(sim.groups_summary() if groups else sim.poll_summary())  # type: ignore[attr-defined]
         summary["errors"] = sum(sim.error_codes.values())
         summary["error_codes"] = dict(sim.error_codes)
     return summary

@@ -244,6 +244,18 @@ def test_every_poll_kind_named_or_secret_in_an_existing_workshop(
     assert result["poll_kind"] == kind and result["secret"] is secret and result["tally_matches"] is True
 
 
+def test_the_groups_scenario_loses_no_text(tavolo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, result = run_simulator(capsys, "--url", tavolo_url, "--scenario", "groups", "--participants", "10",
+                                 "--seed", "3", "--write-seconds", "2", "--edit-interval", "0.3",
+                                 "--conflict-share", "0.3")  # fmt: skip
+
+    assert (result["lost_texts"], result["errors"]) == (0, 0), result["error_codes"]
+    assert code == 0 and result["groups"] == 2 and result["joined"] == 10
+    assert result["contributions_acked"] > result["contributions_added"] > 0
+    assert result["conflicts_provoked"] > 0 and result["conflicts_unresolved"] == 0
+    assert result["edits_shown"] == result["contributions_acked"]
+
+
 def test_the_poll_scenario_without_a_facilitator_token_is_refused(tavolo_url: str) -> None:
     parser = argparse.ArgumentParser()
     simulate.add_arguments(parser)
