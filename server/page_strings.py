@@ -278,6 +278,14 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Group %(n)s"),
     N_("No rapporteur"),
     N_("Rapporteur: %(name)s"),
+    N_("Pose to all groups"),
+    N_("At most 30 categories."),
+    N_("A category can have at most 80 characters."),
+    N_("Tick at least one group, or pose to all groups."),
+    N_("Categories: %(list)s"),
+    N_("Untagged"),
+    N_("Tags"),
+    N_("Tag:"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -293,6 +301,12 @@ JS_PLURALS: tuple[tuple[str, str], ...] = (
     ngettext("%(count)s group", "%(count)s groups"),
     ngettext("%(count)s person", "%(count)s people"),
     ngettext("%(count)s question", "%(count)s questions"),
+    ngettext("Pose to %(count)s group", "Pose to %(count)s groups"),
+    ngettext(
+        "The questions are on the phones of %(count)s group.",
+        "The questions are on the phones of %(count)s groups.",
+    ),
+    ngettext("to %(count)s group", "to %(count)s groups"),
 )
 
 # What a person is told for each error code of docs/protocol.md (the server's own message is for developers).

@@ -12,6 +12,38 @@
     function run(name, args) { return opts.command(name, args).catch(fail); }
     function error(text) { $("gq-error").textContent = text; $("gq-error").hidden = !text; }
 
+    /* Categories: separated by commas or one per line, distinct ignoring case, in order. */
+    function categoriesOf(text) {
+      var out = [], seen = {};
+      text.split(/[,\n]/).map(function (c) { return c.trim(); }).filter(Boolean).forEach(function (c) {
+        if (!seen[c.toLowerCase()]) { seen[c.toLowerCase()] = true; out.push(c); }
+      });
+      return out;
+    }
+    function someGroups() { return form.elements.to.value === "some"; }
+    function syncTargets() {
+      $("gq-targets").hidden = !someGroups();
+      var n = form.querySelectorAll("#gq-targets input:checked").length;
+      $("gq-pose").textContent = !someGroups() ? t("Pose to all groups")
+        : T.tn("Pose to %(count)s group", "Pose to %(count)s groups", n);
+    }
+    /* The groups one can tick: those of the current split; ticks survive live updates. */
+    function renderTargets() {
+      var box = $("gq-targets"), groups = data && data.split ? data.split.groups : [];
+      var sig = JSON.stringify(groups.map(function (g) { return [g.id, g.title, g.number, g.table]; }));
+      if (box.dataset.sig !== sig) {
+        var ticked = {};
+        box.querySelectorAll("input:checked").forEach(function (i) { ticked[i.value] = true; });
+        box.dataset.sig = sig;
+        T.clear(box).appendChild(el("ul", {class: "gq-target-list"}, groups.map(function (g) {
+          return el("li", null, el("label", {class: "check small"}, el("input", {type: "checkbox", name: "target", value: g.id, checked: !!ticked[g.id]}),
+            " ", T.groupTitle(g) + (g.table ? " · " + t("Table %(n)s", {n: g.table}) : "")));
+        })));
+      }
+      syncTargets();
+    }
+    form.addEventListener("change", syncTargets);
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var s = data && data.split, f = form.elements;
@@ -22,13 +54,22 @@
       if (prompts.length > 30) return error(t("At most 30 questions at once."));
       if (prompts.some(function (q) { return q.length > 300; })) return error(t("A question can have at most 300 characters."));
       if (minutes !== null && !(minutes >= 1 && minutes <= 600)) return error(t("Enter a number from 1 to 600."));
+      var categories = categoriesOf(f.categories.value);
+      if (categories.length > 30) return error(t("At most 30 categories."));
+      if (categories.some(function (c) { return c.length > 80; })) return error(t("A category can have at most 80 characters."));
+      var targets = someGroups() ? Array.prototype.map.call(form.querySelectorAll("#gq-targets input:checked"), function (i) { return i.value; }) : [];
+      if (someGroups() && !targets.length) return error(t("Tick at least one group, or pose to all groups."));
       error("");
       var args = {split_id: s.id, questions: prompts.map(function (q) { return minutes ? {prompt: q, time_box_min: minutes} : q; })};
       if (f.title.value.trim()) args.title = f.title.value.trim();
+      if (categories.length) args.categories = categories;
+      if (targets.length) args.groups = targets;
       $("gq-pose").disabled = true;
       opts.command("pose_questions", args).then(function () {
         form.reset();
-        T.toast(t("The questions are on every group's phones."));
+        syncTargets();
+        T.toast(targets.length ? T.tn("The questions are on the phones of %(count)s group.", "The questions are on the phones of %(count)s groups.", targets.length)
+          : t("The questions are on every group's phones."));
       }, function (err) { error(T.errorText(err)); }).then(function () { $("gq-pose").disabled = false; });
     });
 
@@ -98,10 +139,21 @@
           cols));
         q.groups.forEach(function (g) {
           var st = finals[g.group_id] || {};
-          var items = el("ol", {class: "gq-contributions"}, g.contributions.map(function (c) {
-            return el("li", {dataset: {id: c.id}}, el("p", {class: "gq-text"}, c.text),
+          var item = function (c) {
+            return el("li", {dataset: {id: c.id}}, el("p", {class: "gq-text"}, c.text), T.tagList(c.tags, qs.categories),
               el("p", {class: "gq-author"}, c.author_name + (c.edited ? " · " + t("edited") : "")));
-          }));
+          };
+          var items = el("ol", {class: "gq-contributions"}, g.contributions.map(item));
+          if ((qs.categories || []).length && g.contributions.length) {
+            // Grouped by category (a contribution with several tags shows under each), untagged ones last.
+            items = el("div", {class: "gq-by-category"}, qs.categories.concat([""]).map(function (cat) {
+              var mine = g.contributions.filter(function (c) { return cat ? (c.tags || []).indexOf(cat) !== -1 : !(c.tags || []).length; });
+              if (!mine.length) return null;
+              return el("section", {class: "gq-category", dataset: {category: cat}},
+                el("p", {class: "gq-category-name"}, cat ? T.tagChip(cat, qs.categories) : t("Untagged"), " ", el("span", {class: "gq-category-count"}, String(mine.length))),
+                el("ol", {class: "gq-contributions"}, mine.map(item)));
+            }));
+          }
           cols.appendChild(el("div", {class: "gq-column" + (st.final ? " final" : ""), dataset: {group: g.group_id}},
             el("h6", null, T.groupTitle({title: g.title, number: groupNumber(g.group_id)}), st.final ? el("span", {class: "badge final"}, "✓ " + t("Final")) : null),
             g.contributions.length ? items : el("p", {class: "empty"}, "–")));
@@ -113,6 +165,7 @@
       data = groups;
       var sets = groups && groups.split ? (groups.question_sets || []).slice().reverse() : [];
       $("gq-pose").disabled = !(groups && groups.split);
+      renderTargets();
       cards.forEach(function (c, id) { if (!sets.some(function (qs) { return qs.id === id; })) { c.node.remove(); cards.delete(id); } });
       var cursor = list.firstChild;
       sets.forEach(function (qs, n) {
@@ -120,7 +173,9 @@
         if (!card) { card = build(qs); cards.set(qs.id, card); }
         card.title.textContent = qs.title || t("Question set %(n)s", {n: sets.length - n});
         card.meta.textContent = [t("posed at %(time)s", {time: T.formatTime(qs.posed_at)}),
-          T.tn("%(count)s question", "%(count)s questions", qs.questions.length)].join(" · ");
+          T.tn("%(count)s question", "%(count)s questions", qs.questions.length),
+          (qs.groups || []).length ? T.tn("to %(count)s group", "to %(count)s groups", qs.groups.length) : null,
+          (qs.categories || []).length ? t("Categories: %(list)s", {list: qs.categories.join(", ")}) : null].filter(Boolean).join(" · ");
         var groupsSig = JSON.stringify(data.split.groups.map(function (g) { return [g.id, g.title, g.table]; }));
         var cSig = JSON.stringify([qs.report_back, qs.locked, qs.visibility, qs.status.length, groupsSig]);
         if (card.cSig !== cSig) { card.cSig = cSig; controls(card, qs); }

@@ -23,7 +23,7 @@
         var list = (g.answers || {})[q.id] || [];
         body.appendChild(el("section", {class: "pr-question"},
           el("h3", {class: "pr-prompt"}, qs.questions.length > 1 ? (i + 1) + ". " + q.prompt : q.prompt),
-          list.length ? el("ul", {class: "pr-answers"}, list.map(function (c) { return el("li", null, c.text); }))
+          list.length ? el("ul", {class: "pr-answers"}, list.map(function (c) { return el("li", null, c.text, T.tagList(c.tags, qs.categories)); }))
             : el("p", {class: "pr-none"}, t("No answers yet"))));
       });
       fit();

@@ -58,17 +58,30 @@
     function buildQuestion(qs, q, n) {
       var block = {items: new Map(), list: el("ol", {class: "sheet-list"}), due: el("span", {class: "badge due"}),
         add: el("textarea", {rows: 2, maxlength: 2000, "aria-label": t("Your contribution to question %(n)s", {n: n}), placeholder: t("Add a contribution…")})};
-      block.form = el("form", {class: "sheet-add", dataset: {question: q.id}}, block.add,
+      block.form = el("form", {class: "sheet-add", dataset: {question: q.id}}, block.add, toggles(qs.categories, []),
         el("button", {type: "submit", class: "btn primary small"}, t("Add")));
       block.node = el("section", {class: "sheet-question", dataset: {question: q.id}},
         el("h3", null, el("span", {class: "sheet-qn"}, n + "."), " ", q.prompt, " ", block.due), block.list, block.form);
       return block;
     }
 
+    /* Tag toggles: one pressed-or-not chip per category of the question set (none when it has no categories). */
+    function toggles(categories, tags) {
+      if (!categories || !categories.length) return null;
+      return el("div", {class: "sheet-tags", role: "group", "aria-label": t("Tags")},
+        el("span", {class: "sheet-tags-label"}, t("Tag:")),
+        categories.map(function (cat, i) {
+          return el("button", {type: "button", class: "tag-toggle tag-c" + (i % 6), dataset: {tag: cat}, "aria-pressed": String(tags.indexOf(cat) !== -1)}, cat);
+        }));
+    }
+    function pressed(node) {
+      return Array.prototype.map.call(node.querySelectorAll(".tag-toggle[aria-pressed=true]"), function (b) { return b.dataset.tag; });
+    }
+
     function key(qs, cid) { return qs.id + "|" + cid; }
     function fillItem(item, qs, c, readOnly) {
       var e = edits.get(key(qs, c.id));
-      var sig = JSON.stringify([c.text, c.version, c.author_name, readOnly, e && e.mode, e && e.details]);
+      var sig = JSON.stringify([c.text, c.tags, c.version, c.author_name, readOnly, e && e.mode, e && e.details]);
       if (e && e.mode === "edit" && item.sig && item.li.querySelector("textarea")) {
         // Keep the open edit box; say when someone else changed the text underneath.
         item.li.querySelector(".sheet-changed").hidden = c.version === e.base;
@@ -80,6 +93,8 @@
       li.className = "sheet-item" + (c.author === me.id ? " mine" : "") + (e ? " " + e.mode : "");
       if (!e) {
         li.appendChild(el("p", {class: "sheet-text"}, c.text));
+        var tags = T.tagList(c.tags, qs.categories);
+        if (tags) li.appendChild(tags);
         li.appendChild(el("p", {class: "sheet-meta"}, (c.author === me.id ? t("you") : c.author_name) + (c.edited ? " · " + t("edited") : "")));
         if (!readOnly) {
           li.appendChild(el("div", {class: "sheet-actions"},
@@ -91,6 +106,8 @@
         area.value = e.text;
         area.addEventListener("input", function () { e.text = area.value; });
         li.appendChild(area);
+        var tagBox = toggles(qs.categories, e.tags || []);
+        if (tagBox) li.appendChild(tagBox);
         li.appendChild(el("p", {class: "hint warn sheet-changed", hidden: c.version === e.base}, t("Someone changed this meanwhile. Saving will show you both texts.")));
         li.appendChild(el("div", {class: "sheet-actions"},
           el("button", {type: "button", class: "btn small primary", dataset: {act: "save"}}, t("Save")),
@@ -180,7 +197,7 @@
           qs.questions.map(function (q, i) {
             var list = o.answers[q.id] || [];
             return el("div", null, el("p", {class: "sheet-other-q"}, (i + 1) + ". " + q.prompt),
-              list.length ? el("ul", null, list.map(function (c) { return el("li", null, c.text); })) : el("p", {class: "hint"}, "–"));
+              list.length ? el("ul", null, list.map(function (c) { return el("li", null, c.text, T.tagList(c.tags, qs.categories)); })) : el("p", {class: "hint"}, "–"));
           })));
       });
     }
@@ -211,41 +228,53 @@
     }
     function redraw() { if (opts.view()) render(opts.view()); }
     function refused(w, c, e, text, err) {
-      if (err.code === "edit_conflict" && err.details) edits.set(key(w.qs, c.id), {mode: "conflict", details: err.details});
-      else if (err.code === "contribution_removed") edits.set(key(w.qs, c.id), {mode: "removed", text: text});
+      if (err.code === "edit_conflict" && err.details) edits.set(key(w.qs, c.id), {mode: "conflict", details: err.details, tags: e && e.tags});
+      else if (err.code === "contribution_removed") edits.set(key(w.qs, c.id), {mode: "removed", text: text, tags: e && e.tags});
       else { fail(err); if (e) e.busy = false; return; }
       w.item.sig = null;
       redraw();
     }
-    function saveEdit(w, c, text, base) {
+    function saveEdit(w, c, text, base, tags) {
       var k = key(w.qs, c.id), e = edits.get(k);
       if (!text.trim()) return T.toast(t("Write something first, or remove the contribution."), "error");
-      opts.command("edit_contribution", Object.assign({contribution_id: c.id, text: text, base_version: base}, w.args)).then(function () {
+      var args = {contribution_id: c.id, text: text, base_version: base};
+      if ((w.qs.categories || []).length && tags) args.tags = tags;
+      opts.command("edit_contribution", Object.assign(args, w.args)).then(function () {
         edits.delete(k);
         w.item.sig = null;
         redraw();
       }, function (err) { refused(w, c, e, text, err); });
     }
     sheets.addEventListener("click", function (event) {
+      var toggle = event.target.closest("button.tag-toggle");
+      if (toggle) {
+        toggle.setAttribute("aria-pressed", String(toggle.getAttribute("aria-pressed") !== "true"));
+        var tw = where(toggle), te = tw && tw.item && edits.get(key(tw.qs, tw.item.c.id));
+        if (te && te.mode === "edit") te.tags = pressed(toggle.parentNode);
+        return;
+      }
       var button = event.target.closest("button[data-act]"), w = button && where(button);
       if (!w) return;
       var act = button.dataset.act, c = w.item && w.item.c, k = c && key(w.qs, c.id), e = k && edits.get(k);
       if (act === "final") return opts.command("mark_final", Object.assign({final: !w.qs.sheet.final}, w.args)).catch(fail);
       if (!c) return;
       switch (act) {
-        case "edit": edits.set(k, {mode: "edit", text: c.text, base: c.version}); break;
+        case "edit": edits.set(k, {mode: "edit", text: c.text, base: c.version, tags: (c.tags || []).slice()}); break;
         case "cancel": case "theirs": case "discard": edits.delete(k); break;
-        case "save": return saveEdit(w, c, e.text, e.base);
-        case "mine": return saveEdit(w, c, e.details.yours.text, e.details.theirs.version);
+        case "save": return saveEdit(w, c, e.text, e.base, e.tags);
+        case "mine": return saveEdit(w, c, e.details.yours.text, e.details.theirs.version, e.details.yours.tags || e.tags);
         case "merge": {
-          var theirs = e.details.theirs || {};
-          edits.set(k, {mode: "edit", text: (theirs.text || "") + "\n\n" + (e.details.yours.text || ""), base: theirs.version});
+          var theirs = e.details.theirs || {}, merged = (theirs.tags || []).concat((e.tags || []).filter(function (x) { return (theirs.tags || []).indexOf(x) === -1; }));
+          edits.set(k, {mode: "edit", text: (theirs.text || "") + "\n\n" + (e.details.yours.text || ""), base: theirs.version, tags: merged});
           break;
         }
-        case "readd":
-          return opts.command("add_contribution", Object.assign({question_id: w.block.node.dataset.question, text: e.text}, w.args)).then(function () {
+        case "readd": {
+          var again = {question_id: w.block.node.dataset.question, text: e.text};
+          if ((w.qs.categories || []).length && e.tags && e.tags.length) again.tags = e.tags;
+          return opts.command("add_contribution", Object.assign(again, w.args)).then(function () {
             edits.delete(k); redraw();
           }, fail);
+        }
         case "remove":
           return T.confirm(t("Remove this contribution for everyone in your group?"), t("Remove")).then(function (ok) {
             if (!ok) return;
@@ -261,10 +290,15 @@
       event.preventDefault();
       var w = where(event.target), area = event.target.querySelector("textarea"), text = area.value;
       if (!w || !text.trim()) return;
-      var button = event.target.querySelector("button");
+      var button = event.target.querySelector("button[type=submit]"), tags = pressed(event.target);
+      var args = {question_id: event.target.dataset.question, text: text.trim()};
+      if ((w.qs.categories || []).length) args.tags = tags;
       button.disabled = true;
-      opts.command("add_contribution", Object.assign({question_id: event.target.dataset.question, text: text.trim()}, w.args)).then(function () {
-        if (area.value === text) area.value = "";
+      opts.command("add_contribution", Object.assign(args, w.args)).then(function () {
+        if (area.value === text) {
+          area.value = "";
+          event.target.querySelectorAll(".tag-toggle").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+        }
       }, fail).then(function () { button.disabled = false; });
     });
     sheets.addEventListener("keydown", function (event) {

@@ -110,6 +110,16 @@
   /* A group's name as shown: its own name or value, else "Group 3". */
   function groupTitle(g) { return g && g.title ? g.title : t("Group %(n)s", {n: g ? g.number : ""}); }
 
+  /* A contribution's tag (one of the question set's categories) as a chip, coloured by the category's place. */
+  function tagChip(tag, categories) {
+    var i = (categories || []).indexOf(tag);
+    return el("span", {class: "tag-chip tag-c" + (i < 0 ? 0 : i % 6)}, tag);
+  }
+  function tagList(tags, categories) {
+    if (!tags || !tags.length) return null;
+    return el("span", {class: "tag-list", "aria-label": t("Tags")}, tags.map(function (tag) { return tagChip(tag, categories); }));
+  }
+
   /* Join boxes go straight to /j/CODE; the form's GET /join stays the path without scripts. */
   document.querySelectorAll("form[data-join-box]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -123,6 +133,6 @@
   Object.assign(T, {
     toast: toast, copyText: copyText, confirm: confirmAction, throttleFrame: throttleFrame, formatDate: formatDate,
     formatTime: formatTime, today: today, currentAndNext: currentAndNext, itemMeta: itemMeta, renderBars: renderBars,
-    countryLabel: countryLabel, groupTitle: groupTitle
+    countryLabel: countryLabel, groupTitle: groupTitle, tagChip: tagChip, tagList: tagList
   });
 })();
