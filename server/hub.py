@@ -188,9 +188,6 @@ class Hub:
         group = group_views.participant_view(groups, model, participant_id) if groups else None
         return {**views.me(model, participant_id), "ballots": ballots, "group": group}
 
-    def _poll_inputs(self, workshop_id: UUID) -> tuple[list[tallies.Tally], views.Memo, dict[str, int]]:
-        return self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id)
-
     def group_sizes(self, workshop_id: UUID) -> dict[str, int]:
         """Members per group of the current split (what polls scoped to groups count turnout against)."""
         groups = self.groups.models.get(workshop_id)
@@ -251,20 +248,20 @@ class Hub:
 
     def view(self, workshop_id: UUID, view: str, participant_id: str | None = None) -> dict[str, Any]:
         """A view rendered now (for the HTTP API)."""
-        model = self.models[workshop_id]
-        online = self.online[workshop_id]
-        if view == "dashboard":
-            data = views.dashboard(model, online, *self._poll_inputs(workshop_id))
-            data["groups"] = self._groups_view(workshop_id, "dashboard")
-        elif view == "projector":
-            data = views.projector(model, online, *self._poll_inputs(workshop_id))
-            data["report_back"] = self._groups_view(workshop_id, "projector")
-        else:
-            data = views.participant_shared(
-                model, online, self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id)
-            )
+        data = self._shared(workshop_id, view)
+        if view == "participant":
             data["me"] = self.me(workshop_id, participant_id or "")
-        return {"view": view, "position": model.position, "data": data}
+        return {"view": view, "position": self.models[workshop_id].position, "data": data}
+
+    def _shared(self, workshop_id: UUID, view: str) -> dict[str, Any]:
+        """A view's data as everyone watching it sees it (the participant view without its personal part)."""
+        model, online = self.models[workshop_id], self.online[workshop_id]
+        polls = (self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id))
+        if view == "dashboard":
+            return {**views.dashboard(model, online, *polls), "groups": self._groups_view(workshop_id, view)}
+        if view == "projector":
+            return {**views.projector(model, online, *polls), "report_back": self._groups_view(workshop_id, view)}
+        return views.participant_shared(model, online, *polls)
 
     def next_frame(self, watcher: Watcher, encoding: Encoding) -> str | bytes | None:
         """What this watcher should be sent now: nothing, the shared update, or a fresh snapshot."""
@@ -287,17 +284,7 @@ class Hub:
     def _render(self, workshop_id: UUID, view: str) -> Channel:
         channel = self.channels.setdefault((workshop_id, view), Channel())
         model = self.models[workshop_id]
-        online = self.online[workshop_id]
-        if view == "dashboard":
-            data = views.dashboard(model, online, *self._poll_inputs(workshop_id))
-            data["groups"] = self._groups_view(workshop_id, "dashboard")
-        elif view == "projector":
-            data = views.projector(model, online, *self._poll_inputs(workshop_id))
-            data["report_back"] = self._groups_view(workshop_id, "projector")
-        else:
-            data = views.participant_shared(
-                model, online, self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id)
-            )
+        data = self._shared(workshop_id, view)
         ops = views.diff(channel.data, data) if channel.version else [["set", [], data]]
         if ops or channel.position != model.position:
             channel.advance(model.position, data, ops)
