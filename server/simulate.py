@@ -17,32 +17,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import random
 import secrets
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import Any
 
-import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedError, InvalidHandshake, InvalidStatus
 
+from server.simulate_common import (
+    MAX_ATTEMPTS,
+    SETTLE_TIMEOUT,
+    STEP_TIMEOUT,
+    SetupError,
+    _packer,
+    _Refused,
+    _setup,
+    _unpack,
+    apply_ops,
+    percentiles,
+    run_sync,
+    stay_until,
+)
 from server.simulate_people import Profile, make_profiles
-
-MAX_ATTEMPTS = 6  # connection attempts per participant before giving up
-STEP_TIMEOUT = 30.0  # seconds for one step (connect, ack, snapshot) before the attempt counts as lost
-SETTLE_TIMEOUT = 15.0  # after the last join, how long the dashboard may take to show everyone
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-REHEARSAL_SECTORS = ["Agrifood", "Energy", "Health and life sciences", "Digital and ICT", "Mobility",
-                     "Creative industries", "Textiles and fashion", "Maritime", "Construction"]  # fmt: skip
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,83 +87,6 @@ def run(args: argparse.Namespace) -> int:
     return 0 if summary["joined"] == summary["participants"] else 1
 
 
-def run_sync(coro: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
-    """Run on uvloop when installed (uvicorn[standard] brings it): the client's CPU is in the figures."""
-    try:
-        import uvloop
-
-        factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
-    except ImportError:
-        factory = None
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(coro)
-
-
-def percentiles(values: Sequence[float]) -> dict[str, float | None]:
-    """p50, p99 and max (nearest rank) of durations in seconds, as milliseconds."""
-    if not values:
-        return {"p50": None, "p99": None, "max": None}
-    ordered = sorted(values)
-
-    def rank(p: int) -> float:
-        return round(ordered[max(0, -(-len(ordered) * p // 100) - 1)] * 1000, 1)
-
-    return {"p50": rank(50), "p99": rank(99), "max": round(ordered[-1] * 1000, 1)}
-
-
-def apply_ops(data: Any, ops: Sequence[Sequence[Any]]) -> Any:
-    """Apply an `update`'s ops (`["set", path, value]`, `["del", path]`) to a view's data; return it."""
-    for op in ops:
-        kind, path = op[0], list(op[1])
-        if not path:
-            data = op[2] if kind == "set" else {}
-            continue
-        parent = data
-        for key in path[:-1]:
-            parent = parent.setdefault(key, {})
-        if kind == "set":
-            parent[path[-1]] = op[2]
-        elif kind == "del":
-            parent.pop(path[-1], None)
-    return data
-
-
-class SetupError(Exception):
-    """The workshop could not be created or found."""
-
-
-class _Refused(Exception):
-    def __init__(self, code: str, retry: bool = False) -> None:
-        super().__init__(code)
-        self.code, self.retry = code, retry
-
-
-def _http(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with _OPENER.open(request, timeout=STEP_TIMEOUT) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        try:
-            return exc.code, json.loads(exc.read() or b"null")
-        except ValueError:
-            return exc.code, None
-
-
-def _packer(encoding: str) -> Callable[[dict[str, Any]], bytes | str]:
-    """The server answers in the encoding of the client's `hello`."""
-    if encoding == "json":
-        return lambda message: json.dumps(message, ensure_ascii=False)
-    return msgpack.packb  # type: ignore[no-any-return]
-
-
-def _unpack(frame: str | bytes) -> dict[str, Any]:
-    message = json.loads(frame) if isinstance(frame, str) else msgpack.unpackb(frame)
-    return message if isinstance(message, dict) else {}
-
-
 class Simulation:
     """State of one run; every coroutine runs on the same event loop, so no locks are needed."""
 
@@ -177,6 +103,7 @@ class Simulation:
         self.ack_latency: list[float] = []
         self.seen_at: dict[str, float] = {}
         self.joined = self.retries = self.duplicates = self.dropped_after_join = 0
+        self.acted = 0  # participants done with the scenario's part (voting, writing)
         # participants in flight -> connecting, awaiting ack or awaiting snapshot
         self.phase_of: dict[int, str] = {}
         self.retry_reasons: Counter[str] = Counter()
@@ -304,16 +231,21 @@ class Simulation:
             async for _ in ws:
                 pass
 
-        reader = asyncio.create_task(drain())
-        released = asyncio.create_task(self.release.wait())
+        self.dropped_after_join += await stay_until(self.release, ws, asyncio.create_task(drain()))
+
+    async def _act_then_idle(self, ws: ClientConnection, reader: asyncio.Task[None],
+                             act: Coroutine[Any, Any, None], lost_code: str) -> None:  # fmt: skip
+        """A scenario's part for one participant (`act`, while `reader` reads its socket), counted in `acted`
+        whatever happens; then stay online until everyone has joined."""
         try:
-            await asyncio.wait([reader, released], return_when=asyncio.FIRST_COMPLETED)
-            self.dropped_after_join += reader.done()
+            await act
+        except ConnectionClosed:
+            self.error_codes[lost_code] += 1
+        except Exception as exc:
+            self.error_codes[f"client_{type(exc).__name__}"] += 1
         finally:
-            await ws.close()
-            for task in (reader, released):
-                task.cancel()
-            await asyncio.gather(reader, released, return_exceptions=True)
+            self.acted += 1
+        self.dropped_after_join += await stay_until(self.release, ws, reader)
 
     async def dashboard(self, token: str) -> None:
         """Follow the dashboard view; note when each participant id first appears in `data.participants`."""
@@ -364,25 +296,6 @@ class Simulation:
 
     def _progress_note(self) -> str:
         return ""
-
-
-async def _setup(args: argparse.Namespace, base: str) -> tuple[str, str, str | None, list[str]]:
-    """(workshop_id, code, facilitator token or None, sectors); without --code, create a rehearsal."""
-    workshop_id, token = None, args.facilitator_token
-    code = args.code
-    if code is None:
-        today = dt.date.today().isoformat()  # noqa: DTZ011 (the organiser's calendar day is local)
-        title = f"Rehearsal {today} ({args.participants} participants, seed {args.seed})"
-        body = {"title": title, "date": today, "venue": "Simulated venue", "language": "en",
-                "sectors": REHEARSAL_SECTORS}  # fmt: skip
-        status, answer = await asyncio.to_thread(_http, "POST", f"{base}/api/workshops", body)
-        if status != 201 or not isinstance(answer, dict):
-            raise SetupError(f"POST /api/workshops answered {status}: {answer}")
-        workshop_id, code, token = answer["workshop_id"], answer["code"], answer["facilitator_token"]
-    status, info = await asyncio.to_thread(_http, "GET", f"{base}/api/codes/{urllib.parse.quote(code)}")
-    if status != 200 or not isinstance(info, dict):
-        raise SetupError(f"GET /api/codes/{code} answered {status}: {info}")
-    return str(workshop_id or info["workshop_id"]), code, token, list(info.get("sectors") or [])
 
 
 async def simulate(args: argparse.Namespace) -> dict[str, Any]:

@@ -36,9 +36,17 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from server.simulate import SETTLE_TIMEOUT, STEP_TIMEOUT, SetupError, _unpack, apply_ops, percentiles
+from server.simulate_common import (
+    SETTLE_TIMEOUT,
+    STEP_TIMEOUT,
+    SetupError,
+    _http_bearer,
+    _unpack,
+    apply_ops,
+    percentiles,
+)
 from server.simulate_people import Profile
-from server.simulate_poll import PollSimulation, _http_bearer
+from server.simulate_poll import PollSimulation
 
 QUESTIONS = [
     "What does internationalisation mean for an SME of your sector?",
@@ -109,7 +117,6 @@ class GroupsSimulation(PollSimulation):
         self.pose_sent_at = self.write_start = self.write_end = 0.0
         self.writes: list[Write] = []
         self.sent = self.added = self.conflicts = self.provoked = self.unresolved = self.refused_lost = 0
-        self.writers_done = 0
         self.latest: dict[Key, tuple[int, str]] = {}  # last acked (version, text) per contribution
         self.owner: dict[Key, int] = {}  # contribution -> its author's index
         self.by_group: dict[str, list[Key]] = collections.defaultdict(list)
@@ -167,7 +174,7 @@ class GroupsSimulation(PollSimulation):
         if hook:
             hook("vote_start")
         lag = asyncio.create_task(self._watch_lag())
-        while self.writers_done < self.joined and time.monotonic() < deadline:
+        while self.acted < self.joined and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         settle = min(deadline, time.monotonic() + SETTLE_TIMEOUT)
         while time.monotonic() < settle and not self._all_shown():
@@ -206,23 +213,7 @@ class GroupsSimulation(PollSimulation):
     async def _after_join(self, i: int, ws: ClientConnection) -> None:
         member = _Member()
         reader = asyncio.create_task(self._read(ws, member))  # type: ignore[arg-type]
-        try:
-            await self._write(i, ws, member)
-        except ConnectionClosed:
-            self.error_codes["connection_lost_while_writing"] += 1
-        except Exception as exc:
-            self.error_codes[f"client_{type(exc).__name__}"] += 1
-        finally:
-            self.writers_done += 1
-        released = asyncio.create_task(self.release.wait())
-        try:
-            await asyncio.wait([reader, released], return_when=asyncio.FIRST_COMPLETED)
-            self.dropped_after_join += reader.done()
-        finally:
-            await ws.close()
-            for task in (reader, released):
-                task.cancel()
-            await asyncio.gather(reader, released, return_exceptions=True)
+        await self._act_then_idle(ws, reader, self._write(i, ws, member), "connection_lost_while_writing")
 
     async def _read(self, ws: ClientConnection, member: _Member) -> None:  # type: ignore[override]
         try:

@@ -23,62 +23,30 @@ import argparse
 import asyncio
 import bisect
 import collections
-import json
 import random
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from server.simulate import (
-    _OPENER,
+from server.simulate import Simulation
+from server.simulate_answers import KINDS, POLLS, expected_results, make_answer, shown_results
+from server.simulate_common import (
     SETTLE_TIMEOUT,
     STEP_TIMEOUT,
     SetupError,
-    Simulation,
+    _http_bearer,
+    _is_view_frame,
     _unpack,
     apply_ops,
     percentiles,
 )
 from server.simulate_people import Profile
 
-KINDS = ("single", "multiple", "scale", "ranking", "dots", "text")
-_AREAS = ["Shared testing facilities", "Joint Horizon Europe proposals", "Skills and talent exchange",
-          "Export to new markets", "Digital twins for SMEs", "Circular supply chains"]  # fmt: skip
-_WEIGHTS = [34, 24, 18, 12, 8, 4]  # a room has favourites
-_PROPOSALS = [
-    ("g1:c1", "A shared pilot line for bio-based packaging", "group:g1/contribution:c1"),
-    ("g1:c2", "Staff exchanges between clusters", "group:g1/contribution:c2"),
-    ("g2:c1", "One data space for regional SMEs", "group:g2/contribution:c1"),
-    ("g2:c2", "Joint stand at Hannover Messe", "group:g2/contribution:c2"),
-    ("g3:c1", "Cross-border voucher scheme", "group:g3/contribution:c1"),
-    ("g3:c2", "Mentoring for first-time applicants", "group:g3/contribution:c2"),
-]  # fmt: skip
-_PHRASES = {
-    "en": ["Great networking", "More time for matchmaking", "Useful contacts", "Inspiring pitches",
-           "Too many slides", "Concrete next steps", "Excellent organisation", "More breaks, please",
-           "Networking, networking, networking", "Energy transition partners found"],
-    "it": ["Ottima organizzazione", "Più tempo per il networking", "Contatti utili", "Collaborazione concreta",
-           "Pitch stimolanti", "Troppe slide", "Grazie per l'accoglienza", "Più pause caffè"],
-}  # fmt: skip
-POLLS: dict[str, dict[str, Any]] = {
-    "single": {"title": "Which collaboration area should we pursue first?", "questions": [{"options": _AREAS}]},
-    "multiple": {"title": "Which areas interest your organisation? (up to 3)",
-                 "questions": [{"options": _AREAS, "max_choices": 3}]},
-    "scale": {"title": "How likely are you to recommend this workshop to a colleague?",
-              "questions": [{"scale": "0-10", "low_label": "Not at all likely", "high_label": "Extremely likely"}]},
-    "ranking": {"title": "Rank these priorities for next year", "questions": [{"options": _AREAS[:5]}]},
-    "dots": {"title": "Put your dots on the groups' proposals",
-             "questions": [{"options": [{"id": i, "label": label, "source": source} for i, label, source in _PROPOSALS],
-                            "dots": 5, "max_per_item": 3}]},
-    "text": {"title": "Today in a few words", "questions": [{"prompt": "One word or a short phrase"}]},
-}  # fmt: skip
+__all__ = ["KINDS", "POLLS", "PollSimulation", "expected_results", "make_answer", "shown_results"]
 
 
 def add_poll_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,71 +62,6 @@ def add_poll_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--change-share", type=float, default=0.1, help="share who change their vote (0.1)")
     parser.add_argument("--retry-share", type=float, default=0.1,
                         help="share who retry a ballot with its command id, as after a lost ack (0.1)")  # fmt: skip
-
-
-def make_answer(kind: str, rng: random.Random, language: str = "en") -> Any:
-    """A plausible answer to the poll of `kind` in POLLS (weighted: some options are more popular)."""
-    ids = [f"o{k}" for k in range(1, len(_AREAS) + 1)]
-    if kind == "single":
-        return rng.choices(ids, _WEIGHTS)[0]
-    if kind == "multiple":
-        return _weighted_sample(rng, ids, _WEIGHTS, rng.choice([1, 2, 2, 3, 3]))
-    if kind == "ranking":
-        return _weighted_sample(rng, ids[:5], _WEIGHTS[:5], rng.choice([3, 5, 5]))
-    if kind == "scale":
-        return rng.choices(range(11), [1, 1, 1, 2, 2, 4, 6, 14, 22, 25, 22])[0]
-    if kind == "dots":
-        items, dots, placed = [p[0] for p in _PROPOSALS], rng.choice([3, 4, 5, 5, 5]), Counter[str]()
-        while sum(placed.values()) < dots:
-            item = rng.choices(items, _WEIGHTS)[0]
-            if placed[item] < 3:
-                placed[item] += 1
-        return dict(placed)
-    phrases = _PHRASES["it" if language == "it" else "en"]
-    return rng.choices(phrases, [len(phrases) - k for k in range(len(phrases))])[0]
-
-
-def _weighted_sample(rng: random.Random, ids: list[str], weights: list[int], k: int) -> list[str]:
-    pool, chosen = dict(zip(ids, weights, strict=True)), []
-    for _ in range(k):
-        pick = rng.choices(list(pool), list(pool.values()))[0]
-        chosen.append(pick)
-        del pool[pick]
-    return chosen
-
-
-def expected_results(kind: str, answers: list[Any]) -> dict[str, Any]:
-    """What the tally must show for these final answers (one per voter), in the terms of `docs/polls.md`."""
-    if kind in ("single", "multiple"):
-        counts = Counter(o for a in answers for o in ([a] if isinstance(a, str) else a))
-        return {o: counts[o] for o in (f"o{k}" for k in range(1, len(_AREAS) + 1))}
-    if kind == "ranking":
-        points: Counter[str] = Counter()
-        for a in answers:
-            for place, option in enumerate(a):
-                points[option] += 5 - 1 - place
-        return {f"o{k}": points[f"o{k}"] for k in range(1, 6)}
-    if kind == "scale":
-        return {v: c for v, c in sorted(Counter(answers).items())}
-    if kind == "dots":
-        dots: Counter[str] = Counter()
-        for a in answers:
-            dots.update(a)
-        return {i: dots[i] for i, _, _ in _PROPOSALS}
-    return dict(sorted(Counter(answers).items()))
-
-
-def shown_results(kind: str, question: dict[str, Any]) -> dict[str, Any]:
-    """The same figures read from a question's results in a view."""
-    if kind in ("single", "multiple"):
-        return {o["id"]: o["count"] for o in question["options"]}
-    if kind == "ranking":
-        return {o["id"]: o["points"] for o in question["options"]}
-    if kind == "scale":
-        return {d["value"]: d["count"] for d in question["distribution"] if d["count"]}
-    if kind == "dots":
-        return {i["id"]: i["dots"] for i in question["items"]}
-    return dict(sorted(Counter(question["answers"]).items()))
 
 
 @dataclass
@@ -215,7 +118,7 @@ class PollSimulation(Simulation):
         self.open_sent_at = self.vote_start = self.vote_end = 0.0
         self.commands: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.ballots: list[Ballot] = []
-        self.ballot_retries = self.ballot_duplicates = self.voters_done = 0
+        self.ballot_retries = self.ballot_duplicates = 0
         self.timeline: list[tuple[float, int]] = []  # (when, voted) each time the dashboard's turnout grew
         self.closed: dict[str, Any] | None = None
         self.closed_seen = asyncio.Event()
@@ -305,7 +208,7 @@ class PollSimulation(Simulation):
             self.vote_start = time.monotonic()
             self.poll_open.set()
         lag = asyncio.create_task(self._watch_lag())
-        while self.voters_done < self.joined and time.monotonic() < deadline:
+        while self.acted < self.joined and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         voters = len({b.voter for b in self.ballots if b.first and b.position is not None})
         settle = min(deadline, time.monotonic() + SETTLE_TIMEOUT)
@@ -366,23 +269,7 @@ class PollSimulation(Simulation):
     async def _after_join(self, i: int, ws: ClientConnection) -> None:
         voter = _Voter()
         reader = asyncio.create_task(self._read(ws, voter))
-        try:
-            await self._vote(i, ws, voter)
-        except ConnectionClosed:
-            self.error_codes["connection_lost_while_voting"] += 1
-        except Exception as exc:
-            self.error_codes[f"client_{type(exc).__name__}"] += 1
-        finally:
-            self.voters_done += 1
-        released = asyncio.create_task(self.release.wait())
-        try:
-            await asyncio.wait([reader, released], return_when=asyncio.FIRST_COMPLETED)
-            self.dropped_after_join += reader.done()
-        finally:
-            await ws.close()
-            for task in (reader, released):
-                task.cancel()
-            await asyncio.gather(reader, released, return_exceptions=True)
+        await self._act_then_idle(ws, reader, self._vote(i, ws, voter), "connection_lost_while_voting")
 
     async def _read(self, ws: ClientConnection, voter: _Voter) -> None:
         try:
@@ -507,27 +394,3 @@ class PollSimulation(Simulation):
             "tally_latency_ms": percentiles(tally_latency), "tally_measured": len(tally_latency),
             "poll_visible_ms": percentiles(self.visible), "client_loop_lag_ms": percentiles(self.loop_lag),
         }  # fmt: skip
-
-
-_VIEW_HEADS = (b"\xa4type\xa6update", b"\xa4type\xa8snapshot")
-
-
-def _is_view_frame(frame: str | bytes) -> bool:
-    """A view `update` or `snapshot`, told from the first bytes (the server writes `type` first); anything else,
-    or a frame this cannot tell, is decoded."""
-    head = frame[:24]
-    if isinstance(head, str):
-        return head.replace(" ", "").startswith(('{"type":"update"', '{"type":"snapshot"'))
-    return head[1:].startswith(_VIEW_HEADS) or head[3:].startswith(_VIEW_HEADS)
-
-
-def _http_bearer(url: str, token: str) -> tuple[int, Any]:
-    """GET with the facilitator's token (the shared helper sends none)."""
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
-    try:
-        with _OPENER.open(request, timeout=STEP_TIMEOUT) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, None
-    except (OSError, ValueError):
-        return 0, None
