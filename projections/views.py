@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Set
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from projections.tallies import Tally, breakdown_dimensions, breakdown_view, results_view
@@ -127,14 +127,28 @@ def _people(model: WorkshopModel, online: Set[str], memo: Memo | None) -> tuple[
     return result
 
 
+@dataclass(frozen=True)
+class PollSources:
+    """What the polls of a view are rendered from: the tallies, the memo, and the groups' sizes (for polls
+    scoped to groups)."""
+
+    tallies: Iterable[Tally] = ()
+    memo: Memo | None = None
+    group_sizes: Mapping[str, int] | None = None
+
+
+def _polls(sources: PollSources | None, present: int, facilitator: bool) -> dict[str, Any]:
+    if sources is None:
+        return {}
+    return polls(sources.tallies, present, facilitator, sources.memo, sources.group_sizes)
+
+
 def dashboard(
     model: WorkshopModel,
     online: Set[str],
-    tallies: Iterable[Tally] = (),
-    memo: Memo | None = None,
-    group_sizes: Mapping[str, int] | None = None,
+    sources: PollSources | None = None,
 ) -> dict[str, Any]:
-    participants, room = _people(model, online, memo)
+    participants, room = _people(model, online, sources.memo if sources else None)
     statuses = Counter(p.status for p in model.participants.values())
     return {
         "workshop": {**_workshop(model), "code": model.code, "created_at": model.created_at},
@@ -144,20 +158,18 @@ def dashboard(
         "current_item": model.current_item,
         "left": statuses["left"],
         "removed": statuses["removed"],
-        "polls": polls(tallies, len(participants), True, memo, group_sizes),
+        "polls": _polls(sources, len(participants), True),
     }
 
 
 def projector(
     model: WorkshopModel,
     online: Set[str],
-    tallies: Iterable[Tally] = (),
-    memo: Memo | None = None,
-    group_sizes: Mapping[str, int] | None = None,
+    sources: PollSources | None = None,
 ) -> dict[str, Any]:
-    participants, room = _people(model, online, memo)
+    participants, room = _people(model, online, sources.memo if sources else None)
     return {
-        "polls": polls(tallies, len(participants), False, memo, group_sizes),
+        "polls": _polls(sources, len(participants), False),
         "workshop": {**_workshop(model), "code": model.code},
         "counts": room,
         "agenda": _agenda(model),
@@ -169,14 +181,12 @@ def projector(
 def participant_shared(
     model: WorkshopModel,
     online: Set[str],
-    tallies: Iterable[Tally] = (),
-    memo: Memo | None = None,
-    group_sizes: Mapping[str, int] | None = None,
+    sources: PollSources | None = None,
 ) -> dict[str, Any]:
     """The part of the participant view that is the same for everybody (encoded once per update)."""
-    participants, room = _people(model, online, memo)
+    participants, room = _people(model, online, sources.memo if sources else None)
     return {
-        "polls": polls(tallies, len(participants), False, memo, group_sizes),
+        "polls": _polls(sources, len(participants), False),
         "workshop": _workshop(model),
         "agenda": _agenda(model),
         "current_item": model.current_item,
@@ -193,10 +203,10 @@ def participant(
     model: WorkshopModel,
     online: Set[str],
     participant_id: str,
-    tallies: Iterable[Tally] = (),
+    sources: PollSources | None = None,
     ballots: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {**participant_shared(model, online, tallies), "me": {**me(model, participant_id), "ballots": ballots or {}}}
+    return {**participant_shared(model, online, sources), "me": {**me(model, participant_id), "ballots": ballots or {}}}
 
 
 def diff(old: Any, new: Any, path: tuple[str, ...] = (), depth: int = 2) -> list[list[Any]]:

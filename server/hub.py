@@ -256,12 +256,12 @@ class Hub:
     def _shared(self, workshop_id: UUID, view: str) -> dict[str, Any]:
         """A view's data as everyone watching it sees it (the participant view without its personal part)."""
         model, online = self.models[workshop_id], self.online[workshop_id]
-        polls = (self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id))
+        polls = views.PollSources(self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id))
         if view == "dashboard":
-            return {**views.dashboard(model, online, *polls), "groups": self._groups_view(workshop_id, view)}
+            return {**views.dashboard(model, online, polls), "groups": self._groups_view(workshop_id, view)}
         if view == "projector":
-            return {**views.projector(model, online, *polls), "report_back": self._groups_view(workshop_id, view)}
-        return views.participant_shared(model, online, *polls)
+            return {**views.projector(model, online, polls), "report_back": self._groups_view(workshop_id, view)}
+        return views.participant_shared(model, online, polls)
 
     def next_frame(self, watcher: Watcher, encoding: Encoding) -> str | bytes | None:
         """What this watcher should be sent now: nothing, the shared update, or a fresh snapshot."""
