@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 
 from server.stores import DEFAULT_STORE
+
+# Modules that add more top-level commands: each has ``add_parsers(subparsers)``, setting ``func`` on each.
+MORE_COMMANDS = ("server.archive_cli",)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -85,12 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     sim.set_defaults(func=_simulate)
 
-    plan = sub.add_parser("plan", help="plan group splits offline from a registration list",
+    plan = sub.add_parser("plan", help="plan group splits, rotations and meeting schedules offline",
                           description="Plan offline with the planners the live workshop uses.")  # fmt: skip
     from server import plan as planning
 
     planning.add_arguments(plan)
-    plan.set_defaults(func=planning.run)
+    for name in MORE_COMMANDS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.add_parsers(sub)
     return parser
 
 
