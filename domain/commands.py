@@ -21,7 +21,7 @@ PROJECTOR = "projector"
 ANONYMOUS = "anonymous"
 ROLES = (FACILITATOR, PARTICIPANT, PROJECTOR, ANONYMOUS)
 
-PROFILE_FIELDS = {"name", "organisation", "country", "sector", "role", "language"}
+PROFILE_FIELDS = {"name", "organisation", "organisation_type", "country", "sector", "role", "language"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ def _profile(workshop: Workshop, args: Mapping[str, Any], current: Mapping[str, 
     return {
         "name": values.text(merged, "name", values.NAME_MAX),
         "organisation": values.text(merged, "organisation", values.ORGANISATION_MAX),
+        "organisation_type": values.choice(
+            {"organisation_type": merged.get("organisation_type") or ""},
+            "organisation_type",
+            ("", *values.ORGANISATION_TYPES),
+        ),
         "country": values.country(merged),
         "sector": sector,
         "role": values.text(merged, "role", values.ROLE_MAX, required=False),

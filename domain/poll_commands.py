@@ -236,6 +236,7 @@ def cast_ballot(poll: Poll, workshop: Workshop, ctx: PollContext, args: Mapping[
             country=voter.country,
             sector=voter.sector,
             organisation=voter.organisation,
+            organisation_type=voter.organisation_type,
         )
         return {}
     key = ctx.keys.get(poll.id)

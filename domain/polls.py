@@ -22,8 +22,9 @@ from domain.poll_kinds import Question
 
 DRAFT, OPEN, CLOSED = "draft", "open", "closed"
 VISIBILITIES = ("hidden", "shown")
-SECRET_BREAKDOWNS = ("", "country", "sector")  # organisation never: too close to identifying a person
-NAMED_BREAKDOWNS = ("country", "sector", "organisation")
+# Organisation never for secret polls: too close to identifying a person. Its type (cluster, company…) is coarse.
+SECRET_BREAKDOWNS = ("", "country", "sector", "organisation_type")
+NAMED_BREAKDOWNS = ("country", "sector", "organisation_type", "organisation")
 
 
 class Poll(Aggregate):
@@ -126,6 +127,7 @@ class Poll(Aggregate):
         country: str
         sector: str
         organisation: str
+        organisation_type: str = ""
 
         def when(self, poll: Poll) -> None:
             poll.voters[self.participant_id] = ""

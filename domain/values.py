@@ -20,6 +20,8 @@ SECTOR_MAX = 80
 SECTORS_MAX = 60
 AGENDA_MAX = 300
 AGENDA_KINDS = ("plenary", "group_work", "poll", "rotation", "matchmaking", "break", "other")
+# What kind of organisation someone represents ("" = not said): for breakdowns, minutes and matchmaking.
+ORGANISATION_TYPES = ("cluster", "company", "research", "public", "other")
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43,128}$")

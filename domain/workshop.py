@@ -31,6 +31,7 @@ class Participant:
     language: str
     token_hash: str
     status: str = "present"  # present | left | removed
+    organisation_type: str = ""  # one of values.ORGANISATION_TYPES, or "" (not said)
 
 
 @dataclass
@@ -97,6 +98,7 @@ class Workshop(Aggregate):
         role: str
         language: str
         token_hash: str
+        organisation_type: str = ""  # recorded since organisation types were asked; older events have none
 
         def when(self, workshop: Workshop) -> None:
             p = Participant(
@@ -108,6 +110,7 @@ class Workshop(Aggregate):
                 self.role,
                 self.language,
                 self.token_hash,
+                organisation_type=self.organisation_type,
             )
             workshop.participants[p.id] = p
             workshop.tokens[p.token_hash] = p.id
@@ -125,11 +128,13 @@ class Workshop(Aggregate):
         sector: str
         role: str
         language: str
+        organisation_type: str = ""
 
         def when(self, workshop: Workshop) -> None:
             p = workshop.participants[self.participant_id]
             p.name, p.organisation, p.country = self.name, self.organisation, self.country
             p.sector, p.role, p.language = self.sector, self.role, self.language
+            p.organisation_type = self.organisation_type
 
     class ParticipantLeft(Event):
         """A participant left the workshop; their token no longer works."""

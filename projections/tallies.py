@@ -110,7 +110,10 @@ def _count(t: Tally, voter: str, ballot: Ballot) -> None:
 
 
 def _ballot(t: Tally, e: Poll.BallotCast) -> None:
-    attributes = {"country": e.country, "sector": e.sector, "organisation": e.organisation}
+    attributes = {
+        "country": e.country, "sector": e.sector, "organisation": e.organisation,
+        "organisation_type": e.organisation_type,
+    }  # fmt: skip
     _count(t, e.participant_id, Ballot(dict(e.answers), attributes))
 
 

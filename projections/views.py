@@ -15,8 +15,8 @@ from projections.workshop import ParticipantRow, WorkshopModel
 
 VIEWS = ("dashboard", "projector", "participant")
 # Live breakdowns: by organisation there is a cell per organisation (often one person each): not worth a live
-# push to the dashboard, and too close to naming people. Country and sector only.
-LIVE_BREAKDOWNS = ("country", "sector")
+# push to the dashboard, and too close to naming people (it stays in the CSV export of a named poll).
+LIVE_BREAKDOWNS = ("country", "sector", "organisation_type")
 
 
 class Memo:
@@ -48,8 +48,8 @@ def _present(model: WorkshopModel) -> list[ParticipantRow]:
 
 def _profile(p: ParticipantRow) -> dict[str, Any]:
     return {
-        "id": p.id, "name": p.name, "organisation": p.organisation, "country": p.country,
-        "sector": p.sector, "role": p.role, "language": p.language,
+        "id": p.id, "name": p.name, "organisation": p.organisation, "organisation_type": p.organisation_type,
+        "country": p.country, "sector": p.sector, "role": p.role, "language": p.language,
     }  # fmt: skip
 
 
@@ -76,6 +76,7 @@ def counts(model: WorkshopModel, online: Set[str]) -> dict[str, Any]:
         "by_country": _ranked(p.country for p in present),
         "by_organisation": _ranked(p.organisation for p in present),
         "by_sector": _ranked(p.sector for p in present),
+        "by_organisation_type": _ranked(p.organisation_type for p in present),
     }
 
 

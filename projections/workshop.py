@@ -26,6 +26,7 @@ class ParticipantRow:
     token_hash: str
     joined_at: str
     status: str = "present"
+    organisation_type: str = ""
 
 
 @dataclass
@@ -87,6 +88,7 @@ def _participant_joined(m: WorkshopModel, e: Workshop.ParticipantJoined) -> None
         e.language,
         e.token_hash,
         e.timestamp.isoformat(),
+        organisation_type=e.organisation_type,
     )
     m.tokens[e.token_hash] = e.participant_id
 
@@ -94,7 +96,7 @@ def _participant_joined(m: WorkshopModel, e: Workshop.ParticipantJoined) -> None
 def _profile_changed(m: WorkshopModel, e: Workshop.ProfileChanged) -> None:
     p = m.participants[e.participant_id]
     p.name, p.organisation, p.country, p.sector = e.name, e.organisation, e.country, e.sector
-    p.role, p.language = e.role, e.language
+    p.role, p.language, p.organisation_type = e.role, e.language, e.organisation_type
 
 
 def _participant_left(m: WorkshopModel, e: Workshop.ParticipantLeft) -> None:

@@ -153,6 +153,13 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Country"),
     N_("Sector"),
     N_("Organisation"),
+    N_("Organisation type"),
+    N_("Cluster"),
+    N_("Company"),
+    N_("Research body"),
+    N_("Public body"),
+    N_("Other kind of organisation"),
+    N_("Not given"),
     N_("Other"),
     N_("Secret ballot: groups of fewer than %(count)s voters are merged into “Other”."),
     # Polls: the projector

@@ -1203,3 +1203,16 @@ def test_the_transcoder_keeps_an_aware_datetime_and_a_uuid() -> None:
     decoded = MsgpackTranscoder().decode(MsgpackTranscoder().encode({"at": at, "id": key, "t": ("a", 1)}))
     assert decoded == {"at": at, "id": key, "t": ["a", 1]}
     assert decoded["at"].utcoffset() == timedelta(hours=1)
+
+
+@pytest.mark.parametrize("value", ["cluster", "company", "research", "public", "other", ""])
+def test_an_organisation_type_is_one_of_the_listed_kinds_or_none(value: str) -> None:
+    s = Scenario()
+    s.given(s.join("Ann", organisation_type=value))
+    assert s.app.repository.get(s.workshop_id).participants[s.ids["Ann"]].organisation_type == value
+
+
+@pytest.mark.parametrize("value", ["Cluster", "ngo", 3, ["cluster"]])
+def test_an_unknown_organisation_type_is_refused(value: Any) -> None:
+    s = Scenario()
+    then_error(s.when(s.join("Ann", organisation_type=value)), "invalid_args")

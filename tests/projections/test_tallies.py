@@ -276,6 +276,26 @@ class TestBreakdowns:
         assert by_id(other["options"], "count")["o2"] == (7,)
 
 
+    def test_organisation_type_breaks_down_named_and_allowed_secret_polls(self) -> None:
+        r = PollRoom()
+        r.people(*[f"C{i}" for i in range(5)], organisation_type="cluster")
+        r.people(*[f"R{i}" for i in range(5)], organisation_type="research")
+        r.people("X0")  # said nothing: counted under ""
+        r.given(r.create(), r.create("q", secret=True, breakdown="organisation_type"))
+        r.given(r.command("open_poll"), r.command("open_poll", poll="q"))
+        everyone = [f"C{i}" for i in range(5)] + [f"R{i}" for i in range(5)] + ["X0"]
+        r.given(*[r.vote(v, "o1" if v[0] == "C" else "o2") for v in everyone])
+        r.given(*[r.vote(v, "o1" if v[0] == "C" else "o2", poll="q") for v in everyone])
+        named = breakdown_view(tally(r), "organisation_type")
+        assert named is not None
+        assert [(c["value"], c["voters"]) for c in named["cells"]] == [("cluster", 5), ("research", 5), (None, 1)]
+        secret = breakdown_view(tally(r, "q"), "organisation_type")
+        assert secret is not None
+        # The one person who gave no type is never a cell of their own: with the smallest kept cell in "other".
+        assert all(c["voters"] >= 5 for c in secret["cells"])
+        assert sum(c["voters"] for c in secret["cells"]) == 11
+
+
 # ------------------------------------------------------------------------------------------------------------
 # The fold.
 

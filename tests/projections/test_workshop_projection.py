@@ -383,6 +383,7 @@ def test_a_single_workshop_renders_before_anyone_joins(language: str) -> None:
         "by_country": [],
         "by_organisation": [],
         "by_sector": [],
+        "by_organisation_type": [],
     }
     assert dashboard["agenda"] == [] and dashboard["current_item"] is None
     assert isinstance(UUID(dashboard["workshop"]["id"]), UUID)

@@ -37,7 +37,9 @@ DETAILS: dict[str, Any] = {
     "language": "en",
     "sectors": SECTORS,
 }
-PROFILE: dict[str, Any] = {"name": "Ada", "organisation": "Cluster X", "country": "IT", "sector": "Agrifood"}
+PROFILE: dict[str, Any] = {
+    "name": "Ada", "organisation": "Cluster X", "organisation_type": "cluster", "country": "IT", "sector": "Agrifood"
+}  # fmt: skip
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 # Fuzz case counts, printed at the end of the run by conftest.pytest_terminal_summary.

@@ -107,6 +107,7 @@ def test_joining_answers_201_with_a_participant_token_that_works(room: Room) -> 
         "id": body["participant_id"],
         "name": "Ada",
         "organisation": "Cluster X",
+        "organisation_type": "cluster",
         "country": "IT",
         "sector": "Agrifood",
         "role": "",
@@ -333,7 +334,7 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "groups",
     }
     assert set(d["workshop"]) == {"id", "title", "date", "venue", "language", "sectors", "code", "created_at"}
-    assert set(d["counts"]) == {"joined", "online", "by_country", "by_organisation", "by_sector"}
+    assert set(d["counts"]) == {"joined", "online", "by_country", "by_organisation", "by_sector", "by_organisation_type"}
     assert d["counts"]["by_country"] == [["IT", 1]] and d["current_item"] == item
     assert set(d["participants"][p["participant_id"]]) == {
         "id",

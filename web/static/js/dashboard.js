@@ -57,6 +57,7 @@
     T.renderBars($("by-country"), counts.by_country || [], T.countryLabel, BARS, more);
     T.renderBars($("by-organisation"), counts.by_organisation || [], String, BARS, more);
     T.renderBars($("by-sector"), counts.by_sector || [], String, BARS, more);
+    T.renderBars($("by-organisation-type"), counts.by_organisation_type || [], T.orgTypeName, BARS, more);
     var sig = JSON.stringify([view.agenda, view.current_item]);
     if (sig !== agendaSig) { agendaSig = sig; agendaUI.render(view.agenda, view.current_item, position); }
     else agendaUI.seen(position);

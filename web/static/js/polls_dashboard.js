@@ -1,6 +1,6 @@
 /* Dashboard polls: the builder (polls_builder.js), then every poll, newest first, as a card kept up to date in
  * place: state, kind and secrecy badges, turnout, countdown, actions (open, close, show or hide results, extend the
- * time limit, CSV), live charts (charts.js) and breakdowns by country, sector or organisation where allowed.
+ * time limit, CSV), live charts (charts.js) and breakdowns by country, sector or organisation type where allowed.
  *
  * CSV files come from the HTTP API with the facilitator token in the Authorization header (never in a URL), and
  * are saved through a Blob. */
@@ -8,7 +8,9 @@
   "use strict";
   var T = window.Tavolo, C = window.TavoloCharts, t = T.t, el = T.el, $ = T.$;
   var STATES = {draft: t("Draft"), open: t("Live"), closed: t("Closed")};
-  var DIMENSIONS = {country: t("Country"), sector: t("Sector"), organisation: t("Organisation")};
+  var DIMENSIONS = {
+    country: t("Country"), sector: t("Sector"), organisation_type: t("Organisation type"), organisation: t("Organisation")
+  };
 
   function mount(opts) {
     var list = $("poll-list"), cards = new Map(), ui = {}, polls = {}, highlight = null;
@@ -133,7 +135,8 @@
       if (!view) return;
       if (!view.cells.length) cells.appendChild(el("p", {class: "empty"}, t("No answers yet")));
       view.cells.forEach(function (cell) {
-        var name = cell.other ? t("Other") : view.by === "country" ? T.countryLabel(cell.value) : cell.value;
+        var name = cell.other ? t("Other") : view.by === "country" ? T.countryLabel(cell.value)
+          : view.by === "organisation_type" ? T.orgTypeName(cell.value) : cell.value;
         var charts = el("div", {class: "breakdown-charts"});
         cells.appendChild(el("section", {class: "breakdown-cell"},
           el("h4", null, el("span", {class: "cell-name"}, name), el("span", {class: "cell-voters"}, C.voters(cell.voters))), charts));

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var T = window.Tavolo, $ = T.$;
-  var FIELDS = ["name", "organisation", "country", "sector", "role", "language"];
+  var FIELDS = ["name", "organisation", "organisation_type", "country", "sector", "role", "language"];
   var REQUIRED = {
     name: T.t("Enter your name."), organisation: T.t("Enter your organisation."),
     country: T.t("Choose your country."), sector: T.t("Choose your sector.")

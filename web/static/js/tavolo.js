@@ -79,6 +79,12 @@
     }
     return COUNTRIES[code] || code || "";
   }
+  /* The organisation types a profile may give (domain/values.py ORGANISATION_TYPES), in the page's language. */
+  var ORG_TYPES = {
+    cluster: "Cluster", company: "Company", research: "Research body", public: "Public body",
+    other: "Other kind of organisation"
+  };
+  function orgTypeName(code) { return code ? (ORG_TYPES[code] ? t(ORG_TYPES[code]) : code) : t("Not given"); }
   /* Accent- and case-insensitive form for filtering ("Cote" finds "Côte d'Ivoire"). */
   function fold(text) {
     return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -304,7 +310,7 @@
 
   window.Tavolo = {
     readJSON: readJSON, t: t, tn: tn, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
-    countryName: countryName, fold: fold, uuid: uuid, newToken: newToken, store: store, fromHash: fromHash, tokenFromHash: tokenFromHash,
+    countryName: countryName, orgTypeName: orgTypeName, fold: fold, uuid: uuid, newToken: newToken, store: store, fromHash: fromHash, tokenFromHash: tokenFromHash,
     reloadOnNewSecrets: reloadOnNewSecrets,
     showStatus: showStatus, connect: connect, applyOps: applyOps
   };
