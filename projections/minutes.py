@@ -1,0 +1,325 @@
+"""The minutes of a workshop: a pure, deterministic function of its read model (``minutes(read) -> Minutes``).
+
+The read model is what the live hub folds (projections/workshop.py, tallies.py, groups.py, notes.py): the same
+code serves live views, replay and the minutes. Nothing here reads a clock or a position: every time shown comes
+from an event's recorded timestamp, and every list has a total order, so the same event stream gives the same
+minutes on any store (notification ids differ between stores; timestamps and orders do not).
+
+Each capability contributes its sections through one function over the read model, listed in ``SECTIONS``. A
+section lands in the agenda item it names (``item_id``) or, failing that, the item that was running at its time
+(``at``); otherwise under "Outside the agenda". To add a capability (rotations, matchmaking): write
+``rotation_sections(read) -> list[Section]`` with a new ``kind``, append it to ``SECTIONS``, put its read model in
+``ReadModel.extra``, and add a renderer for the kind to projections/minutes_md.py (``RENDERERS``) and
+web/templates/minutes.html.
+
+Privacy: a person is shown by ``shown_name`` (which hides those who asked to be anonymous); secret ballots are
+counted, never attributed; the minutes never list who voted in any poll.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from projections.groups import GroupsModel, QuestionSetRow, SplitRow
+from projections.notes import NoteRow, NotesModel
+from projections.tallies import Tally, results_view
+from projections.workshop import ItemRow, ParticipantRow, WorkshopModel
+
+ANONYMOUS_NAME = "Anonymous participant"
+UNTAGGED = ""
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """Everything the minutes are made from: one workshop's folds, as of ``as_of`` (the last event's time)."""
+
+    workshop: WorkshopModel
+    polls: Sequence[Tally] = ()
+    groups: GroupsModel | None = None
+    notes: NotesModel | None = None
+    as_of: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)  # other capabilities' read models, by name
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    text: str
+    at: str
+    corrects: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """What happened in the workshop, of one ``kind`` (``poll``, ``groups``...): ``data`` is JSON-ready."""
+
+    kind: str
+    title: str
+    at: str
+    item_id: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ItemMinutes:
+    id: str
+    number: int
+    title: str
+    kind: str
+    planned_start: str
+    duration_min: int
+    status: str
+    started_at: str
+    finished_at: str
+    sections: tuple[Section, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attendance:
+    joined: int
+    present: int
+    left: int
+    removed: int
+    countries: tuple[tuple[str, int], ...]
+    organisations: tuple[tuple[str, int], ...]
+    sectors: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Minutes:
+    title: str
+    date: str
+    venue: str
+    language: str
+    facilitators: tuple[str, ...]
+    as_of: str
+    attendance: Attendance
+    items: tuple[ItemMinutes, ...]
+    outside: tuple[Section, ...]  # what happened while no agenda item was running
+    notes: tuple[Note, ...]  # notes on the whole workshop
+
+
+def shown_name(participant: ParticipantRow | None) -> str:
+    """How the minutes name a person: their name, unless they asked to be anonymous (or are unknown)."""
+    if participant is None or getattr(participant, "anonymous", False):
+        return ANONYMOUS_NAME
+    return participant.name
+
+
+def _ranked(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    counts = Counter(values)
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def attendance(w: WorkshopModel) -> Attendance:
+    """Everyone who joined and was not removed (those who left attended too), counted by attribute."""
+    statuses = Counter(p.status for p in w.participants.values())
+    attended = [p for p in w.participants.values() if p.status != "removed"]
+    return Attendance(
+        joined=len(w.participants),
+        present=statuses["present"],
+        left=statuses["left"],
+        removed=statuses["removed"],
+        countries=_ranked(p.country for p in attended),
+        organisations=_ranked(p.organisation for p in attended),
+        sectors=_ranked(p.sector for p in attended),
+    )
+
+
+# Sections, one function per capability.
+
+
+def _question_rows(result: dict[str, Any]) -> dict[str, Any]:
+    """One question's results in one shape for every kind: rows of (label, value, percent) plus a summary."""
+    kind = result["kind"]
+    out: dict[str, Any] = {"kind": kind, "prompt": result["prompt"], "respondents": result["respondents"]}
+    if kind in ("single", "multiple"):
+        out["unit"] = "votes"
+        out["rows"] = [[o["label"], o["count"], o["percent"]] for o in result["options"]]
+    elif kind == "scale":
+        out["unit"] = "answers"
+        out["rows"] = [[str(d["value"]), d["count"], d["percent"]] for d in result["distribution"]]
+        out["summary"] = {"mean": result["mean"], "median": result["median"]}
+        if result.get("nps"):
+            out["summary"]["nps"] = result["nps"]["score"]
+    elif kind == "ranking":
+        out["unit"] = "points"
+        out["rows"] = [[f"{o['rank']}. {o['label']}", o["points"], None] for o in result["options"]]
+    elif kind == "dots":
+        out["unit"] = "dots"
+        out["rows"] = [[i["label"], i["dots"], i["percent"]] for i in result["items"]]
+    elif kind == "text":
+        out["unit"] = "answers"
+        out["rows"] = [[w, n, None] for w, n in result["words"][:20]]
+        out["answers"] = list(result["answers"])
+    return out
+
+
+def _could_vote(read: ReadModel, t: Tally) -> int:
+    """Who could vote, as of the minutes: present participants, or the members of the poll's groups."""
+    if t.groups and read.groups is not None and read.groups.current is not None:
+        split = read.groups.splits[read.groups.current]
+        return sum(len(split.groups[g].members) for g in t.groups if g in split.groups)
+    return sum(1 for p in read.workshop.participants.values() if p.status == "present")
+
+
+def poll_sections(read: ReadModel) -> list[Section]:
+    """Every poll that was opened: its results with turnout; never who voted."""
+    sections = []
+    for t in sorted(read.polls, key=lambda t: (t.opened_at or t.created_at, str(t.poll_id))):
+        if t.state == "draft":
+            continue
+        view = results_view(t, _could_vote(read, t), True, max_answers=10_000)
+        data = {
+            "poll_id": str(t.poll_id),
+            "kind": t.kind,
+            "secret": t.secret,
+            "state": t.state,
+            "opened_at": t.opened_at,
+            "closed_at": t.closed_at,
+            "turnout": view["turnout"],
+            "questions": [_question_rows(r) for r in view["results"] or ()],
+        }
+        sections.append(Section("poll", t.title, t.opened_at, t.agenda_item_id, data))
+    return sections
+
+
+def _category_answers(qs: QuestionSetRow, contributions: list[Any], question_id: str) -> list[dict[str, Any]]:
+    """A group's answers to one question, grouped by category (in the set's order; untagged last)."""
+    live = [c for c in contributions if c.question_id == question_id and not c.removed]
+    if not qs.categories:
+        return [{"category": UNTAGGED, "answers": [c.text for c in live]}] if live else []
+    groups = []
+    for category in (*qs.categories, UNTAGGED):
+        texts = [c.text for c in live if (category in c.tags if category else not c.tags)]
+        if texts:
+            groups.append({"category": category, "answers": texts})
+    return groups
+
+
+def _split_data(read: ReadModel, split: SplitRow) -> dict[str, Any]:
+    w = read.workshop
+    groups = []
+    for g in sorted(split.groups.values(), key=lambda g: g.number):
+        groups.append(
+            {
+                "id": g.id,
+                "number": g.number,
+                "name": g.name or g.label,
+                "table": g.table,
+                "members": [shown_name(w.participants.get(m)) for m in g.members],
+                "rapporteur": shown_name(w.participants.get(g.rapporteur)) if g.rapporteur else "",
+            }
+        )
+    return {"split_id": str(split.id), "number": split.number, "strategy": split.strategy, "groups": groups}
+
+
+def _question_set_data(read: ReadModel, qs: QuestionSetRow) -> dict[str, Any]:
+    assert read.groups is not None
+    split = read.groups.splits[qs.split_id]
+    posed = [g for g in sorted(split.groups.values(), key=lambda g: g.number) if not qs.groups or g.id in qs.groups]
+    questions = []
+    for q in qs.questions:
+        answers = []
+        for g in posed:
+            sheet = read.groups.sheet(qs.id, g.id)
+            contributions = sorted(sheet.contributions.values(), key=lambda c: int(c.id[1:])) if sheet else []
+            answers.append(
+                {
+                    "group": g.name or g.label or f"Group {g.number}",
+                    "final": bool(sheet and sheet.final),
+                    "by_category": _category_answers(qs, contributions, q["id"]),
+                }
+            )
+        questions.append({"id": q["id"], "prompt": q["prompt"], "groups": answers})
+    return {"question_set_id": str(qs.id), "categories": list(qs.categories), "questions": questions}
+
+
+def group_sections(read: ReadModel) -> list[Section]:
+    """Every split (its groups and members) and every question set (each group's answers, by category)."""
+    m = read.groups
+    if m is None:
+        return []
+    sections = [
+        Section("groups", f"Split {s.number}", s.created_at, "", _split_data(read, s))
+        for s in sorted(m.splits.values(), key=lambda s: (s.created_at, s.number))
+    ]
+    for qs in sorted(m.question_sets.values(), key=lambda q: (q.posed_at, str(q.id))):
+        sections.append(Section("questions", qs.title, qs.posed_at, "", _question_set_data(read, qs)))
+    return sections
+
+
+SectionBuilder = Callable[[ReadModel], list[Section]]
+
+# One function per capability. Rotations and matchmaking append theirs here (see the module docstring).
+SECTIONS: list[SectionBuilder] = [poll_sections, group_sections]
+
+
+# Placing sections and notes in the agenda.
+
+
+def _running(items: Sequence[ItemRow], at: str) -> str:
+    """The item that was running at ``at`` (started at or before it, not finished before it), or ""."""
+    if not at:
+        return ""
+    for item in items:
+        if item.started_at and item.started_at <= at and (not item.finished_at or at < item.finished_at):
+            return item.id
+    return ""
+
+
+def _note(n: NoteRow) -> Note:
+    return Note(n.id, n.text, n.at, n.corrects)
+
+
+def minutes(read: ReadModel, facilitators: Sequence[str] = ()) -> Minutes:
+    """The minutes of the workshop as of its read model."""
+    w = read.workshop
+    known = {i.id for i in w.agenda}
+    placed: dict[str, list[Section]] = {i.id: [] for i in w.agenda}
+    outside: list[Section] = []
+    for build in SECTIONS:
+        for section in build(read):
+            item_id = section.item_id if section.item_id in known else _running(w.agenda, section.at)
+            (placed[item_id] if item_id else outside).append(section)
+    notes_by_item: dict[str, list[Note]] = {i.id: [] for i in w.agenda}
+    general: list[Note] = []
+    for n in read.notes.notes if read.notes else ():
+        (notes_by_item[n.item_id] if n.item_id in known else general).append(_note(n))
+    order = {kind: i for i, kind in enumerate(("groups", "questions", "poll"))}
+
+    def ordered(sections: list[Section]) -> tuple[Section, ...]:
+        return tuple(sorted(sections, key=lambda s: (s.at, order.get(s.kind, len(order)), s.kind, s.title)))
+
+    items = tuple(
+        ItemMinutes(
+            id=i.id,
+            number=number,
+            title=i.title,
+            kind=i.kind,
+            planned_start=i.planned_start,
+            duration_min=i.duration_min,
+            status=i.status,
+            started_at=i.started_at or "",
+            finished_at=i.finished_at or "",
+            sections=ordered(placed[i.id]),
+            notes=tuple(notes_by_item[i.id]),
+        )
+        for number, i in enumerate(w.agenda, 1)
+    )
+    return Minutes(
+        title=w.title,
+        date=w.date,
+        venue=w.venue,
+        language=w.language,
+        facilitators=tuple(facilitators),
+        as_of=read.as_of,
+        attendance=attendance(w),
+        items=items,
+        outside=ordered(outside),
+        notes=tuple(general),
+    )

@@ -1,0 +1,174 @@
+"""The minutes as Markdown: deterministic text from the Minutes value (projections/minutes.py).
+
+Participant text is escaped so that it reads as written and can never become a link, a heading or HTML. A
+renderer per section kind (``RENDERERS``): a new capability adds its own beside its section function.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from projections.minutes import ItemMinutes, Minutes, Note, Section
+
+_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
+
+
+def md(text: str) -> str:
+    """Participant text as literal Markdown: special characters escaped, lines kept."""
+    return _SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def cell(text: Any) -> str:
+    """A table cell: escaped, on one line."""
+    return md(str(text)).replace("  \n", " ")
+
+
+def hm(iso: str) -> str:
+    """A recorded timestamp as HH:MM (UTC), or a dash."""
+    return iso[11:16] if len(iso) >= 16 else "—"
+
+
+def kind_name(kind: str) -> str:
+    """An agenda item's or a poll's kind as words: ``group_work`` -> ``group work``."""
+    return kind.replace("_", " ")
+
+
+def _pct(value: Any) -> str:
+    return "" if value is None else f"{value:.1f}%"
+
+
+def _table(head: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _poll(s: Section) -> list[str]:
+    d = s.data
+    t = d["turnout"]
+    facts = [kind_name(d["kind"]), "secret ballot" if d["secret"] else "named ballot"]
+    facts.append(f"opened {hm(d['opened_at'])}")
+    facts.append(f"closed {hm(d['closed_at'])}" if d["state"] == "closed" else "still open")
+    facts.append(f"turnout {t['voted']} of {t['present']} ({t['percent']:.1f}%)")
+    lines = [f"### Poll: {md(s.title)}", "", "_" + " · ".join(facts) + "_", ""]
+    for q in d["questions"]:
+        lines += [f"**{md(q['prompt'] or s.title)}** ({q['respondents']} respondents)", ""]
+        summary = q.get("summary")
+        if summary:
+            parts = [f"{k} {v}" for k, v in summary.items() if v is not None]
+            lines += ["_" + ", ".join(parts) + "_", ""] if parts else []
+        if q.get("rows"):
+            head = ("Word" if q["kind"] == "text" else "Answer", q["unit"].capitalize(), "%")
+            lines += _table(head, [(label, value, _pct(p)) for label, value, p in q["rows"]])
+        for answer in q.get("answers", ()):
+            lines.append(f"- {md(answer)}")
+        if q.get("answers"):
+            lines.append("")
+    return lines
+
+
+def _groups(s: Section) -> list[str]:
+    d = s.data
+    lines = [f"### Groups: split {d['number']} ({md(d['strategy'])})", ""]
+    for g in d["groups"]:
+        name = md(g["name"]) or f"Group {g['number']}"
+        table = f", table {g['table']}" if g["table"] else ""
+        rapporteur = f"; rapporteur {md(g['rapporteur'])}" if g["rapporteur"] else ""
+        members = ", ".join(md(m) for m in g["members"]) or "nobody"
+        lines.append(f"- **{name}**{table} ({len(g['members'])}{rapporteur}): {members}")
+    return [*lines, ""]
+
+
+def _questions(s: Section) -> list[str]:
+    lines = [f"### Questions: {md(s.title) or 'group work'}", ""]
+    for q in s.data["questions"]:
+        lines += [f"#### {md(q['prompt'])}", ""]
+        for g in q["groups"]:
+            final = " (final)" if g["final"] else ""
+            lines.append(f"- **{md(g['group'])}**{final}" + ("" if g["by_category"] else ": no answer"))
+            for c in g["by_category"]:
+                indent = "  "
+                if c["category"] or len(g["by_category"]) > 1:
+                    lines.append(f"  - _{md(c['category']) or 'untagged'}_")
+                    indent = "    "
+                lines += [indent + "- " + md(a).replace("  \n", "  \n" + indent + "  ") for a in c["answers"]]
+        lines.append("")
+    return lines
+
+
+Renderer = Callable[[Section], list[str]]
+RENDERERS: dict[str, Renderer] = {"poll": _poll, "groups": _groups, "questions": _questions}
+
+
+def _section(s: Section) -> list[str]:
+    renderer = RENDERERS.get(s.kind)
+    if renderer is None:  # a capability without a Markdown renderer yet: its data, not nothing
+        return [f"### {md(s.title)}", "", "```json", json.dumps(s.data, sort_keys=True, indent=2), "```", ""]
+    return renderer(s)
+
+
+def _note(n: Note) -> list[str]:
+    what = f"Correction ({md(n.corrects)})" if n.corrects else "Note"
+    body = md(n.text).replace("  \n", "  \n> ")
+    return [f"> **{what}**, added by the facilitator at {hm(n.at)}: {body}", ""]
+
+
+def _item(item: ItemMinutes) -> list[str]:
+    lines = [f"## {item.number}. {md(item.title)}", ""]
+    if item.started_at:
+        end = f", finished {hm(item.finished_at)}" if item.finished_at else ", not finished"
+        lines += [f"_{kind_name(item.kind)}; started {hm(item.started_at)}{end}._", ""]
+    else:
+        lines += [f"_{kind_name(item.kind)}; not held._", ""]
+    for s in item.sections:
+        lines += _section(s)
+    for n in item.notes:
+        lines += _note(n)
+    return lines
+
+
+def _planned(item: ItemMinutes) -> str:
+    start = item.planned_start or "—"
+    return f"{start} ({item.duration_min} min)" if item.duration_min else start
+
+
+def render(m: Minutes) -> str:
+    """The minutes as Markdown (the same Minutes always give the same bytes)."""
+    a = m.attendance
+    lines = [f"# {md(m.title)}", ""]
+    lines += [f"- Date: {md(m.date)}", f"- Venue: {md(m.venue) or '—'}"]
+    lines.append(f"- Facilitators: {', '.join(md(f) for f in m.facilitators) or 'not recorded'}")
+    lines += [f"- As of: {m.as_of[:10]} {hm(m.as_of)} UTC (all times are UTC, from the event log)", ""]
+    lines += ["## Attendance", ""]
+    lines += [f"{a.joined} joined: {a.present} present at the end, {a.left} left, {a.removed} removed.", ""]
+    for title, rows in (("Country", a.countries), ("Organisation", a.organisations), ("Sector", a.sectors)):
+        if rows:
+            lines += _table((title, "People"), rows)
+    if m.items:
+        lines += ["## Agenda", ""]
+        agenda = [
+            (i.number, i.title, kind_name(i.kind), _planned(i), hm(i.started_at), hm(i.finished_at)) for i in m.items
+        ]
+        lines += _table(("#", "Item", "Kind", "Planned", "Started", "Finished"), agenda)
+    for item in m.items:
+        lines += _item(item)
+    if m.outside:
+        lines += ["## Outside the agenda", ""]
+        for s in m.outside:
+            lines += _section(s)
+    if m.notes:
+        lines += ["## Notes", ""]
+        for n in m.notes:
+            lines += _note(n)
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def to_json(m: Minutes) -> str:
+    """The minutes as JSON: sorted keys, the same bytes for the same Minutes."""
+    return json.dumps(asdict(m), sort_keys=True, ensure_ascii=False, indent=1) + "\n"

@@ -1,0 +1,199 @@
+"""One workshop's history, read from any store: its events, its read model at any moment, and a portable file.
+
+- ``workshop_events`` reads the notification log once and keeps the events of the workshop's aggregates: the
+  workshop itself, and every aggregate whose created event names it (``workshop_id``: its join code, polls, group
+  work, splits, question sets, answer sheets, notes -- and any future aggregate that follows the same rule).
+- ``fold`` feeds those events (up to a position or a time) into a fresh ``Hub``: the very fold the live server
+  runs, so replay and the minutes show what the live views showed. ``read_model`` bundles its folds for the
+  minutes.
+- ``export_events`` / ``import_events``: the workshop's stored events, verbatim (topic, originator id, version and
+  the encoded state, timestamps included), in a versioned msgpack file; imported into a store of any kind, the
+  same events give byte-identical minutes (minutes never depend on positions, which differ between stores).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+from uuid import UUID
+
+import msgpack
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from domain.application import Tavolo
+from domain.tokens import normalise_code
+from projections.minutes import ReadModel
+from server.hub import Hub
+
+FORMAT = "tavolo-events"
+VERSION = 1
+TAVOLO_VERSION = "0.1.0"
+PAGE = 5000
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class ArchiveError(Exception):
+    """A refusal with a stable code: not_found, bad_file, unknown_version, already_exists, conflict."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass
+class WorkshopLog:
+    """One workshop's events in log order: (position, event) and the stored rows they came from."""
+
+    workshop_id: UUID
+    events: list[tuple[int, Any]]
+    stored: list[StoredEvent]
+
+    def times(self) -> list[str]:
+        return [e.timestamp.isoformat() for _, e in self.events]
+
+
+def resolve(app: Tavolo, workshop: str) -> UUID:
+    """A workshop named by its id or its join code."""
+    try:
+        workshop_id = UUID(workshop)
+    except ValueError:
+        found = app.workshop_for_code(normalise_code(workshop))
+        if found is None:
+            raise ArchiveError("not_found", f"no workshop has the id or join code {workshop!r}") from None
+        return found
+    if not app.recorder.select_events(workshop_id, limit=1):
+        raise ArchiveError("not_found", f"no workshop {workshop_id} in this store")
+    return workshop_id
+
+
+def workshop_events(app: Tavolo, workshop_id: UUID, progress: Progress | None = None) -> WorkshopLog:
+    """Every event of the workshop's aggregates, in log order (one pass over the notification log)."""
+    total = app.recorder.max_notification_id() or 0
+    owned = {workshop_id}
+    log = WorkshopLog(workshop_id, [], [])
+    start = 1
+    while True:
+        page = app.recorder.select_notifications(start, PAGE)
+        if not page:
+            break
+        for n in page:
+            event = app.mapper.to_domain_event(n)
+            if event.originator_id not in owned:
+                if getattr(event, "workshop_id", None) != workshop_id:
+                    continue
+                owned.add(event.originator_id)
+            log.events.append((n.id, event))
+            log.stored.append(StoredEvent(n.originator_id, n.originator_version, n.topic, n.state))
+        start = page[-1].id + 1
+        if progress is not None:
+            progress(page[-1].id, total)
+    if not log.events:
+        raise ArchiveError("not_found", f"no workshop {workshop_id} in this store")
+    return log
+
+
+def upto(log: WorkshopLog, position: int | None = None, at: datetime | None = None) -> list[tuple[int, Any]]:
+    """The events at or before a position, or recorded at or before a time (all of them without either)."""
+    events = log.events
+    if position is not None:
+        events = [(p, e) for p, e in events if p <= position]
+    if at is not None:
+        events = [(p, e) for p, e in events if e.timestamp <= at]
+    return events
+
+
+def fold(events: list[tuple[int, Any]]) -> Hub:
+    """A fresh hub that has folded these events (the live server's fold; no presence, no ticker)."""
+    hub = Hub()
+    hub.apply(events)
+    return hub
+
+
+def read_model(hub: Hub, workshop_id: UUID, as_of: str) -> ReadModel:
+    """The minutes' input from a hub's folds."""
+    return ReadModel(
+        workshop=hub.models[workshop_id],
+        polls=tuple(hub.polls_of(workshop_id)),
+        groups=hub.groups.models.get(workshop_id),
+        notes=hub.notes.models.get(workshop_id),
+        as_of=as_of,
+    )
+
+
+def read_model_at(log: WorkshopLog, position: int | None = None, at: datetime | None = None) -> ReadModel:
+    events = upto(log, position, at)
+    if not events:
+        raise ArchiveError("not_found", "the workshop did not exist yet at that moment")
+    return read_model(fold(events), log.workshop_id, events[-1][1].timestamp.isoformat())
+
+
+# The portable file.
+
+
+def export_events(log: WorkshopLog, out: IO[bytes]) -> int:
+    """Write the workshop's stored events to ``out``: a header, then one msgpack array per event."""
+    packer = msgpack.Packer(use_bin_type=True)
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "tavolo": TAVOLO_VERSION,
+        "workshop_id": str(log.workshop_id),
+        "events": len(log.stored),
+    }
+    out.write(packer.pack(header))
+    for s in log.stored:
+        originator = s.originator_id if isinstance(s.originator_id, UUID) else UUID(str(s.originator_id))
+        out.write(packer.pack([s.topic, originator.bytes, s.originator_version, bytes(s.state)]))
+    return len(log.stored)
+
+
+def read_export(source: IO[bytes]) -> tuple[dict[str, Any], Iterator[StoredEvent]]:
+    """The header of an export file (checked) and its stored events."""
+    unpacker = msgpack.Unpacker(source, raw=False, max_buffer_size=64 * 1024 * 1024)
+    try:
+        header = next(unpacker)
+    except (StopIteration, ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError):
+        raise ArchiveError("bad_file", "not a Tavolo export file (no header)") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ArchiveError("bad_file", "not a Tavolo export file")
+    if header.get("version") != VERSION:
+        raise ArchiveError(
+            "unknown_version",
+            f"export format version {header.get('version')!r} is not supported (this Tavolo reads version {VERSION})",
+        )
+
+    def events() -> Iterator[StoredEvent]:
+        try:
+            for row in unpacker:
+                topic, originator, version, state = row
+                yield StoredEvent(UUID(bytes=originator), int(version), str(topic), bytes(state))
+        except (ValueError, TypeError, msgpack.FormatError, msgpack.StackError) as e:
+            raise ArchiveError("bad_file", f"the export file is damaged: {e}") from None
+
+    return header, events()
+
+
+def import_events(app: Tavolo, source: IO[bytes]) -> tuple[UUID, int]:
+    """Load an export file into the store in one transaction; refuse a workshop the store already has."""
+    header, rows = read_export(source)
+    try:
+        workshop_id = UUID(str(header.get("workshop_id")))
+    except ValueError:
+        raise ArchiveError("bad_file", "the export file names no workshop") from None
+    if app.recorder.select_events(workshop_id, limit=1):
+        raise ArchiveError("already_exists", f"workshop {workshop_id} is already in this store")
+    stored = list(rows)
+    if len(stored) != header.get("events"):
+        raise ArchiveError("bad_file", f"the file holds {len(stored)} events, its header says {header.get('events')}")
+    for s in stored:  # every row must decode (and upcast) before anything is written
+        app.mapper.to_domain_event(s)
+    try:
+        app.recorder.insert_events(stored)
+    except IntegrityError:
+        raise ArchiveError(
+            "conflict", "the store already has some of these events (or another workshop took its join code)"
+        ) from None
+    return workshop_id, len(stored)

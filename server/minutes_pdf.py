@@ -1,0 +1,151 @@
+"""The minutes as PDF, drawn with fpdf2 straight from the Minutes value (pure Python: installs from pip alone,
+unlike WeasyPrint, which needs Pango and friends from the system). Charts are drawn as bars.
+
+Text uses DejaVu Sans where the system has it (any script participants write); otherwise the PDF core font,
+with characters outside Latin-1 replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+
+from projections.minutes import Minutes, Note, Section
+from projections.minutes_md import hm, kind_name
+
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every font subset at INFO
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # the PDF's creation date: fixed, so the same minutes give the same file
+
+
+class _Doc(FPDF):
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.set_creation_date(FIXED_DATE)
+        self.set_auto_page_break(True, margin=15)
+        self.unicode = (DEJAVU / "DejaVuSans.ttf").is_file() and (DEJAVU / "DejaVuSans-Bold.ttf").is_file()
+        if self.unicode:
+            self.add_font("body", "", str(DEJAVU / "DejaVuSans.ttf"))
+            self.add_font("body", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
+            self.family = "body"
+        else:
+            self.family = "helvetica"
+        self.add_page()
+
+    def t(self, text: str) -> str:
+        return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
+
+    def para(self, text: str, size: float = 10, style: str = "", gap: float = 1.5) -> None:
+        self.set_font(self.family, style, size)
+        self.multi_cell(0, size * 0.5, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.ln(gap)
+
+    def bars(self, rows: Sequence[Sequence[Any]]) -> None:
+        values = [(str(r[0]), float(r[1] or 0)) for r in rows]
+        if not values:
+            return
+        top = max(v for _, v in values) or 1.0
+        self.set_font(self.family, "", 8)
+        for label, value in values:
+            if self.will_page_break(5):
+                self.add_page()
+            y = self.get_y()
+            self.set_xy(self.l_margin, y)
+            self.cell(55, 4.5, self.t(label[:40]), align="R")
+            width = 90 * value / top
+            self.set_fill_color(42, 111, 176)
+            if width > 0:
+                self.rect(self.l_margin + 57, y + 0.7, width, 3.2, style="F")
+            self.set_xy(self.l_margin + 59 + width, y)
+            self.cell(20, 4.5, f"{value:g}")
+            self.set_y(y + 5)
+        self.ln(2)
+
+
+def _note(doc: _Doc, n: Note) -> None:
+    what = f"Correction ({n.corrects})" if n.corrects else "Note"
+    doc.para(f"{what}, added by the facilitator at {hm(n.at)}: {n.text}", 9, "", 2)
+
+
+def _section(doc: _Doc, s: Section) -> None:
+    d = s.data
+    if s.kind == "poll":
+        doc.para(f"Poll: {s.title}", 11, "B", 0.5)
+        t = d["turnout"]
+        state = f"closed {hm(d['closed_at'])}" if d["state"] == "closed" else "still open"
+        ballot = "secret ballot" if d["secret"] else "named ballot"
+        facts = f"{kind_name(d['kind'])} · {ballot} · opened {hm(d['opened_at'])} · {state}"
+        doc.para(f"{facts} · turnout {t['voted']} of {t['present']} ({t['percent']:.1f}%)", 8)
+        for q in d["questions"]:
+            doc.para(f"{q['prompt'] or s.title} ({q['respondents']} respondents)", 9, "B", 0.5)
+            doc.bars(q.get("rows") or [])
+            for a in q.get("answers", ()):
+                doc.para(f"• {a}", 8, "", 0.3)
+    elif s.kind == "groups":
+        doc.para(f"Groups: split {d['number']} ({d['strategy']})", 11, "B", 0.5)
+        for g in d["groups"]:
+            name = g["name"] or f"Group {g['number']}"
+            doc.para(f"{name} ({len(g['members'])}): {', '.join(g['members']) or 'nobody'}", 9, "", 0.5)
+    elif s.kind == "questions":
+        doc.para(f"Questions: {s.title or 'group work'}", 11, "B", 0.5)
+        for q in d["questions"]:
+            doc.para(q["prompt"], 10, "B", 0.5)
+            for g in q["groups"]:
+                doc.para(g["group"] + (" (final)" if g["final"] else ""), 9, "B", 0.3)
+                for c in g["by_category"]:
+                    prefix = f"[{c['category']}] " if c["category"] else ""
+                    for a in c["answers"]:
+                        doc.para(f"• {prefix}{a}", 9, "", 0.3)
+    else:
+        doc.para(s.title, 11, "B", 0.5)
+    doc.ln(2)
+
+
+def pdf(m: Minutes) -> bytes:
+    """The minutes as an A4 PDF."""
+    doc = _Doc()
+    doc.set_title(doc.t(m.title))
+    doc.para(m.title, 18, "B", 1)
+    doc.para(f"{m.date}{' · ' + m.venue if m.venue else ''}", 10)
+    doc.para(f"Facilitators: {', '.join(m.facilitators) or 'not recorded'}", 9)
+    doc.para(f"As of {m.as_of[:10]} {hm(m.as_of)} UTC (all times are UTC, from the event log)", 9, "", 4)
+    a = m.attendance
+    doc.para("Attendance", 14, "B", 1)
+    doc.para(f"{a.joined} joined: {a.present} present at the end, {a.left} left, {a.removed} removed.")
+    for title, rows in (("Countries", a.countries), ("Organisations", a.organisations), ("Sectors", a.sectors)):
+        if rows:
+            doc.para(title, 10, "B", 0.5)
+            doc.bars(rows)
+    if m.items:
+        doc.para("Agenda", 14, "B", 1)
+        for i in m.items:
+            planned = i.planned_start or "—"
+            doc.para(
+                f"{i.number}. {i.title} — {kind_name(i.kind)}, planned {planned}, "
+                f"started {hm(i.started_at)}, finished {hm(i.finished_at)}",
+                9,
+                "",
+                0.5,
+            )
+        doc.ln(3)
+    for i in m.items:
+        doc.para(f"{i.number}. {i.title}", 14, "B", 1)
+        for s in i.sections:
+            _section(doc, s)
+        for n in i.notes:
+            _note(doc, n)
+    if m.outside:
+        doc.para("Outside the agenda", 14, "B", 1)
+        for s in m.outside:
+            _section(doc, s)
+    if m.notes:
+        doc.para("Notes", 14, "B", 1)
+        for n in m.notes:
+            _note(doc, n)
+    return bytes(doc.output())

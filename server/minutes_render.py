@@ -1,0 +1,202 @@
+"""The minutes as HTML (print-ready, charts as inline SVG), PDF, and the data export (JSON, a zip of CSVs).
+
+Markdown and the minutes' JSON are in projections/minutes_md.py (pure); these need jinja2, fpdf2 and zipfile.
+Every output is deterministic: the same read model gives the same bytes (the zip's entries carry a fixed time).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from projections.minutes import Minutes, ReadModel, shown_name
+from projections.minutes_md import hm, kind_name
+from projections.tallies import COLUMNS, csv_cell, poll_view, to_csv
+from server.pages import WEB_DIR
+
+HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+BAR_WIDTH = 260
+
+
+def svg_bars(rows: Sequence[Sequence[Any]], unit: str = "") -> Markup:
+    """A horizontal bar chart of (label, value) rows as inline SVG; labels are escaped text."""
+    rows = [(str(r[0]), float(r[1] or 0)) for r in rows]
+    if not rows:
+        return Markup("")
+    top = max(v for _, v in rows) or 1.0
+    line, label_w = 22, 180
+    height = line * len(rows) + 4
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{label_w + BAR_WIDTH + 60}" '
+        f'height="{height}" role="img" aria-label="{escape(unit)}">'
+    ]
+    for i, (label, value) in enumerate(rows):
+        y = i * line + 2
+        width = round(BAR_WIDTH * value / top, 1)
+        shown = label if len(label) <= 28 else label[:27] + "…"
+        number = f"{value:g}"
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(shown)}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="15" rx="2"></rect>'
+            f'<text x="{label_w + width + 5}" y="{y + 15}">{escape(number)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(svg_bars=svg_bars, hm=hm, kind_name=kind_name)
+    return env
+
+
+_env = _environment()
+
+
+def html(m: Minutes) -> str:
+    """The minutes as one self-contained, print-ready HTML page (no scripts, no external resources)."""
+    return _env.get_template("minutes.html").render(m=m)
+
+
+# The data export: every table of the read model.
+
+
+def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
+    """The read model as tables (what the CSV zip holds, one file each). People are named by ``shown_name``;
+    secrets (token hashes) and voters are left out."""
+    w = read.workshop
+    out: dict[str, list[dict[str, Any]]] = {}
+    out["participants"] = [
+        {
+            "participant_id": p.id,
+            "name": shown_name(p),
+            "organisation": p.organisation,
+            "country": p.country,
+            "sector": p.sector,
+            "role": p.role,
+            "language": p.language,
+            "joined_at": p.joined_at,
+            "status": p.status,
+        }
+        for p in w.participants.values()
+    ]
+    out["agenda"] = [
+        {
+            "item_id": i.id,
+            "number": n,
+            "title": i.title,
+            "kind": i.kind,
+            "planned_start": i.planned_start,
+            "duration_min": i.duration_min,
+            "status": i.status,
+            "started_at": i.started_at or "",
+            "finished_at": i.finished_at or "",
+        }
+        for n, i in enumerate(w.agenda, 1)
+    ]
+    polls = sorted(read.polls, key=lambda t: (t.created_at, str(t.poll_id)))
+    out["polls"] = [
+        {k: v for k, v in poll_view(t).items() if k != "questions"} | {"voters": len(t.ballots)} for t in polls
+    ]
+    for row in out["polls"]:
+        row["groups"] = " ".join(row["groups"])
+    g = read.groups
+    out["groups"], out["answers"] = [], []
+    if g is not None:
+        for split in sorted(g.splits.values(), key=lambda s: (s.created_at, s.number)):
+            for group in sorted(split.groups.values(), key=lambda x: x.number):
+                for member in group.members:
+                    out["groups"].append(
+                        {
+                            "split_id": str(split.id),
+                            "split": split.number,
+                            "group_id": group.id,
+                            "group": group.name or group.label,
+                            "table": group.table,
+                            "participant_id": member,
+                            "name": shown_name(w.participants.get(member)),
+                            "rapporteur": member == group.rapporteur,
+                        }
+                    )
+        for qs in sorted(g.question_sets.values(), key=lambda q: (q.posed_at, str(q.id))):
+            prompts = {q["id"]: q["prompt"] for q in qs.questions}
+            for sheet in sorted((s for s in g.sheets.values() if s.question_set_id == qs.id), key=lambda s: s.group_id):
+                for c in sorted(sheet.contributions.values(), key=lambda c: int(c.id[1:])):
+                    if c.removed:
+                        continue
+                    out["answers"].append(
+                        {
+                            "question_set_id": str(qs.id),
+                            "question_set": qs.title,
+                            "group_id": sheet.group_id,
+                            "question_id": c.question_id,
+                            "question": prompts.get(c.question_id, ""),
+                            "contribution_id": c.id,
+                            "text": c.text,
+                            "tags": " ".join(c.tags),
+                            "final": sheet.final,
+                        }
+                    )
+    out["notes"] = [asdict(n) for n in (read.notes.notes if read.notes else ())]
+    return out
+
+
+def data_json(read: ReadModel) -> str:
+    """The whole read model as JSON (its tables plus the workshop's details and every poll's results)."""
+    w = read.workshop
+    data = {
+        "workshop": {
+            "id": str(w.id),
+            "title": w.title,
+            "date": w.date,
+            "venue": w.venue,
+            "language": w.language,
+            "sectors": list(w.sectors),
+            "created_at": w.created_at,
+            "as_of": read.as_of,
+        },
+        "tables": tables(read),
+        "poll_results": {
+            str(t.poll_id): [{"question_id": q.id, **t.counts[q.id].result(10_000)} for q in t.questions]
+            for t in sorted(read.polls, key=lambda t: (t.created_at, str(t.poll_id)))
+        },
+    }
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if rows:
+        writer.writerow(rows[0].keys())
+        for row in rows:
+            writer.writerow([csv_cell(v) for v in row.values()])
+    return out.getvalue()
+
+
+def data_zip(read: ReadModel) -> bytes:
+    """A zip of CSV files, one per table, plus every poll's results (poll_results.csv)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        files = {f"{name}.csv": _csv(rows) for name, rows in tables(read).items()}
+        polls = sorted(read.polls, key=lambda t: (t.created_at, str(t.poll_id)))
+        files["poll_results.csv"] = ",".join(COLUMNS) + "\r\n" + "".join(to_csv(t).split("\r\n", 1)[1] for t in polls)
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, text.encode("utf-8"))
+    return buffer.getvalue()

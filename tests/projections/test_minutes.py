@@ -1,0 +1,149 @@
+"""The minutes: hand-checked Markdown of a scripted workshop, determinism, privacy, annotations, and the stored
+fixture stream that every later version must still read (upcasting guard)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from domain.application import CREATE, Command, Tavolo
+from domain.commands import Actor
+from projections import notes as note_folds
+from projections.minutes import ANONYMOUS_NAME, minutes, shown_name
+from projections.minutes_md import md, render, to_json
+from server.archive import export_events, import_events, read_model_at, workshop_events
+from tests.projections.scripted import build, fake_clock
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+STREAM = FIXTURES / "workshop-v1.tavolo"
+EXPECTED = (FIXTURES / "workshop-v1.minutes.md").read_text()
+MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+def scripted() -> tuple[Tavolo, UUID]:
+    with fake_clock() as clock:
+        app = Tavolo(MEMORY)
+        return app, build(app, clock)
+
+
+def test_the_scripted_workshop_gives_the_hand_checked_minutes() -> None:
+    app, workshop_id = scripted()
+    assert render(minutes(read_model_at(workshop_events(app, workshop_id)))) == EXPECTED
+
+
+def test_the_stored_fixture_stream_still_gives_the_same_minutes() -> None:
+    # Written by version 1 and kept: an event schema change must upcast old events so that this still holds.
+    app = Tavolo(MEMORY)
+    with STREAM.open("rb") as f:
+        workshop_id, count = import_events(app, f)
+    assert count == 50
+    assert render(minutes(read_model_at(workshop_events(app, workshop_id)))) == EXPECTED
+
+
+def test_minutes_are_byte_identical_for_the_same_events(tmp_path: Path) -> None:
+    app, workshop_id = scripted()
+    log = workshop_events(app, workshop_id)
+    path = tmp_path / "w.tavolo"
+    with path.open("wb") as f:
+        export_events(log, f)
+    other = Tavolo({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "other.db")})
+    details = {"title": "Another", "date": "2026-01-01", "language": "en", "sectors": ["A"]}
+    other.execute([Command("another", CREATE, details, None, Actor("anonymous"))])  # so positions differ
+    with path.open("rb") as f:
+        import_events(other, f)
+    a = minutes(read_model_at(log))
+    b = minutes(read_model_at(workshop_events(other, workshop_id)))
+    assert to_json(a) == to_json(b) and render(a) == render(b)
+    assert json.loads(to_json(a))["attendance"]["joined"] == 6
+    other.close()
+
+
+def test_the_expected_minutes_say_what_happened() -> None:
+    # The facts the hand-checked file holds, stated once more so a regenerated file cannot hide a change.
+    assert "6 joined: 5 present at the end, 1 left, 0 removed." in EXPECTED
+    assert "| Skills | 4 | 100.0% |" in EXPECTED  # Bruno changed his ballot: counted once, for Skills
+    assert "turnout 4 of 5 (80.0%)" in EXPECTED
+    assert "_mean 4.0, median 4.0_" in EXPECTED
+    assert "**Blue \\| team**" in EXPECTED and "Shared \\*labs\\*" in EXPECTED  # participant text escaped
+    assert "Finn" not in EXPECTED.split("### Groups")[1]  # he left before the split
+    assert "> **Note**, added by the facilitator at 10:18: Group 2 ran out of time." in EXPECTED
+    assert "> **Correction (venue in the invitation)**" in EXPECTED
+    assert "## 4. Wrap-up\n\n_plenary; not held._" in EXPECTED
+
+
+def test_secret_ballots_and_anonymous_people_are_never_named() -> None:
+    app, workshop_id = scripted()
+    read = read_model_at(workshop_events(app, workshop_id))
+    m = minutes(read)
+    text = to_json(m)
+    secret = next(s for i in m.items for s in i.sections if s.kind == "poll" and s.data["secret"])
+    assert set(secret.data) == {"poll_id", "kind", "secret", "state", "opened_at", "closed_at", "turnout", "questions"}
+    for p in read.workshop.participants.values():
+        assert p.id not in text and p.token_hash not in text
+    ada = next(p for p in read.workshop.participants.values() if p.name == "Ada")
+    hidden = replace(ada)
+    hidden.anonymous = True  # type: ignore[attr-defined]  # the flag the roster will carry
+    assert shown_name(hidden) == ANONYMOUS_NAME and shown_name(ada) == "Ada"
+    read.workshop.participants[ada.id] = hidden
+    assert "Ada" not in render(minutes(read))
+
+
+def test_markdown_escaping_keeps_text_literal() -> None:
+    assert md("[x](http://e) <b>#1</b> | *a*") == "\\[x\\](http://e) \\<b\\>\\#1\\</b\\> \\| \\*a\\*"
+
+
+def _annotate(app: Tavolo, workshop_id: UUID, args: dict[str, Any], actor: Actor, command_id: str = "n-1") -> Any:
+    (outcome,) = app.execute([Command(command_id, "annotate", args, workshop_id, actor)])
+    return outcome
+
+
+def test_annotations_are_events_that_never_rewrite_history() -> None:
+    app, workshop_id = scripted()
+    before = workshop_events(app, workshop_id).stored
+    facilitator = Actor("facilitator")
+    ok = _annotate(app, workshop_id, {"text": "  Two\r\nlines  ", "corrects": "attendance"}, facilitator, "x-1")
+    assert ok.error is None and ok.result == {"note_id": "n3"}
+    retry = _annotate(app, workshop_id, {"text": "Two\nlines"}, facilitator, "x-1")
+    assert retry.duplicate and retry.result == {"note_id": "n3"}
+    after = workshop_events(app, workshop_id)
+    assert after.stored[: len(before)] == before  # appended, never changed
+    m = minutes(read_model_at(after))
+    assert m.notes[-1].text == "Two\nlines" and m.notes[-1].corrects == "attendance"
+    assert re.search(
+        r"> \*\*Correction \(attendance\)\*\*, added by the facilitator at \d\d:\d\d: Two  \n> lines", render(m)
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "actor", "code"),
+    [
+        ({"text": "x"}, Actor("projector"), "forbidden"),
+        ({"text": ""}, Actor("facilitator"), "invalid_text"),
+        ({"text": "x" * 2001}, Actor("facilitator"), "text_too_long"),
+        ({"text": "bell\x07"}, Actor("facilitator"), "invalid_text"),
+        ({"text": "x", "item_id": "nope"}, Actor("facilitator"), "unknown_agenda_item"),
+        ({"text": "x", "color": "red"}, Actor("facilitator"), "invalid_args"),
+    ],
+)
+def test_annotate_refuses(args: dict[str, Any], actor: Actor, code: str) -> None:
+    app, workshop_id = scripted()
+    outcome = _annotate(app, workshop_id, args, actor)
+    assert outcome.error is not None and outcome.error.code == code
+
+
+def test_the_notes_fold_one_event_at_a_time_equals_the_whole() -> None:
+    app, workshop_id = scripted()
+    events = workshop_events(app, workshop_id).events
+    index = note_folds.NotesIndex()
+    for position, event in events:
+        note_folds.apply_any(index, event, position)
+    whole = note_folds.NotesIndex()
+    for position, event in events[::-1][::-1]:
+        note_folds.apply_any(whole, event, position)
+    assert index == whole and [n.id for n in index.models[workshop_id].notes] == ["n1", "n2"]

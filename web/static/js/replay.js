@@ -1,0 +1,135 @@
+/* Replay (read-only): a timeline of the agenda and notable events, a scrubber over the workshop's recorded time,
+ * playback at 1×, 10× and 60×, and the dashboard and projector views as they were at the chosen moment. The views
+ * come from the server (GET /api/workshops/{id}/replay?at=…), rendered by the live views' code; this page only
+ * draws them, as text (textContent), with no command buttons. */
+(function () {
+  "use strict";
+  var T = window.Tavolo, el = T.el, $ = T.$, clear = T.clear;
+  var root = $("replay"), workshopId = root.dataset.workshopId, S = root.dataset;
+  var token = T.fromHash({k: "tavolo:fac:" + workshopId}).k;
+  var api = "/api/workshops/" + encodeURIComponent(workshopId);
+  var start = 0, end = 0, speed = 1, timer = null, wanted = null, busy = false, shownAt = null;
+
+  if (!token) { $("rp-no-token").hidden = false; $("rp-controls").hidden = true; $("rp-body").hidden = true; return; }
+
+  function get(path) {
+    return fetch(api + path, {headers: {Authorization: "Bearer " + token}, cache: "no-store"}).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.json();
+    });
+  }
+  function ms(iso) { return Date.parse(iso); }
+  function clock(t) { return new Date(t).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"}); }
+  function left(t) { return end > start ? (100 * (t - start) / (end - start)) + "%" : "0%"; }
+
+  function drawTimeline(tl) {
+    var bar = clear($("rp-timeline")), list = clear($("rp-markers"));
+    tl.agenda.forEach(function (item) {
+      if (!item.started_at) return;
+      var a = ms(item.started_at), b = item.finished_at ? ms(item.finished_at) : end;
+      var width = end > start ? (100 * (b - a) / (end - start)) + "%" : "0%";
+      var node = el("div", {class: "rp-item", title: item.title}, item.title);
+      node.style.left = left(a); node.style.width = width;
+      bar.appendChild(node);
+    });
+    tl.markers.forEach(function (m) {
+      if (m.kind === "item_started" || m.kind === "item_finished") return;
+      var tick = el("div", {class: "rp-mark " + m.kind, title: m.label});
+      tick.style.left = left(ms(m.at));
+      bar.appendChild(tick);
+      list.appendChild(el("li", null, el("button", {type: "button", class: "btn small ghost", dataset: {at: m.at, kind: m.kind},
+        onclick: function () { seek(ms(m.at)); }}, clock(ms(m.at)) + " · " + m.kind.replace("_", " ") + (m.label ? ": " + m.label : ""))));
+    });
+  }
+
+  function rows(q) {
+    if (q.options) return q.options.map(function (o) { return [o.label, o.count !== undefined ? o.count : o.points]; });
+    if (q.items) return q.items.map(function (o) { return [o.label, o.dots]; });
+    if (q.distribution) return q.distribution.map(function (d) { return [String(d.value), d.count]; });
+    if (q.words) return q.words.slice(0, 10);
+    return [];
+  }
+  function pollCard(v) {
+    var p = v.poll, card = el("div", {class: "rp-poll", dataset: {pollId: p.id, state: p.state}});
+    card.appendChild(el("h3", null, p.title + " (" + p.state + ")"));
+    card.appendChild(el("p", {class: "rp-turnout"}, v.turnout.voted + " " + S.sVoted + " " + S.sOf + " " + v.turnout.present));
+    if (!v.results) { card.appendChild(el("p", {class: "hint"}, S.sHidden)); return card; }
+    v.results.forEach(function (q) {
+      if (q.prompt) card.appendChild(el("h4", null, q.prompt));
+      var table = el("table", {class: "rp-results"});
+      rows(q).forEach(function (r) { table.appendChild(el("tr", null, el("td", null, r[0]), el("td", {class: "count"}, String(r[1])))); });
+      card.appendChild(table);
+    });
+    return card;
+  }
+
+  function render(state) {
+    var d = state.dashboard, c = d.counts || {};
+    shownAt = ms(state.at);
+    $("rp-time").textContent = clock(shownAt);
+    $("rp-position").textContent = "#" + state.index + " / " + state.events;
+    root.dataset.position = state.position;
+    $("rp-joined").textContent = c.joined || 0;
+    $("rp-left").textContent = d.left || 0;
+    $("rp-removed").textContent = d.removed || 0;
+    T.renderBars($("rp-by-country"), c.by_country || [], T.countryLabel, 12, String);
+    T.renderBars($("rp-by-sector"), c.by_sector || [], String, 12, String);
+    var agenda = clear($("rp-agenda"));
+    (d.agenda || []).forEach(function (i) { agenda.appendChild(el("li", {class: i.status}, i.title + " — " + i.status)); });
+    var polls = clear($("rp-polls"));
+    Object.keys(d.polls || {}).forEach(function (id) { polls.appendChild(pollCard(d.polls[id])); });
+    var groups = clear($("rp-groups")), split = d.groups && d.groups.split;
+    if (split) split.groups.forEach(function (g) {
+      groups.appendChild(el("p", null, (g.title || "#" + g.number) + ": " + g.members.map(function (m) { return m.name; }).join(", ")));
+    });
+    var proj = clear($("rp-projector")), pp = state.projector, shown = null;
+    Object.keys(pp.polls || {}).forEach(function (id) { var v = pp.polls[id]; if (v.poll.state === "open" || v.revealed) shown = v; });
+    var current = (pp.agenda || []).filter(function (i) { return i.id === pp.current_item; })[0];
+    if (current) proj.appendChild(el("p", {class: "eyebrow"}, current.title));
+    proj.appendChild(shown ? pollCard(shown) : el("p", {class: "hint"}, S.sNone));
+  }
+
+  function load() {
+    if (busy || wanted === null) return;
+    var at = wanted; wanted = null; busy = true;
+    get("/replay?at=" + encodeURIComponent(new Date(at).toISOString())).then(render).catch(function () {
+      $("rp-time").textContent = S.sError;
+    }).then(function () { busy = false; load(); });
+  }
+  function seek(t) {
+    t = Math.max(start, Math.min(end, t));
+    $("rp-scrubber").value = String(t - start);
+    wanted = t; load();
+  }
+
+  $("rp-scrubber").addEventListener("input", function () { seek(start + Number(this.value)); });
+  function stop() { if (timer) clearInterval(timer); timer = null; $("rp-play").textContent = $("rp-play").dataset.play; }
+  $("rp-play").dataset.play = $("rp-play").textContent;
+  $("rp-play").addEventListener("click", function () {
+    if (timer) return stop();
+    var last = Date.now();
+    if (start + Number($("rp-scrubber").value) >= end) seek(start);
+    this.textContent = "❚❚";
+    timer = setInterval(function () {
+      var now = Date.now(), next = start + Number($("rp-scrubber").value) + (now - last) * speed;
+      last = now;
+      seek(next);
+      if (next >= end) stop();
+    }, 250);
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-speed]"), function (b) {
+    b.addEventListener("click", function () {
+      speed = Number(b.dataset.speed);
+      Array.prototype.forEach.call(document.querySelectorAll("[data-speed]"), function (o) { o.setAttribute("aria-pressed", String(o === b)); });
+    });
+  });
+
+  get("/timeline").then(function (tl) {
+    start = ms(tl.start.at); end = ms(tl.end.at);
+    var scrubber = $("rp-scrubber");
+    scrubber.max = String(end - start); scrubber.step = "1"; scrubber.disabled = false;
+    $("rp-play").disabled = false;
+    drawTimeline(tl);
+    seek(end);
+  }).catch(function () { $("rp-time").textContent = S.sError; });
+})();
