@@ -119,7 +119,7 @@ async def replay_page(request: Request) -> Response:
     if workshop is None:
         return _not_found(request)
     lang = i18n.pick_language(request, workshop.language)
-    return render(request, "replay.html", lang, {"workshop": workshop})
+    return render(request, "replay.html", lang, {"workshop": workshop, "countries": i18n.country_names(lang)})
 
 
 routes: list[BaseRoute] = [

@@ -67,8 +67,9 @@ def state_at(log: WorkshopLog, position: int | None = None, at: datetime | None 
 class Replay:
     """One workshop's log with checkpoints of its fold, for fast scrubbing (thread-safe)."""
 
-    def __init__(self, log: WorkshopLog, every: int = CHECKPOINT) -> None:
-        self.log, self.every = log, every
+    def __init__(self, log: WorkshopLog, every: int | None = None) -> None:
+        self.log, self.every = log, every or CHECKPOINT
+        every = self.every
         self._lock = threading.Lock()
         self._checkpoints: list[int] = [0]
         self._hubs: list[Hub] = [Hub()]
