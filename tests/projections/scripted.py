@@ -73,10 +73,10 @@ class Script:
         return outcome.result
 
 
-def build(app: Tavolo, clock: Clock) -> UUID:
-    """Run the scripted workshop; returns its id."""
+def build(app: Tavolo, clock: Clock, tokens: dict[str, str] | None = None) -> UUID:
+    """Run the scripted workshop; returns its id. ``tokens``: the facilitator's and projector's, if chosen."""
     s = Script(app)
-    created = s.run(CREATE, DETAILS, Actor("anonymous"))
+    created = s.run(CREATE, {**DETAILS, **(tokens or {})}, Actor("anonymous"))
     s.workshop_id = UUID(created["workshop_id"])
     items = {}
     for title, kind, start, minutes in (
