@@ -29,10 +29,11 @@ log = logging.getLogger("tavolo")
 
 def _page_routes() -> list[BaseRoute]:
     try:
+        from server.archive_api import routes as archive_routes
         from server.pages import page_routes
     except ImportError:  # pragma: no cover - the web layer is optional for API-only tests
         return []
-    return page_routes()
+    return [*archive_routes, *page_routes()]
 
 
 def create_app(store_url: str = "memory://", settings: Settings | None = None) -> Starlette:

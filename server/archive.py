@@ -86,7 +86,7 @@ def workshop_events(app: Tavolo, workshop_id: UUID, progress: Progress | None = 
                     continue
                 owned.add(event.originator_id)
             log.events.append((n.id, event))
-            log.stored.append(StoredEvent(n.originator_id, n.originator_version, n.topic, n.state))
+            log.stored.append(n)  # a Notification is a StoredEvent: kept as read, for the export
         start = page[-1].id + 1
         if progress is not None:
             progress(page[-1].id, total)
