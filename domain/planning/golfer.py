@@ -25,6 +25,7 @@ REPEAT = 1_000
 MUST = 1_000_000
 AVOID = 100_000_000
 PERTURB_AFTER = 100  # steps without a new best before restarting from the best plan, shaken
+TENURE = (4, 12)  # steps a person may not return to the table they left (random in this range)
 PATIENCE = 20  # restarts without a new best before giving up (the plan is then probably as good as it gets)
 
 Tables = list[list[int]]
@@ -122,14 +123,15 @@ class Search:
                 r, a, b, delta = move
                 ta, tb = self.where[r][a], self.where[r][b]
                 self.swap(r, a, b, delta)
-                tabu[r, a, ta] = tabu[r, b, tb] = budget.steps + rng.randint(4, 12)
+                tabu[r, a, ta] = tabu[r, b, tb] = budget.steps + rng.randint(*TENURE)
             if self.cost < best_cost:
                 best_cost, best = self.cost, [[list(t) for t in tables] for tables in self.rounds]
                 stalled = restarts = 0
                 continue
             stalled += 1
             if stalled >= PERTURB_AFTER:
-                stalled, restarts = 0, restarts + 1
+                # only preferences left to gain: give up after a while; conflicts left: go on while the budget lasts
+                stalled, restarts = 0, restarts + (best_cost - floor < REPEAT)
                 self.load([[list(t) for t in tables] for tables in best])
                 tabu.clear()
                 for _ in range(rng.randint(1, 3)):

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 ODD = ("sit_out", "trio")
-DEFAULT_BUDGET = 20_000  # search steps (swaps); small rooms stop long before, 8-4-10 uses it all (~10 s)
+DEFAULT_BUDGET = 10_000  # search steps (swaps): real rooms stop long before; hard instances at the bound use it all
 # Most rounds known without a repeat for g tables of s (OEIS A107431, CSPLib 10): (g, s) -> rounds
 BEST_KNOWN = {(3, 3): 4, (4, 3): 4, (4, 4): 5, (5, 3): 7, (5, 4): 5, (5, 5): 6, (6, 3): 8, (6, 4): 7, (6, 5): 6,
               (6, 6): 3, (7, 3): 10, (7, 4): 9, (8, 4): 10, (9, 3): 13, (10, 4): 13, (11, 3): 16, (13, 3): 19,
