@@ -281,3 +281,20 @@ def test_country_names_are_localised_and_sorted_ignoring_accents() -> None:
     keys = [i18n._sort_key(name) for _, name in names]
     assert keys == sorted(keys)
     assert i18n._sort_key("Åland") == "aland"
+
+
+def test_rotation_and_timer_screens_are_on_every_live_page_in_both_languages(
+    site: TestClient, workshop: dict[str, Any]
+) -> None:
+    wid = workshop["workshop_id"]
+    pages = {
+        "dashboard": ("rotation_dashboard.js", 'id="ro-form"', "Pianifica la rotazione"),
+        "projector": ("rotation_projector.js", 'id="proj-rotation"', "Cambiate tavolo"),
+        "me": ("rotation_participant.js", 'id="my-rotation"', "Cambia tavolo ora!"),
+    }
+    for page, (script, marker, italian) in pages.items():
+        html = site.get(f"/w/{wid}/{page}", params={"lang": "it"}).text
+        # The shared countdown comes before the page's module, which comes before the page's own script.
+        own = "participant" if page == "me" else page
+        assert html.index("js/timer.js") < html.index(f"js/{script}") < html.index(f"js/{own}.js")
+        assert marker in html and italian in html, page

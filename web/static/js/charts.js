@@ -21,10 +21,10 @@
   function answers(n) { return tn("%(count)s answer", "%(count)s answers", n); }
   function voters(n) { return tn("%(count)s voter", "%(count)s voters", n); }
 
-  /* The server's clock: welcome.server_time minus our own, so every screen counts down to the same second. */
-  var offset = 0;
-  function syncClock(serverTime) { if (typeof serverTime === "number") offset = serverTime - Date.now(); }
-  function now() { return Date.now() + offset; }
+  /* The server's clock (tavolo.js measures it on every connection), so every screen counts down to the same second.
+   * syncClock is kept for the pages that call it: the connection already took the welcome's sample. */
+  function syncClock() {}
+  function now() { return T.clock.now(); }
   function remaining(closesAt) {
     var end = closesAt ? Date.parse(closesAt) : NaN;
     return isNaN(end) ? null : end - now();

@@ -15,6 +15,9 @@
   var groups = window.TavoloGroupsSheet.mount({
     command: function (name, args) { return conn.command(name, args); }, view: function () { return view; }
   });
+  var rotation = window.TavoloRotationParticipant.mount({
+    command: function (name, args) { return conn.command(name, args); }
+  });
   var pageLang = document.documentElement.lang;
   var askedLang = new URLSearchParams(location.search).get("lang");
   // Whether this device chose the page language (?lang= or the cookie): else the participant's own language wins.
@@ -69,6 +72,7 @@
       .filter(Boolean).join(" · ");
     polls.render(view);
     groups.render(view);
+    rotation.render(view);
     renderNow();
     renderAgenda();
     var counts = view.counts || {};

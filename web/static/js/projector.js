@@ -9,6 +9,7 @@
   var token = T.tokenFromHash("tavolo:proj:" + workshopId);
   T.reloadOnNewSecrets({k: "tavolo:proj:" + workshopId});
   var view = null, polls = window.TavoloPollsProjector.mount(), report = window.TavoloGroupsProjector.mount();
+  var rotation = window.TavoloRotationProjector.mount();
 
   function notice(text) { $("proj-notice").textContent = text; $("proj-notice").hidden = !text; }
   if (!token) return notice(t("Open the projector from the facilitator dashboard to show live numbers."));
@@ -33,7 +34,9 @@
     // A poll in progress (or its results) takes the screen; the usual layout comes back after.
     polls.render(view);
     // A group reporting back comes before everything else: the facilitator chose to show it.
-    report.render(view);
+    var reporting = report.render(view);
+    // A running rotation (its countdown and table map) comes next; the room timer wherever there is room.
+    rotation.render(view, reporting);
   });
 
   function renderNow() {

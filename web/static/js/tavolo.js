@@ -174,12 +174,43 @@
     return root;
   }
 
+  /* The server's clock, estimated NTP-style so that every screen counts down to the same instant: each sample (the
+   * welcome after hello, and every pong) gives offset = server_time − (sent + rtt / 2) on this page's monotonic
+   * clock (performance.now(): Date may be wrong, or jump); of the last few samples the one with the smallest round
+   * trip wins. now() is the server's time in ms since the epoch. */
+  var clock = (function () {
+    var WINDOW = 12, samples = [], base = null, best = null;
+    function perf() { return performance.now(); }
+    function sample(serverTime, sentAt, receivedAt) {
+      if (typeof serverTime !== "number" || !isFinite(serverTime) || typeof sentAt !== "number") return;
+      var rtt = Math.max(0, receivedAt - sentAt), s = {rtt: rtt, base: serverTime - (sentAt + rtt / 2)};
+      // A jump of over a second (the device slept, and its monotonic clock with it): the old samples are void.
+      if (base !== null && Math.abs(s.base - base) > 1000 + rtt) samples = [];
+      samples.push(s);
+      if (samples.length > WINDOW) samples.shift();
+      best = samples.reduce(function (a, b) { return b.rtt < a.rtt ? b : a; });
+      base = best.base;
+    }
+    return {
+      sample: sample,
+      perf: perf,
+      /* The server's time now (ms since the epoch); this device's own until the first sample. */
+      now: function () { return base === null ? Date.now() : perf() + base; },
+      /* Server minus this device's Date, in ms (for display and tests). */
+      offset: function () { return base === null ? 0 : perf() + base - Date.now(); },
+      rtt: function () { return best ? best.rtt : null; },
+      samples: function () { return samples.length; },
+      synced: function () { return base !== null; }
+    };
+  })();
+
   var RETRYABLE = {unavailable: 1, rate_limited: 1};
   /* One live websocket to a workshop: hello → snapshot → updates, commands acknowledged once, automatic
    * reconnection (0.5 s → 10 s, with jitter) that resends unacknowledged commands with the same ids. */
   function connect(opts) {
     var ws = null, ready = false, stopped = false, attempt = 0, timer = null, lastSeen = 0;
     var position = null, data = null, pending = new Map(), refusal = null;
+    var helloAt = 0, burst = null;
     var noop = function () {};
     var onStatus = opts.onStatus || showStatus, onError = opts.onError || noop;
 
@@ -198,6 +229,7 @@
         if (opts.view) hello.view = opts.view;
         if (position !== null) hello.position = position;
         lastSeen = Date.now();
+        helloAt = clock.perf();
         send(hello);
       };
       socket.onmessage = function (event) {
@@ -235,6 +267,8 @@
       switch (msg.type) {
         case "welcome":
           ready = true; attempt = 0; refusal = null;
+          clock.sample(msg.server_time, helloAt, clock.perf());
+          syncBurst();
           onStatus("connected");
           if (opts.onWelcome) opts.onWelcome(msg);
           pending.forEach(function (p) { send(p.frame); });
@@ -248,6 +282,9 @@
           position = msg.position;
           data = applyOps(data, msg.ops);
           if (opts.onUpdate) opts.onUpdate(data, msg);
+          break;
+        case "pong":
+          clock.sample(msg.server_time, msg.t, clock.perf());
           break;
         case "ack":
           settle(msg.id, "resolve", msg);
@@ -285,6 +322,15 @@
         if (ready) send(frame);
       });
     }
+    /* Five pings 200 ms apart after every welcome: the clock's first samples (the heartbeat adds one every 20 s). */
+    function syncBurst() {
+      clearInterval(burst);
+      var left = 5;
+      burst = setInterval(function () {
+        if (!ready || stopped || left-- <= 0) { clearInterval(burst); return; }
+        send({type: "ping", t: clock.perf()});
+      }, 200);
+    }
     function wake() {
       if (stopped) return;
       if (!ws || ws.readyState === WebSocket.CLOSED) { attempt = Math.max(attempt, 1); open(); }
@@ -293,10 +339,14 @@
     var heartbeat = setInterval(function () {
       if (!ready) return;
       if (Date.now() - lastSeen > 45000) { ws.close(); return; }
-      send({type: "ping", t: Date.now()});
+      send({type: "ping", t: clock.perf()});
     }, 20000);
     window.addEventListener("online", wake);
-    document.addEventListener("visibilitychange", function () { if (!document.hidden) wake(); });
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) return;
+      wake();
+      if (ready) syncBurst();  // back from sleep: measure the clock again
+    });
     open();
 
     return {
@@ -304,7 +354,7 @@
       data: function () { return data; },
       position: function () { return position; },
       isClosed: function () { return stopped; },
-      close: function () { stopped = true; clearTimeout(timer); clearInterval(heartbeat); if (ws) ws.close(); }
+      close: function () { stopped = true; clearTimeout(timer); clearInterval(heartbeat); clearInterval(burst); if (ws) ws.close(); }
     };
   }
 
@@ -312,6 +362,6 @@
     readJSON: readJSON, t: t, tn: tn, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
     countryName: countryName, orgTypeName: orgTypeName, fold: fold, uuid: uuid, newToken: newToken, store: store, fromHash: fromHash, tokenFromHash: tokenFromHash,
     reloadOnNewSecrets: reloadOnNewSecrets,
-    showStatus: showStatus, connect: connect, applyOps: applyOps
+    showStatus: showStatus, connect: connect, applyOps: applyOps, clock: clock
   };
 })();
