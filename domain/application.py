@@ -21,9 +21,19 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, Transcod
 from domain import errors, values
 from domain.commands import ANONYMOUS, COMMANDS, FACILITATOR, Actor, Context, details_from
 from domain.group_commands import GROUP_COMMANDS, GroupContext, current_split_id, run_group_command
+from domain.match_commands import MATCH_COMMANDS, MatchContext, run_match_command
+from domain.matchmaking import Matchmaking, matchmaking_id
+from domain.note_commands import NOTE_COMMANDS, run_note_command
 from domain.poll_commands import POLL_COMMANDS, PollContext, after_commit, run_poll_command, target_poll_id
 from domain.polls import Poll
+from domain.rotation_commands import (
+    ROTATION_COMMANDS,
+    RotationContext,
+    replan_for_roster,
+    run_rotation_command,
+)
 from domain.secret import MemoryPollKeys, PollKeys
+from domain.timers import TIMER_COMMANDS, Timer, TimerContext, run_timer_command, timer_id
 from domain.tokens import hash_token, new_join_code, new_token, same_hash
 from domain.transcoder import MsgpackTranscoder
 from domain.workshop import JoinCode, Workshop
@@ -32,6 +42,7 @@ log = logging.getLogger("tavolo.application")
 
 CREATE_NAMESPACE = UUID("0b5e8f1c-6a9e-4d0f-8a57-2f1b3c4d5e6f")
 CREATE = "create_workshop"
+ROSTER_CHANGES = {"join": "joined", "leave": "left", "remove_participant": "removed"}  # re-plan a rotation
 DETAILS = {"title", "date", "venue", "language", "sectors"}
 
 
@@ -140,6 +151,32 @@ class Tavolo(Application):  # type: ignore[type-arg]
             return self._run_poll(command, aggregates)
         if command.name in GROUP_COMMANDS:
             return self._run_group(command, aggregates)
+        if command.name in ROTATION_COMMANDS:
+            return self._run_rotation(command, aggregates)
+        if command.name in MATCH_COMMANDS:
+            workshop = self._workshop(command.workshop_id, aggregates)
+            found = self._load(matchmaking_id(workshop.id), aggregates)
+            mm, duplicate = run_match_command(
+                command.name, workshop, found if isinstance(found, Matchmaking) else None,
+                MatchContext(command.actor, command.id), command.args,
+            )  # fmt: skip
+            aggregates[mm.id] = mm
+            result = dict(mm.commands.get(command.id, {}))
+            return Outcome(command, result=result, duplicate=duplicate, target=mm.id)
+        if command.name in TIMER_COMMANDS:
+            workshop = self._workshop(command.workshop_id, aggregates)
+            found = self._load(timer_id(workshop.id), aggregates)
+            timer, duplicate = run_timer_command(
+                command.name, workshop, found if isinstance(found, Timer) else None,
+                TimerContext(command.actor, command.id), command.args,
+            )  # fmt: skip
+            aggregates[timer.id] = timer
+            return Outcome(command, duplicate=duplicate, target=timer.id)
+        if command.name in NOTE_COMMANDS:
+            w, load = self._workshop(command.workshop_id, aggregates), lambda i: self._load(i, aggregates)
+            note = run_note_command(command.name, w, load, command.actor, command.id, command.args)
+            aggregates[note.notes.id] = note.notes
+            return Outcome(command, result=note.result, duplicate=note.duplicate, target=note.notes.id)
         spec = COMMANDS.get(command.name)
         if spec is None:
             raise errors.UnknownCommand(f"unknown command {command.name[:64]!r}")
@@ -152,6 +189,8 @@ class Tavolo(Application):  # type: ignore[type-arg]
         ctx = Context(command.actor, command.id, self.max_participants)
         extra = spec.handler(workshop, ctx, command.args)
         also = self._place_late_joiner(workshop, command, aggregates) if command.name == "join" else ()
+        if command.name in ROSTER_CHANGES:
+            also += self._replan_rotation(workshop, command, aggregates)
         if command.id not in workshop.commands:
             # It changed nothing; note it anyway, so that a retry arriving after later changes is answered as a
             # duplicate instead of being applied then (a retried "start A" must not undo "start B").
@@ -180,6 +219,41 @@ class Tavolo(Application):  # type: ignore[type-arg]
         for aggregate in outcome.aggregates:
             aggregates[aggregate.id] = aggregate
         return tuple((a.id, place_id) for a in outcome.aggregates)
+
+    def _replan_rotation(
+        self, workshop: Workshop, command: Command, aggregates: dict[UUID, Any]
+    ) -> tuple[tuple[UUID, str], ...]:
+        """Someone joined, left or was removed during a rotation: its remaining rounds are planned again for who
+        is present, in the same transaction, without repeating anyone already met."""
+        participant_id = workshop.commands.get(command.id, {}).get("participant_id") or command.args.get(
+            "participant_id", command.actor.participant_id
+        )
+        if not isinstance(participant_id, str):
+            return ()
+        replan_id = f"{command.id}/replan"  # a server id, as for late joiners' placement
+        ctx = RotationContext(Actor(FACILITATOR), replan_id)
+        try:
+            rotation = replan_for_roster(
+                workshop, lambda i: self._load(i, aggregates), ctx, participant_id, ROSTER_CHANGES[command.name]
+            )
+        except errors.DomainError as e:  # the plan stays as it was; the facilitator can re-plan by hand
+            log.info("rotation not re-planned: %s", e.code)
+            return ()
+        if rotation is None:
+            return ()
+        aggregates[rotation.id] = rotation
+        return ((rotation.id, replan_id),)
+
+    def _run_rotation(self, command: Command, aggregates: dict[UUID, Any]) -> Outcome:
+        workshop = self._workshop(command.workshop_id, aggregates)
+        ctx = RotationContext(command.actor, command.id)
+        outcome = run_rotation_command(command.name, workshop, lambda i: self._load(i, aggregates), ctx, command.args)
+        for aggregate in outcome.aggregates:
+            aggregates[aggregate.id] = aggregate
+        return Outcome(
+            command, result=outcome.result, duplicate=outcome.duplicate, target=outcome.target.id,
+            touched=frozenset(a.id for a in outcome.aggregates),
+        )  # fmt: skip
 
     def _run_poll(self, command: Command, aggregates: dict[UUID, Any]) -> Outcome:
         workshop = self._workshop(command.workshop_id, aggregates)

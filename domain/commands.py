@@ -245,11 +245,19 @@ COMMANDS: dict[str, Spec] = {
 
 def _command_roles() -> dict[str, frozenset[str]]:
     from domain.group_commands import GROUP_COMMANDS  # these live beside their aggregates
+    from domain.match_commands import MATCH_COMMANDS
+    from domain.note_commands import NOTE_COMMANDS
     from domain.poll_commands import POLL_COMMANDS
+    from domain.rotation_commands import ROTATION_COMMANDS
+    from domain.timers import TIMER_COMMANDS, TIMER_ROLES
 
     roles = {name: spec.roles for name, spec in COMMANDS.items()}
     roles.update({name: spec.roles for name, spec in POLL_COMMANDS.items()})
     roles.update({name: spec.roles for name, spec in GROUP_COMMANDS.items()})
+    roles.update({name: spec.roles for name, spec in ROTATION_COMMANDS.items()})
+    roles.update({name: TIMER_ROLES for name in TIMER_COMMANDS})
+    roles.update({name: spec.roles for name, spec in MATCH_COMMANDS.items()})
+    roles.update({name: spec.roles for name, spec in NOTE_COMMANDS.items()})
     return roles
 
 

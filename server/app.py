@@ -77,7 +77,10 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)
         return JSONResponse({"error": {"code": "internal_error", "message": "internal error"}}, status_code=500)
 
-    routes: list[BaseRoute] = [*api.routes, WebSocketRoute("/ws/{workshop_id}", websocket_endpoint), *_page_routes()]
+    from server import match_api
+
+    socket = WebSocketRoute("/ws/{workshop_id}", websocket_endpoint)
+    routes: list[BaseRoute] = [*api.routes, *match_api.routes, socket, *_page_routes()]
     return Starlette(
         routes=routes,
         lifespan=lifespan,

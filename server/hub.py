@@ -24,6 +24,10 @@ from domain.secret import PollKeys, voter_tag
 from domain.workshop import Workshop
 from projections import group_views, tallies, views
 from projections import groups as group_folds
+from projections import matchmaking as match_folds
+from projections import notes as note_folds
+from projections import rotations as rotation_folds
+from projections import timers as timer_folds
 from projections.workshop import WorkshopModel, apply
 from server.protocol import Encoding, encode
 
@@ -93,6 +97,11 @@ class Hub:
         self.keys: PollKeys | None = None
         self.memo = views.Memo()
         self.groups = group_folds.GroupsIndex()
+        self.rotations = rotation_folds.RotationsIndex()
+        self.timers = timer_folds.TimersIndex()
+        self.matchmaking = match_folds.MatchIndex()
+        self.solving: set[UUID] = set()  # workshops whose schedule the solver is improving (an overlay)
+        self.notes = note_folds.NotesIndex()
 
     # Feeding events.
 
@@ -116,6 +125,19 @@ class Hub:
                 continue
             if self._apply_group(event, position):
                 continue
+            if self._apply_rotation(event, position):
+                continue
+            if self._apply_match(event, position):
+                continue
+            timed = timer_folds.apply_any(self.timers, event)
+            if timed is not None:
+                if timed in self.models:
+                    self.models[timed].position = max(self.models[timed].position, position)
+                    self._dirty.add(timed)
+                continue
+            notes = note_folds.apply_any(self.notes, event, position)
+            if notes is not None:
+                continue  # the minutes' annotations: in no live view
             if isinstance(event, Workshop.Created):
                 self.models[event.originator_id] = WorkshopModel(event.originator_id)
             model = self.models.get(event.originator_id)
@@ -166,6 +188,51 @@ class Hub:
             self._changed_people[model.id].update(model.participants)
         return True
 
+    def _apply_rotation(self, event: Any, position: int) -> bool:
+        """Fold a rotation event; False if it is not one."""
+        try:
+            rotations = rotation_folds.apply_any(self.rotations, event, position)
+        except Exception:
+            log.exception("failed to fold %s at %d", type(event).__name__, position)
+            return True
+        if rotations is None:
+            return False
+        model = self.models.get(rotations.workshop_id)
+        if model is not None:
+            model.position = max(model.position, position)
+            self._dirty.add(model.id)
+            starred = getattr(event, "other_id", None)
+            # A star is its giver's alone; anything else (a round, a re-plan) moves everyone's seat.
+            people = {event.participant_id} if starred is not None else model.participants
+            self._changed_people[model.id].update(people)
+        return True
+
+    def _apply_match(self, event: Any, position: int) -> bool:
+        """Fold a matchmaking event; False if it is not one."""
+        try:
+            found = match_folds.apply_any(self.matchmaking, event, position)
+        except Exception:
+            log.exception("failed to fold %s at %d", type(event).__name__, position)
+            return True
+        if found is None:
+            return False
+        model = self.models.get(found.workshop_id)
+        if model is not None:
+            model.position = max(model.position, position)
+            self._dirty.add(model.id)
+            meeting = found.meetings.get(getattr(event, "meeting_id", ""))
+            people = {getattr(event, "participant_id", None)}
+            if meeting is not None:
+                people |= {meeting.requester, meeting.recipient}
+            people.discard(None)
+            # Profiles, availability and a meeting concern their people; slots and schedules concern everyone.
+            self._changed_people[model.id].update(people or model.participants)  # type: ignore[arg-type]
+        return True
+
+    def set_solving(self, workshop_id: UUID, on: bool) -> None:
+        (self.solving.add if on else self.solving.discard)(workshop_id)
+        self._dirty.add(workshop_id)
+
     def polls_of(self, workshop_id: UUID) -> list[tallies.Tally]:
         return self._polls.get(workshop_id, [])
 
@@ -186,7 +253,15 @@ class Hub:
         model = self.models[workshop_id]
         groups = self.groups.models.get(workshop_id)
         group = group_views.participant_view(groups, model, participant_id) if groups else None
-        return {**views.me(model, participant_id), "ballots": ballots, "group": group}
+        rotation = rotation_folds.participant_view(self.rotations.models.get(workshop_id), model, participant_id)
+        match = match_folds.participant_view(self.matchmaking.models.get(workshop_id), model, participant_id)
+        return {
+            **views.me(model, participant_id),
+            "ballots": ballots,
+            "group": group,
+            "rotation": rotation,
+            "matchmaking": match,
+        }
 
     def group_sizes(self, workshop_id: UUID) -> dict[str, int]:
         """Members per group of the current split (what polls scoped to groups count turnout against)."""
@@ -257,11 +332,26 @@ class Hub:
         """A view's data as everyone watching it sees it (the participant view without its personal part)."""
         model, online = self.models[workshop_id], self.online[workshop_id]
         polls = views.PollSources(self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id))
+        rotations = self.rotations.models.get(workshop_id)
+        timer = timer_folds.view(self.timers, workshop_id)
+        mm = self.matchmaking.models.get(workshop_id)
         if view == "dashboard":
-            return {**views.dashboard(model, online, polls), "groups": self._groups_view(workshop_id, view)}
+            return {
+                **views.dashboard(model, online, polls), "groups": self._groups_view(workshop_id, view),
+                "rotation": rotation_folds.dashboard_view(rotations, model, online), "timer": timer,
+                "matchmaking": match_folds.dashboard_view(mm, model, workshop_id in self.solving),
+            }  # fmt: skip
         if view == "projector":
-            return {**views.projector(model, online, polls), "report_back": self._groups_view(workshop_id, view)}
-        return views.participant_shared(model, online, polls)
+            return {
+                **views.projector(model, online, polls), "report_back": self._groups_view(workshop_id, view),
+                "rotation": rotation_folds.projector_view(rotations, model), "timer": timer,
+                "matchmaking": match_folds.projector_view(mm, model),
+            }  # fmt: skip
+        return {
+            **views.participant_shared(model, online, polls),
+            "rotation": rotation_folds.participant_shared(rotations), "timer": timer,
+            "matchmaking": match_folds.participant_shared(mm),
+        }  # fmt: skip
 
     def next_frame(self, watcher: Watcher, encoding: Encoding) -> str | bytes | None:
         """What this watcher should be sent now: nothing, the shared update, or a fresh snapshot."""

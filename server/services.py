@@ -32,6 +32,7 @@ class Settings:
     commands_per_second: float = 20.0
     command_burst: int = 40
     keys_dir: str | None = None  # where open secret polls keep their keys (default: beside the store)
+    solver_seconds: float = 10.0  # how long the exact meeting scheduler may improve a schedule
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Services:
     writer: Writer
     started_at: float = field(default_factory=time.time)
     _closing: set[UUID] = field(default_factory=set)
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def public_url(self) -> str | None:
@@ -73,6 +75,12 @@ class Services:
             except Exception as e:
                 log.warning("could not catch up from the store: %s", e)
         self.hub.apply(events)
+        from server import scheduling
+
+        for aggregate_id, version in scheduling.wanted(events):
+            task = asyncio.get_running_loop().create_task(scheduling.improve(self, aggregate_id, version))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         for o in outcomes:
             actor = o.command.actor
             if o.error is None and actor.participant_id and o.command.workshop_id:
@@ -91,9 +99,10 @@ class Services:
             "duplicate": outcome.duplicate,
         }
 
-    async def close_due_polls(self, every: float = 0.25) -> None:
-        """The shared clock closes polls at their deadline: a facilitator command with an id derived from the
-        poll, so several timers (or processes) close it once."""
+    async def close_due_polls(self, every: float = 0.1) -> None:
+        """The shared clock closes polls at their deadline and ends rotation rounds at theirs: facilitator
+        commands with ids derived from the poll (the rotation and round), so several timers (or processes) act
+        once."""
         while True:
             await asyncio.sleep(every)
             now = datetime.now(UTC)
@@ -107,6 +116,31 @@ class Services:
                 if due and tally.poll_id not in self._closing:
                     self._closing.add(tally.poll_id)
                     asyncio.get_running_loop().create_task(self._close(tally.workshop_id, tally.poll_id))
+            self._advance_due_rounds(now)
+
+    def _advance_due_rounds(self, now: datetime) -> None:
+        """The shared clock ends a rotation's round at its ``ends_at`` and starts the next one."""
+        for workshop_id, rotations in list(self.hub.rotations.models.items()):
+            row = rotations.current
+            if row is None or row.state != "running" or row.clock.get("state") != "running":
+                continue
+            try:
+                due = datetime.fromisoformat(row.clock["ends_at"]) <= now
+            except (KeyError, ValueError):
+                continue
+            if due and row.id not in self._closing:
+                self._closing.add(row.id)
+                asyncio.get_running_loop().create_task(self._advance(workshop_id, row.id, row.current))
+
+    async def _advance(self, workshop_id: UUID, rotation_id: UUID, round_number: int) -> None:
+        try:
+            args = {"rotation_id": str(rotation_id), "if_round": round_number}
+            command_id = f"timer/{rotation_id}/{round_number}"
+            outcome = await self.run(Command(command_id, "advance_round", args, workshop_id, Actor(FACILITATOR)))
+            if outcome.error is not None:
+                log.warning("timer could not end round %d of %s: %s", round_number, rotation_id, outcome.error.code)
+        finally:
+            self._closing.discard(rotation_id)
 
     async def _close(self, workshop_id: UUID, poll_id: UUID) -> None:
         try:

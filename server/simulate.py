@@ -56,9 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--participants", type=int, default=100, help="how many join (default 100)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated profiles (default 1)")
     parser.add_argument("--concurrency", type=int, default=200, help="joins in flight at once (default 200)")
-    parser.add_argument("--scenario", choices=["join", "poll", "groups"], default="join",
-                        help="what participants do: join, join and vote in a poll, or join and answer questions "
-                             "in groups (default join)")  # fmt: skip
+    parser.add_argument("--scenario", choices=["join", "poll", "groups", "rotation"], default="join",
+                        help="what participants do: join; join and vote in a poll; join and answer questions "
+                             "in groups; or join and rotate through a speed-dating rotation")  # fmt: skip
     parser.add_argument("--dashboard", action=argparse.BooleanOptionalAction, default=None,
                         help="follow the dashboard and measure when joins become visible there "
                              "(default: on when a facilitator token is known)")  # fmt: skip
@@ -72,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from server.simulate_groups import add_groups_arguments
 
     add_groups_arguments(parser)
+    from server.simulate_rotation import add_rotation_arguments
+
+    add_rotation_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
     if args.scenario == "groups":
         ok = summary["joined"] == summary["participants"] and summary["errors"] == 0
         return 0 if ok and summary.get("lost_texts") == 0 else 1
+    if args.scenario == "rotation":
+        ok = summary["joined"] == summary["participants"] and summary["errors"] == 0
+        whole = summary.get("rounds_completed") == summary.get("rounds_planned") and not summary.get("seats_missed")
+        return 0 if ok and whole and summary.get("seat_mismatches") == 0 else 1
     return 0 if summary["joined"] == summary["participants"] else 1
 
 
@@ -302,7 +309,7 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     """Run one simulation and return its summary (the JSON object `run` prints)."""
     if args.dashboard and args.code and not args.facilitator_token:
         raise SystemExit("simulate: with --code, --dashboard needs --facilitator-token")
-    poll = args.scenario in ("poll", "groups")
+    poll = args.scenario in ("poll", "groups", "rotation")
     if poll and (args.dashboard is False or (args.code and not args.facilitator_token)):
         raise SystemExit(
             f"simulate: the {args.scenario} scenario needs the dashboard (and, with --code, --facilitator-token)"
@@ -331,6 +338,10 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         from server.simulate_groups import GroupsSimulation
 
         sim: Simulation = GroupsSimulation(args, base, workshop_id, profiles)
+    elif args.scenario == "rotation":
+        from server.simulate_rotation import RotationSimulation
+
+        sim = RotationSimulation(args, base, workshop_id, profiles)
     elif poll:
         from server.simulate_poll import PollSimulation
 
@@ -358,6 +369,8 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.sleep(0.02)
     if args.scenario == "groups":
         await sim.work(deadline)  # type: ignore[attr-defined]
+    elif args.scenario == "rotation":
+        await sim.rotate(deadline)  # type: ignore[attr-defined]
     elif poll:
         await sim.vote(deadline)  # type: ignore[attr-defined]
     sim.release.set()
@@ -382,8 +395,12 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         concurrency=args.concurrency, seed=args.seed, elapsed_s=round(time.monotonic() - started, 3),
     )  # fmt: skip
     if poll:
-        groups = args.scenario == "groups"
-        summary.update(sim.groups_summary() if groups else sim.poll_summary())  # type: ignore[attr-defined]
+        if args.scenario == "rotation":
+            summary.update(sim.rotation_summary())  # type: ignore[attr-defined]
+        elif args.scenario == "groups":
+            summary.update(sim.groups_summary())  # type: ignore[attr-defined]
+        else:
+            summary.update(sim.poll_summary())  # type: ignore[attr-defined]
         summary["errors"] = sum(sim.error_codes.values())
         summary["error_codes"] = dict(sim.error_codes)
     return summary

@@ -6,7 +6,7 @@ import inspect
 import re
 from pathlib import Path
 
-from domain import errors, group_errors, poll_errors
+from domain import errors, group_errors, match_errors, poll_errors, rotation_errors
 from domain.commands import COMMAND_ROLES
 
 ROOT = Path(__file__).parents[1]
@@ -34,7 +34,7 @@ def test_every_command_is_documented() -> None:
 def test_every_error_code_is_documented() -> None:
     codes = {
         cls.code
-        for module in (errors, poll_errors, group_errors)
+        for module in (errors, poll_errors, group_errors, rotation_errors, match_errors)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, errors.DomainError)
     }

@@ -115,6 +115,8 @@ def test_joining_answers_201_with_a_participant_token_that_works(room: Room) -> 
         "status": "present",
         "ballots": {},
         "group": None,
+        "rotation": None,
+        "matchmaking": None,
     }
     assert room.view()["data"]["counts"]["joined"] == 1
 
@@ -332,14 +334,20 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "removed",
         "polls",
         "groups",
+        "rotation",
+        "timer",
+        "matchmaking",
     }
     assert set(d["workshop"]) == {"id", "title", "date", "venue", "language", "sectors", "code", "created_at"}
-    assert set(d["counts"]) == {"joined", "online", "by_country", "by_organisation", "by_sector", "by_organisation_type"}
+    assert set(d["counts"]) == {
+        "joined", "online", "by_country", "by_organisation", "by_sector", "by_organisation_type"
+    }  # fmt: skip
     assert d["counts"]["by_country"] == [["IT", 1]] and d["current_item"] == item
     assert set(d["participants"][p["participant_id"]]) == {
         "id",
         "name",
         "organisation",
+        "organisation_type",
         "country",
         "sector",
         "role",
@@ -358,11 +366,24 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "finished_at",
     }
     pr = projector["data"]
-    assert set(pr) == {"workshop", "counts", "agenda", "current_item", "join_path", "polls", "report_back"}
+    assert set(pr) == {
+        "workshop", "counts", "agenda", "current_item", "join_path", "polls", "report_back", "rotation", "timer",
+        "matchmaking",
+    }  # fmt: skip
     assert pr["join_path"] == f"/j/{room.code}"
     assert "Ada" not in json.dumps(pr) and room.facilitator not in json.dumps(pr)
     pa = participant["data"]
-    assert set(pa) == {"workshop", "me", "agenda", "current_item", "counts", "polls"}
+    assert set(pa) == {
+        "workshop",
+        "me",
+        "agenda",
+        "current_item",
+        "counts",
+        "polls",
+        "rotation",
+        "timer",
+        "matchmaking",
+    }
     assert set(pa["counts"]) == {"joined", "online"} and pa["me"]["id"] == p["participant_id"]
     assert "code" not in pa["workshop"]
 

@@ -110,7 +110,9 @@ plausible = st.one_of(
     st.integers(-2, 1500),
     json_values,
     st.lists(st.sampled_from(["$item", "$running", "$other", "$poll", "$draft"]), max_size=4),
-    st.sampled_from(["$poll", "$draft", "$split", "$group", "$qs", "$question", "$contribution"]),
+    st.sampled_from(
+        ["$poll", "$draft", "$split", "$group", "$qs", "$question", "$contribution", "$rotation", "$meeting"]
+    ),
 )
 BASE: dict[str, dict[str, Any]] = {
     "join": {**PROFILE, "name": "Fuzzy"},
@@ -154,6 +156,38 @@ BASE: dict[str, dict[str, Any]] = {
         "question_set_id": "$qs", "group_id": "$group", "contribution_id": "$contribution", "base_version": 1,
     },
     "mark_final": {"question_set_id": "$qs", "group_id": "$group"},
+    "create_rotation": {"table_size": 2, "rounds": 3, "round_seconds": 60, "avoid": ["organisation"],
+                        "odd": "trio", "hosts": ["$participant"], "must_meet": [["$participant", "$other"]]},
+    "start_rotation": {"rotation_id": "$rotation"},
+    "pause_rotation": {"rotation_id": "$rotation"},
+    "resume_rotation": {"rotation_id": "$rotation"},
+    "extend_round": {"rotation_id": "$rotation", "seconds": 30},
+    "advance_round": {"rotation_id": "$rotation", "if_round": 1},
+    "end_rotation": {"rotation_id": "$rotation"},
+    "replan_rotation": {"rotation_id": "$rotation", "absent": ["$other"]},
+    "mark_follow_up": {"rotation_id": "$rotation", "participant_id": "$other", "starred": True},
+    "start_timer": {"seconds": 400, "segments": 20, "label": "PechaKucha", "agenda_item_id": "$item"},
+    "pause_timer": {},
+    "resume_timer": {},
+    "extend_timer": {"seconds": 60},
+    "stop_timer": {},
+    "configure_matchmaking": {"sessions": [{"start": "2026-11-23T09:00:00+01:00", "end": "2026-11-23T11:00:00+01:00"}],
+                              "slot_minutes": 20, "break_minutes": 5, "tables": 4, "requires_acceptance": True},
+    "save_match_profile": {"offers": "Labs", "seeks": "Partners", "sectors": ["Agrifood"], "value_chain": "research",
+                           "markets": ["FR", "DE"]},
+    "set_availability": {"unavailable": [0, 2], "participant_id": "$other"},
+    "request_meeting": {"participant_id": "$other", "note": "Let us talk"},
+    "accept_meeting": {"meeting_id": "$meeting"},
+    "decline_meeting": {"meeting_id": "$meeting"},
+    "withdraw_meeting": {"meeting_id": "$meeting"},
+    "add_meeting": {"participant_ids": ["$participant", "$other"], "note": "Facilitator's pick"},
+    "remove_meeting": {"meeting_id": "$meeting"},
+    "schedule_meetings": {},
+    "apply_schedule": {"based_on": 1, "placements": [["$meeting", 0, 0]], "info": {"optimal": True}},
+    "publish_schedule": {},
+    "mark_attendance": {"meeting_id": "$meeting", "attendance": "held"},
+    "record_outcome": {"meeting_id": "$meeting", "outcome": "follow_up_visit", "text": "Visit in March"},
+    "annotate": {"text": "A correction", "item_id": "$item", "corrects": "poll 2"},
 }  # fmt: skip
 ROLES = ["facilitator", "participant", "projector", "anonymous"]
 
@@ -201,6 +235,11 @@ class Fixture:
         self.question = groups["question_sets"][0]["questions"][0]["id"]
         add = {"question_set_id": self.qs, "group_id": self.group, "question_id": self.question, "text": "First"}
         self.contribution = self.room.ok("add_contribution", add)["result"]["contribution_id"]
+        rotation = {"table_size": 2, "rounds": 2, "round_seconds": 600}
+        self.rotation = self.room.ok("create_rotation", rotation)["result"]["rotation_id"]
+        self.room.ok("configure_matchmaking", BASE["configure_matchmaking"])
+        ask = {"participant_id": self.other["participant_id"]}
+        self.meeting = self.room.ok("request_meeting", ask, self.me["participant_token"])["result"]["meeting_id"]
 
     def resolve(self, value: Any) -> Any:
         """Replace placeholders with real ids, so that deeper validation paths are reached."""
@@ -214,6 +253,8 @@ class Fixture:
             "$qs": self.qs,
             "$question": self.question,
             "$contribution": self.contribution,
+            "$rotation": self.rotation,
+            "$meeting": self.meeting,
             "$participant": self.me["participant_id"],
             "$other": self.other["participant_id"],
         }

@@ -41,7 +41,9 @@ def _documented_roles() -> dict[str, str]:
 DOCUMENTED = _documented_roles()
 # Group commands depend on membership as well as role (a participant acts only on their own group): they have
 # their own matrix below and in tests/domain/test_groups.py.
-COMMANDS = {name: roles for name, roles in COMMAND_ROLES.items() if name not in GROUP_COMMANDS}
+# Matchmaking commands open to both facilitators and participants depend on being one side of the meeting: their
+# matrix is in tests/server/test_matchmaking_live.py.
+COMMANDS = {name: roles for name, roles in COMMAND_ROLES.items() if name not in GROUP_COMMANDS and len(roles) == 1}
 
 
 def test_every_command_has_a_documented_role() -> None:
@@ -67,6 +69,9 @@ class Scene:
     running: str
     draft_poll: str
     open_poll: str
+    draft_rotation: str = ""
+    running_rotation: str = ""
+    meeting: str = ""
 
     def token(self, role: str) -> str | None:
         return {
@@ -98,10 +103,42 @@ class Scene:
             "set_results_visibility": {"poll_id": self.open_poll, "visibility": "shown"},
             "set_poll_deadline": {"poll_id": self.open_poll, "closes_at": "2099-01-01T00:00:00+00:00"},
             "cast_ballot": {"poll_id": self.open_poll, "answer": "o1"},
+            "create_rotation": {"table_size": 2, "rounds": 1},
+            "start_rotation": {"rotation_id": self.draft_rotation},
+            "pause_rotation": {"rotation_id": self.running_rotation},
+            "resume_rotation": {"rotation_id": self.running_rotation},
+            "extend_round": {"rotation_id": self.running_rotation, "seconds": 60},
+            "advance_round": {"rotation_id": self.running_rotation},
+            "end_rotation": {"rotation_id": self.running_rotation},
+            "replan_rotation": {"rotation_id": self.running_rotation},
+            "mark_follow_up": {
+                "rotation_id": self.running_rotation,
+                "participant_id": self.other_participant["participant_id"],
+                "starred": True,
+            },
+            "start_timer": {"seconds": 60, "label": "Talk"},
+            "pause_timer": {},
+            "resume_timer": {},
+            "extend_timer": {"seconds": 30},
+            "stop_timer": {},
+            "configure_matchmaking": {
+                "slots": [{"start": "2026-11-23T09:00:00+01:00", "end": "2026-11-23T09:20:00+01:00"}],
+                "tables": 3,
+            },
+            "save_match_profile": {"offers": "Pilot lines", "seeks": "Distributors"},
+            "request_meeting": {"participant_id": self.other_participant["participant_id"], "note": "Hello"},
+            "add_meeting": {
+                "participant_ids": [self.participant["participant_id"], self.other_participant["participant_id"]]
+            },
+            "remove_meeting": {"meeting_id": self.meeting},
+            "schedule_meetings": {},
+            "apply_schedule": {"based_on": 1, "placements": [[self.meeting, 1, 2]], "info": {"optimal": True}},
+            "publish_schedule": {},
+            "annotate": {"text": "A note for the minutes."},
         }[name]
 
 
-def _scene(client: TestClient) -> Scene:
+def _scene(client: TestClient, command: str = "") -> Scene:
     room = Room(client)
     participant = room.join(name="Actor")
     other = room.join(name="Bystander")
@@ -112,7 +149,23 @@ def _scene(client: TestClient) -> Scene:
     draft = room.ok("create_poll", poll)["result"]["poll_id"]
     opened = room.ok("create_poll", poll)["result"]["poll_id"]
     room.ok("open_poll", {"poll_id": opened})
-    return Scene(room, participant, other, stranger, planned, running, draft, opened)
+    rotation = {"table_size": 2, "rounds": 2, "round_seconds": 600}
+    draft_rotation = room.ok("create_rotation", rotation)["result"]["rotation_id"]
+    running_rotation = room.ok("create_rotation", rotation)["result"]["rotation_id"]  # two people: they meet
+    room.ok("start_rotation", {"rotation_id": running_rotation})
+    room.ok("start_timer", {"seconds": 600})
+    third = room.join(name="Third")
+    slots = [{"start": f"2026-11-23T09:{m:02d}:00+01:00", "end": f"2026-11-23T09:{m + 20:02d}:00+01:00"}
+             for m in (0, 20)]  # fmt: skip
+    room.ok("configure_matchmaking", {"slots": slots, "tables": 3})
+    pair = [other["participant_id"], third["participant_id"]]
+    meeting = room.ok("add_meeting", {"participant_ids": pair})["result"]["meeting_id"]
+    room.ok("schedule_meetings")
+    if command == "create_rotation":  # one rotation at a time: the running one must end first
+        room.ok("end_rotation", {"rotation_id": running_rotation})
+    return Scene(
+        room, participant, other, stranger, planned, running, draft, opened, draft_rotation, running_rotation, meeting
+    )
 
 
 CELLS = [(name, role) for name in sorted(COMMANDS) for role in ROLES]
@@ -120,7 +173,7 @@ CELLS = [(name, role) for name in sorted(COMMANDS) for role in ROLES]
 
 @pytest.mark.parametrize(("name", "role"), CELLS, ids=[f"{n}-{r}" for n, r in CELLS])
 def test_a_command_over_http_succeeds_only_for_its_documented_role(client: TestClient, name: str, role: str) -> None:
-    scene = _scene(client)
+    scene = _scene(client, name)
     before = scene.room.view()
 
     r = support.command(client, scene.room.id, scene.token(role), name, scene.args(name))
@@ -141,7 +194,7 @@ def test_a_command_over_http_succeeds_only_for_its_documented_role(client: TestC
 def test_a_command_over_the_websocket_succeeds_only_for_its_documented_role(
     client: TestClient, name: str, role: str
 ) -> None:
-    scene = _scene(client)
+    scene = _scene(client, name)
     before = scene.room.view()
     token = scene.token(role)
     with Peer(client, scene.room.id) as first, Peer(client, scene.room.id) as peer:
@@ -263,6 +316,9 @@ def test_a_participant_view_shows_only_the_callers_personal_details(client: Test
     scene = _scene(client)
     data = scene.room.view("participant", scene.participant["participant_token"])["data"]
     assert data["me"]["name"] == "Actor"
+    # The one other person named is the partner the rotation seats them with: name, organisation, country, sector.
+    rotation = data["me"].pop("rotation")
+    assert {k for p in rotation["now"]["partners"] for k in p} == {"id", "name", "organisation", "country", "sector"}
     text = repr(data)
     assert "Bystander" not in text and scene.other_participant["participant_id"] not in text
     assert scene.room.facilitator not in text and scene.room.code not in text

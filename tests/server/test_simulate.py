@@ -256,6 +256,19 @@ def test_the_groups_scenario_loses_no_text(tavolo_url: str, capsys: pytest.Captu
     assert result["edits_shown"] == result["contributions_acked"]
 
 
+def test_the_rotation_scenario_runs_every_round_on_the_servers_clock(
+    tavolo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, result = run_simulator(capsys, "--url", tavolo_url, "--scenario", "rotation", "--participants", "7",
+                                 "--rounds", "3", "--round-seconds", "5", "--star-share", "1")  # fmt: skip
+    assert code == 0, result
+    assert result["rounds_planned"] == result["rounds_completed"] == 3
+    assert result["meetings_logged"] == 3 * 3  # 7 people in pairs: three tables a round, one sits out
+    assert result["seats_missed"] == 0 and result["seat_mismatches"] == 0
+    assert result["stars_acked"] == 7 and result["errors"] == 0
+    assert result["quality"]["repeated_pairs"] == 0
+
+
 def test_the_poll_scenario_without_a_facilitator_token_is_refused(tavolo_url: str) -> None:
     parser = argparse.ArgumentParser()
     simulate.add_arguments(parser)

@@ -10,6 +10,7 @@
   T.reloadOnNewSecrets({k: FAC_KEY, p: PROJ_KEY});
   var token = secrets.k, projectorToken = secrets.p;
   var view = null, position = null, conn = null, agendaUI = null, agendaSig = null, pollsUI = null, groupsUI = null;
+  var rotationUI = null, timerUI = null;
   var rows = new Map();  // participant id -> {tr, sig, key}: the table is updated in place, keyed by id
 
   function locked(which) {
@@ -65,6 +66,8 @@
     pollsUI.render(view.polls);
     window.TavoloPollBuilder.setGroups(view.groups && view.groups.split ? view.groups.split.groups : []);
     groupsUI.render(view.groups || null);
+    rotationUI.render(view.rotation || null, view.participants);
+    timerUI.render(view.timer || null);
   });
 
   function cell(cls) { return el("td", {class: cls}); }
@@ -182,4 +185,6 @@
   agendaUI = window.TavoloAgenda.mount(conn.command);
   pollsUI = window.TavoloPollsDashboard.mount({command: conn.command, token: token, workshopId: workshopId});
   groupsUI = window.TavoloGroupsDashboard.mount({command: conn.command});
+  rotationUI = window.TavoloRotationDashboard.mount({command: conn.command});
+  timerUI = window.TavoloRotationDashboard.mountTimer({command: conn.command});
 })();

@@ -1,0 +1,277 @@
+"""Matchmaking's read model: a deterministic fold of a workshop's matchmaking events, and the views rendered from
+it — the facilitator's (requests, the schedule by slot, its quality), the projector's (who meets whom at which
+table, once published), each participant's (their requests, notes and agenda; nobody else's notes), the searchable
+catalogue and suggested matches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from domain.matchmaking import ACCEPTED, PENDING, Matchmaking
+from domain.planning.matching import Candidate, suggest
+from domain.planning.meetings import Instance, Participant
+from projections.workshop import ParticipantRow, WorkshopModel
+
+
+@dataclass
+class MeetingRow:
+    id: str
+    requester: str
+    recipient: str
+    note: str
+    status: str
+    by_facilitator: bool
+    requested_at: str
+    slot: int | None = None
+    table: int | None = None
+    attendance: str = ""
+    outcome: str = ""
+    outcome_text: str = ""
+
+
+@dataclass
+class MatchModel:
+    workshop_id: UUID
+    slots: list[dict[str, str]] = field(default_factory=list)
+    tables: int = 0
+    requires_acceptance: bool = True
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unavailable: dict[str, list[int]] = field(default_factory=dict)
+    meetings: dict[str, MeetingRow] = field(default_factory=dict)
+    schedule: dict[str, Any] = field(default_factory=dict)  # the last Scheduled's info, version, when
+    moved: list[dict[str, Any]] = field(default_factory=list)
+    published: bool = False
+    changes_since: int = 0
+    position: int = 0
+
+
+@dataclass
+class MatchIndex:
+    models: dict[UUID, MatchModel] = field(default_factory=dict)
+    owners: dict[UUID, UUID] = field(default_factory=dict)
+
+
+def apply_any(index: MatchIndex, event: Any, position: int) -> MatchModel | None:
+    if not isinstance(event, Matchmaking.Event):
+        return None
+    workshop_id = getattr(event, "workshop_id", None) or index.owners.get(event.originator_id)
+    if workshop_id is None:
+        return None
+    index.owners[event.originator_id] = workshop_id
+    model = index.models.setdefault(workshop_id, MatchModel(workshop_id))
+    apply(model, event, position)
+    return model
+
+
+def apply(m: MatchModel, e: Any, position: int) -> None:
+    m.position = position
+    if isinstance(e, Matchmaking.Configured):
+        m.slots, m.tables, m.requires_acceptance = [dict(s) for s in e.slots], e.tables, e.requires_acceptance
+    elif isinstance(e, Matchmaking.ProfileSaved):
+        m.profiles[e.participant_id] = {
+            "offers": e.offers, "seeks": e.seeks, "sectors": list(e.sectors), "value_chain": e.value_chain,
+            "markets": list(e.markets),
+        }  # fmt: skip
+    elif isinstance(e, Matchmaking.AvailabilitySet):
+        m.unavailable[e.participant_id] = list(e.unavailable)
+    elif isinstance(e, Matchmaking.MeetingRequested):
+        m.meetings[e.meeting_id] = MeetingRow(e.meeting_id, e.requester, e.recipient, e.note, e.status,
+                                              e.by_facilitator, e.timestamp.isoformat())  # fmt: skip
+        m.changes_since += 1
+    elif isinstance(e, Matchmaking.MeetingAnswered):
+        row = m.meetings[e.meeting_id]
+        row.status = e.status
+        if e.status != ACCEPTED:
+            row.slot = row.table = None
+        m.changes_since += 1
+    elif isinstance(e, Matchmaking.Scheduled):
+        for row in m.meetings.values():
+            row.slot = row.table = None
+        for meeting_id, slot, table in e.placements:
+            m.meetings[meeting_id].slot, m.meetings[meeting_id].table = slot, table
+        m.schedule = {**dict(e.info), "version": e.originator_version, "at": e.timestamp.isoformat()}
+        m.moved = [dict(x) for x in e.moved]
+        m.changes_since = 0
+    elif isinstance(e, Matchmaking.SchedulePublished):
+        m.published = True
+    elif isinstance(e, Matchmaking.AttendanceMarked):
+        m.meetings[e.meeting_id].attendance = e.attendance
+    elif isinstance(e, Matchmaking.OutcomeRecorded):
+        m.meetings[e.meeting_id].outcome, m.meetings[e.meeting_id].outcome_text = e.outcome, e.text
+
+
+# Views.
+
+
+def person(p: ParticipantRow | None, pid: str) -> dict[str, Any]:
+    if p is None:
+        return {"id": pid, "name": "", "organisation": "", "country": ""}
+    return {"id": pid, "name": p.name, "organisation": p.organisation, "country": p.country}
+
+
+def _placed(row: MeetingRow) -> dict[str, Any]:
+    """Slot and table as people count them (from 1); None when not scheduled."""
+    return {"slot": row.slot, "table": None if row.table is None else row.table + 1}
+
+
+def counts(m: MatchModel) -> dict[str, int]:
+    by = Counter(r.status for r in m.meetings.values())
+    return {
+        "profiles": len(m.profiles), "requests": len(m.meetings), "pending": by[PENDING],
+        "accepted": by[ACCEPTED], "declined": by["declined"], "withdrawn": by["withdrawn"],
+        "removed": by["removed"], "scheduled": sum(1 for r in m.meetings.values() if r.slot is not None),
+        "held": sum(1 for r in m.meetings.values() if r.attendance == "held"),
+        "no_show": sum(1 for r in m.meetings.values() if r.attendance == "no_show"),
+        "outcomes": sum(1 for r in m.meetings.values() if r.outcome),
+    }  # fmt: skip
+
+
+def _settings(m: MatchModel) -> dict[str, Any]:
+    return {"slots": list(m.slots), "tables": m.tables, "requires_acceptance": m.requires_acceptance}
+
+
+def by_slot(m: MatchModel, model: WorkshopModel) -> list[list[dict[str, Any]]]:
+    """Per slot, its meetings in table order: the printable table plan."""
+    rows: list[list[dict[str, Any]]] = [[] for _ in m.slots]
+    for r in m.meetings.values():
+        if r.slot is not None and r.table is not None and r.slot < len(rows):
+            rows[r.slot].append({
+                "meeting_id": r.id, "table": r.table + 1, "a": person(model.participants.get(r.requester), r.requester),
+                "b": person(model.participants.get(r.recipient), r.recipient), "attendance": r.attendance,
+            })  # fmt: skip
+    return [sorted(slot, key=lambda x: x["table"]) for slot in rows]
+
+
+def dashboard_view(m: MatchModel | None, model: WorkshopModel, solving: bool = False) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    names = model.participants
+    meetings = [
+        {
+            "id": r.id, "a": person(names.get(r.requester), r.requester),
+            "b": person(names.get(r.recipient), r.recipient),
+            "note": r.note, "status": r.status, "by_facilitator": r.by_facilitator, **_placed(r),
+            "attendance": r.attendance, "outcome": r.outcome, "outcome_text": r.outcome_text,
+        }
+        for r in m.meetings.values()
+    ]  # fmt: skip
+    return {
+        **_settings(m), "counts": counts(m), "meetings": meetings, "schedule": dict(m.schedule) or None,
+        "published": m.published, "stale": bool(m.schedule) and m.changes_since > 0, "moved": m.moved[-50:],
+        "by_slot": by_slot(m, model) if m.schedule else [], "solving": solving,
+    }  # fmt: skip
+
+
+def projector_view(m: MatchModel | None, model: WorkshopModel) -> dict[str, Any] | None:
+    """Once published: the slots and, per slot, who meets whom at which table (names and organisations)."""
+    if m is None or not m.published:
+        return None
+    return {"slots": list(m.slots), "by_slot": by_slot(m, model)}
+
+
+def participant_shared(m: MatchModel | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {**_settings(m), "published": m.published}
+
+
+def participant_view(m: MatchModel | None, model: WorkshopModel, pid: str) -> dict[str, Any] | None:
+    """One participant's own: their profile, unavailable slots, requests made and received (with their notes),
+    and, once published, their agenda. Nothing of other people's meetings."""
+    if m is None:
+        return None
+    names = model.participants
+    mine = [r for r in m.meetings.values() if pid in (r.requester, r.recipient)]
+
+    def row(r: MeetingRow) -> dict[str, Any]:
+        other = r.recipient if r.requester == pid else r.requester
+        return {
+            "id": r.id, "with": person(names.get(other), other), "note": r.note, "status": r.status,
+            "mine": r.requester == pid, "by_facilitator": r.by_facilitator, "attendance": r.attendance,
+            "outcome": r.outcome, "outcome_text": r.outcome_text,
+            **(_placed(r) if m.published else {"slot": None, "table": None}),
+        }  # fmt: skip
+
+    agenda = sorted((row(r) for r in mine if r.status == ACCEPTED and r.slot is not None), key=lambda x: x["slot"])
+    return {
+        "profile": m.profiles.get(pid),
+        "unavailable": m.unavailable.get(pid, []),
+        "requests": [row(r) for r in mine],
+        "agenda": agenda if m.published else [],
+    }
+
+
+def candidates(m: MatchModel | None, model: WorkshopModel) -> list[Candidate]:
+    out = []
+    for p in model.participants.values():
+        if p.status != "present":
+            continue
+        prof = (m.profiles.get(p.id) if m else None) or {}
+        sectors = tuple(prof.get("sectors") or ()) or ((p.sector,) if p.sector else ())
+        out.append(Candidate(p.id, p.organisation, p.country, sectors, prof.get("offers", ""), prof.get("seeks", ""),
+                             prof.get("value_chain", ""), tuple(prof.get("markets") or ())))  # fmt: skip
+    return out
+
+
+def catalogue(
+    m: MatchModel | None,
+    model: WorkshopModel,
+    *,
+    query: str = "",
+    country: str = "",
+    sector: str = "",
+    organisation_type: str = "",
+) -> list[dict[str, Any]]:
+    """Everyone present, with their public matchmaking profile, filtered (``query`` searches names, organisations,
+    offers and requests; accents and case ignored), in name order."""
+    from domain.planning.matching import words
+
+    wanted = words(query)
+    out = []
+    for c in candidates(m, model):
+        p = model.participants[c.id]
+        if (country and p.country != country) or (organisation_type and p.organisation_type != organisation_type):
+            continue
+        if sector and sector.casefold() not in {s.casefold() for s in c.sectors}:
+            continue
+        if wanted and not wanted <= words(" ".join((p.name, p.organisation, c.offers, c.seeks, *c.sectors))):
+            continue
+        out.append({
+            "id": c.id, "name": p.name, "organisation": p.organisation, "organisation_type": p.organisation_type,
+            "country": p.country, "sectors": list(c.sectors), "offers": c.offers, "seeks": c.seeks,
+            "value_chain": c.value_chain, "markets": list(c.markets),
+        })  # fmt: skip
+    return sorted(out, key=lambda x: (x["name"].casefold(), x["id"]))
+
+
+def suggestions(m: MatchModel | None, model: WorkshopModel, pid: str, limit: int = 10) -> list[dict[str, Any]]:
+    everyone = candidates(m, model)
+    me = next((c for c in everyone if c.id == pid), None)
+    if me is None:
+        return []
+    return [
+        {**person(model.participants.get(s.id), s.id), "score": s.score, "reasons": s.reasons}
+        for s in suggest(me, everyone, limit)
+    ]
+
+
+def instance(m: MatchModel, model: WorkshopModel) -> tuple[Instance, list[str]]:
+    """The scheduler's input as the read model sees it (the same rule as domain/match_commands.instance): accepted
+    meetings between present people, their availability, and the announced places once published."""
+    present = {p.id for p in model.participants.values() if p.status == "present"}
+    rows = [
+        r for r in m.meetings.values() if r.status == ACCEPTED and r.requester in present and r.recipient in present
+    ]
+    people = sorted({p for r in rows for p in (r.requester, r.recipient)})
+    previous = {
+        i: (r.slot, r.table) for i, r in enumerate(rows) if r.slot is not None and r.table is not None
+    } if m.published else None  # fmt: skip
+    return Instance(
+        slots=len(m.slots), tables=m.tables,
+        participants=[Participant(p, frozenset(m.unavailable.get(p, ()))) for p in people],
+        meetings=[(r.requester, r.recipient) for r in rows], previous=previous,
+    ), [r.id for r in rows]  # fmt: skip
