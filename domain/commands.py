@@ -21,7 +21,7 @@ PROJECTOR = "projector"
 ANONYMOUS = "anonymous"
 ROLES = (FACILITATOR, PARTICIPANT, PROJECTOR, ANONYMOUS)
 
-PROFILE_FIELDS = {"name", "organisation", "organisation_type", "country", "sector", "role", "language"}
+PROFILE_FIELDS = {"name", "organisation", "organisation_type", "country", "sector", "role", "language", "anonymous"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,15 @@ def _profile(workshop: Workshop, args: Mapping[str, Any], current: Mapping[str, 
         "sector": sector,
         "role": values.text(merged, "role", values.ROLE_MAX, required=False),
         "language": values.language(merged, default=workshop.language),
+        "anonymous": _flag(merged, "anonymous"),
     }
+
+
+def _flag(args: Mapping[str, Any], key: str) -> bool:
+    value = args.get(key, False)
+    if not isinstance(value, bool):
+        raise errors.InvalidArgs(f"'{key}' must be true or false")
+    return value
 
 
 def join(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:

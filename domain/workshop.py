@@ -32,6 +32,7 @@ class Participant:
     token_hash: str
     status: str = "present"  # present | left | removed
     organisation_type: str = ""  # one of values.ORGANISATION_TYPES, or "" (not said)
+    anonymous: bool = False  # asked not to be named in the minutes and exports
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Workshop(Aggregate):
         language: str
         token_hash: str
         organisation_type: str = ""  # recorded since organisation types were asked; older events have none
+        anonymous: bool = False
 
         def when(self, workshop: Workshop) -> None:
             p = Participant(
@@ -111,6 +113,7 @@ class Workshop(Aggregate):
                 self.language,
                 self.token_hash,
                 organisation_type=self.organisation_type,
+                anonymous=self.anonymous,
             )
             workshop.participants[p.id] = p
             workshop.tokens[p.token_hash] = p.id
@@ -129,12 +132,13 @@ class Workshop(Aggregate):
         role: str
         language: str
         organisation_type: str = ""
+        anonymous: bool = False
 
         def when(self, workshop: Workshop) -> None:
             p = workshop.participants[self.participant_id]
             p.name, p.organisation, p.country = self.name, self.organisation, self.country
             p.sector, p.role, p.language = self.sector, self.role, self.language
-            p.organisation_type = self.organisation_type
+            p.organisation_type, p.anonymous = self.organisation_type, self.anonymous
 
     class ParticipantLeft(Event):
         """A participant left the workshop; their token no longer works."""

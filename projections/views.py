@@ -49,7 +49,7 @@ def _present(model: WorkshopModel) -> list[ParticipantRow]:
 def _profile(p: ParticipantRow) -> dict[str, Any]:
     return {
         "id": p.id, "name": p.name, "organisation": p.organisation, "organisation_type": p.organisation_type,
-        "country": p.country, "sector": p.sector, "role": p.role, "language": p.language,
+        "country": p.country, "sector": p.sector, "role": p.role, "language": p.language, "anonymous": p.anonymous,
     }  # fmt: skip
 
 

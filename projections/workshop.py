@@ -27,6 +27,7 @@ class ParticipantRow:
     joined_at: str
     status: str = "present"
     organisation_type: str = ""
+    anonymous: bool = False
 
 
 @dataclass
@@ -89,6 +90,7 @@ def _participant_joined(m: WorkshopModel, e: Workshop.ParticipantJoined) -> None
         e.token_hash,
         e.timestamp.isoformat(),
         organisation_type=e.organisation_type,
+        anonymous=e.anonymous,
     )
     m.tokens[e.token_hash] = e.participant_id
 
@@ -96,7 +98,7 @@ def _participant_joined(m: WorkshopModel, e: Workshop.ParticipantJoined) -> None
 def _profile_changed(m: WorkshopModel, e: Workshop.ProfileChanged) -> None:
     p = m.participants[e.participant_id]
     p.name, p.organisation, p.country, p.sector = e.name, e.organisation, e.country, e.sector
-    p.role, p.language, p.organisation_type = e.role, e.language, e.organisation_type
+    p.role, p.language, p.organisation_type, p.anonymous = e.role, e.language, e.organisation_type, e.anonymous
 
 
 def _participant_left(m: WorkshopModel, e: Workshop.ParticipantLeft) -> None:

@@ -1216,3 +1216,12 @@ def test_an_organisation_type_is_one_of_the_listed_kinds_or_none(value: str) -> 
 def test_an_unknown_organisation_type_is_refused(value: Any) -> None:
     s = Scenario()
     then_error(s.when(s.join("Ann", organisation_type=value)), "invalid_args")
+
+
+def test_a_participant_may_ask_not_to_be_named_and_change_their_mind() -> None:
+    s = Scenario()
+    s.given(s.join("Ann", anonymous=True))
+    assert s.app.repository.get(s.workshop_id).participants[s.ids["Ann"]].anonymous is True
+    s.given(s.command("update_profile", {"anonymous": False}, s.as_("Ann")))
+    assert s.app.repository.get(s.workshop_id).participants[s.ids["Ann"]].anonymous is False
+    then_error(s.when(s.join("Bob", anonymous="yes")), "invalid_args")

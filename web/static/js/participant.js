@@ -188,7 +188,10 @@
     P.clearErrors("profile-error");
     var vals = P.values(), me = view && view.me || {}, changes = {};
     if (!P.check(vals, "profile-error")) return;
-    Object.keys(vals).forEach(function (k) { if ((me[k] || "") !== vals[k]) changes[k] = vals[k]; });
+    Object.keys(vals).forEach(function (k) {
+      var was = typeof vals[k] === "boolean" ? !!me[k] : (me[k] || "");
+      if (was !== vals[k]) changes[k] = vals[k];
+    });
     if (!Object.keys(changes).length) { $("edit-profile").open = false; return; }
     var button = event.target.querySelector("button[type=submit]");
     button.disabled = true;

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var T = window.Tavolo, $ = T.$;
-  var FIELDS = ["name", "organisation", "organisation_type", "country", "sector", "role", "language"];
+  var FIELDS = ["name", "organisation", "organisation_type", "country", "sector", "role", "language", "anonymous"];
   var REQUIRED = {
     name: T.t("Enter your name."), organisation: T.t("Enter your organisation."),
     country: T.t("Choose your country."), sector: T.t("Choose your sector.")
@@ -41,12 +41,16 @@
 
   function values() {
     var out = {};
-    FIELDS.forEach(function (f) { out[f] = $("p-" + f).value.trim(); });
+    FIELDS.forEach(function (f) {
+      var input = $("p-" + f);
+      out[f] = input.type === "checkbox" ? input.checked : input.value.trim();
+    });
     return out;
   }
   function fill(me) {
     FIELDS.forEach(function (f) {
       var input = $("p-" + f);
+      if (input.type === "checkbox") { input.checked = !!me[f]; return; }
       if (f === "country" && me.country && !input.querySelector('option[value="' + me.country + '"]')) {
         $("p-country-filter").value = "";
         $("p-country-filter").dispatchEvent(new Event("input"));
