@@ -7,10 +7,10 @@ minutes on any store (notification ids differ between stores; timestamps and ord
 
 Each capability contributes its sections through one function over the read model, listed in ``SECTIONS``. A
 section lands in the agenda item it names (``item_id``) or, failing that, the item that was running at its time
-(``at``); otherwise under "Outside the agenda". To add a capability (rotations, matchmaking): write
-``rotation_sections(read) -> list[Section]`` with a new ``kind``, append it to ``SECTIONS``, put its read model in
-``ReadModel.extra``, and add a renderer for the kind to projections/minutes_md.py (``RENDERERS``) and
-web/templates/minutes.html.
+(``at``); otherwise under "Outside the agenda". To add a capability: write ``its_sections(read) -> list[Section]``
+with a new ``kind``, append it to ``SECTIONS``, put its read model in ``ReadModel.extra`` (server/archive.py:
+``read_model``; rotations and matchmaking are there as ``"rotations"`` and ``"matchmaking"``), and add a renderer
+for the kind to projections/minutes_md.py (``RENDERERS``), web/templates/minutes.html and server/minutes_pdf.py.
 
 Privacy: a person is shown by ``shown_name`` (which hides those who asked to be anonymous); secret ballots are
 counted, never attributed; the minutes never list who voted in any poll.
@@ -23,8 +23,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.matchmaking import OUTCOMES
 from projections.groups import GroupsModel, QuestionSetRow, SplitRow
+from projections.matchmaking import MatchModel, counts
 from projections.notes import NoteRow, NotesModel
+from projections.rotations import RotationRow, RotationsModel, statistics
 from projections.tallies import Tally, results_view
 from projections.workshop import ItemRow, ParticipantRow, WorkshopModel
 
@@ -253,10 +256,80 @@ def group_sections(read: ReadModel) -> list[Section]:
     return sections
 
 
+def _rotation_data(read: ReadModel, row: RotationRow) -> dict[str, Any]:
+    people = read.workshop.participants
+    return {
+        "rotation_id": str(row.id),
+        "table_size": row.table_size,
+        "round_seconds": row.round_seconds,
+        "state": row.state,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "rounds_planned": len(row.rounds),
+        **statistics(row),
+        "replans": [
+            {
+                "from_round": r["from_round"],
+                "reason": r["reason"],
+                "who": shown_name(people.get(r["participant_id"])) if r["participant_id"] else "",
+                "at": r["at"],
+            }
+            for r in row.replans
+        ],
+        "follow_ups": sum(len(s) for s in row.stars.values()),  # counted, never who starred whom
+    }
+
+
+def rotation_sections(read: ReadModel) -> list[Section]:
+    """Every rotation planned: its settings, rounds planned and held, re-plans, and who met how many new people."""
+    model: RotationsModel | None = read.extra.get("rotations")
+    if model is None:
+        return []
+    rows = sorted(model.rotations.values(), key=lambda r: (r.created_at, str(r.id)))
+    return [
+        Section("rotation", row.title, row.started_at or row.created_at, row.agenda_item_id, _rotation_data(read, row))
+        for row in rows
+    ]
+
+
+def matchmaking_sections(read: ReadModel) -> list[Section]:
+    """B2B meetings: requests by status, scheduled, held and no-shows, and outcomes by kind with their texts (people
+    named through ``shown_name``; requests' private notes left out)."""
+    m: MatchModel | None = read.extra.get("matchmaking")
+    if m is None or not (m.slots or m.meetings):
+        return []
+    people = read.workshop.participants
+    held = [r for r in m.meetings.values() if r.outcome]
+    by_kind = {kind: 0 for kind in OUTCOMES}
+    for r in held:
+        by_kind[r.outcome] = by_kind.get(r.outcome, 0) + 1
+    texts = [
+        {"outcome": r.outcome, "between": [shown_name(people.get(r.requester)), shown_name(people.get(r.recipient))],
+         "text": r.outcome_text}
+        for r in sorted(held, key=lambda r: (OUTCOMES.index(r.outcome) if r.outcome in OUTCOMES else len(OUTCOMES),
+                                             r.slot if r.slot is not None else -1, r.id))
+    ]  # fmt: skip
+    firsts = sorted(r.requested_at for r in m.meetings.values())
+    at = m.schedule.get("at") or (firsts[0] if firsts else "")
+    data = {
+        "slots": len(m.slots),
+        "first_slot": m.slots[0]["start"] if m.slots else "",
+        "last_slot": m.slots[-1]["end"] if m.slots else "",
+        "tables": m.tables,
+        "requires_acceptance": m.requires_acceptance,
+        "published": m.published,
+        "scheduled_at": m.schedule.get("at", ""),
+        "counts": counts(m),
+        "outcomes": [[kind, n] for kind, n in by_kind.items()],
+        "outcome_texts": texts,
+    }
+    return [Section("matchmaking", "B2B meetings", at, "", data)]
+
+
 SectionBuilder = Callable[[ReadModel], list[Section]]
 
-# One function per capability. Rotations and matchmaking append theirs here (see the module docstring).
-SECTIONS: list[SectionBuilder] = [poll_sections, group_sections]
+# One function per capability (see the module docstring).
+SECTIONS: list[SectionBuilder] = [poll_sections, group_sections, rotation_sections, matchmaking_sections]
 
 
 # Placing sections and notes in the agenda.
@@ -290,7 +363,7 @@ def minutes(read: ReadModel, facilitators: Sequence[str] = ()) -> Minutes:
     general: list[Note] = []
     for n in read.notes.notes if read.notes else ():
         (notes_by_item[n.item_id] if n.item_id in known else general).append(_note(n))
-    order = {kind: i for i, kind in enumerate(("groups", "questions", "poll"))}
+    order = {kind: i for i, kind in enumerate(("groups", "questions", "poll", "rotation", "matchmaking"))}
 
     def ordered(sections: list[Section]) -> tuple[Section, ...]:
         return tuple(sorted(sections, key=lambda s: (s.at, order.get(s.kind, len(order)), s.kind, s.title)))

@@ -100,8 +100,104 @@ def _questions(s: Section) -> list[str]:
     return lines
 
 
+def duration(seconds: int) -> str:
+    """A length of time as people say it: ``4 min``, ``90 s``, ``1 h 30 min``."""
+    if seconds % 60:
+        return f"{seconds} s"
+    hours, minutes = divmod(seconds // 60, 60)
+    return " ".join(p for p in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if p)
+
+
+def times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def rotation_facts(d: dict[str, Any]) -> list[str]:
+    """A rotation's settings and progress, as short phrases (shared by every renderer)."""
+    size = "pairs" if d["table_size"] == 2 else f"tables of {d['table_size']}"
+    facts = [size, f"rounds of {duration(d['round_seconds'])}"]
+    facts.append(f"{d['rounds_held']} of {d['rounds_planned']} rounds held")
+    if d["started_at"]:
+        facts.append(f"started {hm(d['started_at'])}")
+        facts.append(f"finished {hm(d['finished_at'])}" if d["finished_at"] else "not finished")
+    else:
+        facts.append("not started")
+    return facts
+
+
+def rotation_lines(d: dict[str, Any]) -> list[str]:
+    """The rotation's figures and re-plans as sentences (plain text: escape names where the format needs it)."""
+    lines = [
+        f"{d['meetings_held']} meetings held at tables; {d['distinct_pairs']} distinct pairs met.",
+        f"New people met per person: {d['new_people_mean']:g} on average, {d['new_people_min']} at least "
+        f"({d['people']} people).",
+    ]
+    if d["follow_ups"]:
+        lines.append(f"People starred to follow up with: {d['follow_ups']}.")
+    return lines
+
+
+def replan_line(r: dict[str, Any], name: Callable[[str], str] = str) -> str:
+    why = {"joined": "joined", "left": "left", "removed": "was removed"}.get(r["reason"])
+    cause = f"{name(r['who'])} {why}" if why and r["who"] else "by the facilitator"
+    return f"Re-planned from round {r['from_round']} at {hm(r['at'])}: {cause}."
+
+
+def _rotation(s: Section) -> list[str]:
+    d = s.data
+    lines = [f"### Rotation: {md(s.title)}" if s.title else "### Rotation", ""]
+    lines += ["_" + " · ".join(rotation_facts(d)) + "_", ""]
+    lines += [f"- {line}" for line in rotation_lines(d)]
+    lines += [f"- {replan_line(r, md)}" for r in d["replans"]]
+    return [*lines, ""]
+
+
+MEETING_STATES = (
+    ("requests", "requested"), ("accepted", "accepted"), ("declined", "declined"), ("withdrawn", "withdrawn"),
+    ("removed", "removed by the facilitator"), ("pending", "still pending"), ("scheduled", "scheduled"),
+    ("held", "held"), ("no_show", "no-show"), ("outcomes", "with an outcome recorded"),
+)  # fmt: skip
+
+
+def matchmaking_facts(d: dict[str, Any]) -> list[str]:
+    facts = [f"{d['slots']} slots" if d["slots"] != 1 else "1 slot", f"{d['tables']} tables"]
+    if d["first_slot"]:
+        facts.append(f"{hm(d['first_slot'])} to {hm(d['last_slot'])}")
+    facts.append("requests need acceptance" if d["requires_acceptance"] else "requests accepted at once")
+    facts.append(f"schedule published (made {hm(d['scheduled_at'])})" if d["published"] else "schedule not published")
+    return facts
+
+
+OUTCOME_NAMES = {
+    "cooperation_agreement": "Cooperation agreement", "joint_project": "Joint project",
+    "follow_up_visit": "Follow-up visit", "further_contact": "Further contact", "no_follow_up": "No follow-up",
+    "other": "Other",
+}  # fmt: skip
+
+
+def outcome_name(kind: str) -> str:
+    """A meeting outcome's kind (domain/matchmaking.py: OUTCOMES) as words."""
+    return OUTCOME_NAMES.get(kind) or kind.replace("_", " ").capitalize()
+
+
+def _matchmaking(s: Section) -> list[str]:
+    d = s.data
+    lines = [f"### {md(s.title)}", "", "_" + " · ".join(matchmaking_facts(d)) + "_", ""]
+    lines += _table(("Meetings", "Count"), [(label, d["counts"][key]) for key, label in MEETING_STATES])
+    if d["outcome_texts"]:
+        lines += _table(("Outcome", "Meetings"), [(outcome_name(k), n) for k, n in d["outcomes"] if n])
+        for o in d["outcome_texts"]:
+            between = " and ".join(cell(n) for n in o["between"])
+            text = f": {cell(o['text'])}" if o["text"] else ""
+            lines.append(f"- **{outcome_name(o['outcome'])}** ({between}){text}")
+        lines.append("")
+    return lines
+
+
 Renderer = Callable[[Section], list[str]]
-RENDERERS: dict[str, Renderer] = {"poll": _poll, "groups": _groups, "questions": _questions}
+RENDERERS: dict[str, Renderer] = {
+    "poll": _poll, "groups": _groups, "questions": _questions, "rotation": _rotation, "matchmaking": _matchmaking,
+}  # fmt: skip
 
 
 def _section(s: Section) -> list[str]:

@@ -120,6 +120,10 @@ def read_model(hub: Hub, workshop_id: UUID, as_of: str) -> ReadModel:
         groups=hub.groups.models.get(workshop_id),
         notes=hub.notes.models.get(workshop_id),
         as_of=as_of,
+        extra={
+            "rotations": hub.rotations.models.get(workshop_id),
+            "matchmaking": hub.matchmaking.models.get(workshop_id),
+        },
     )
 
 

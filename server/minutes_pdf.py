@@ -16,7 +16,16 @@ from typing import Any
 from fpdf import FPDF
 
 from projections.minutes import Minutes, Note, Section
-from projections.minutes_md import hm, kind_name
+from projections.minutes_md import (
+    MEETING_STATES,
+    hm,
+    kind_name,
+    matchmaking_facts,
+    outcome_name,
+    replan_line,
+    rotation_facts,
+    rotation_lines,
+)
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every font subset at INFO
 
@@ -102,6 +111,21 @@ def _section(doc: _Doc, s: Section) -> None:
                     prefix = f"[{c['category']}] " if c["category"] else ""
                     for a in c["answers"]:
                         doc.para(f"• {prefix}{a}", 9, "", 0.3)
+    elif s.kind == "rotation":
+        doc.para(f"Rotation: {s.title}" if s.title else "Rotation", 11, "B", 0.5)
+        doc.para(" · ".join(rotation_facts(d)), 8)
+        for line in [*rotation_lines(d), *(replan_line(r) for r in d["replans"])]:
+            doc.para(f"• {line}", 9, "", 0.3)
+    elif s.kind == "matchmaking":
+        doc.para(s.title, 11, "B", 0.5)
+        doc.para(" · ".join(matchmaking_facts(d)), 8)
+        doc.bars([(label, d["counts"][key]) for key, label in MEETING_STATES])
+        if d["outcome_texts"]:
+            doc.para("Outcomes", 10, "B", 0.5)
+            doc.bars([(outcome_name(k), n) for k, n in d["outcomes"] if n])
+            for o in d["outcome_texts"]:
+                text = f": {o['text']}" if o["text"] else ""
+                doc.para(f"• {outcome_name(o['outcome'])} ({' and '.join(o['between'])}){text}", 9, "", 0.3)
     else:
         doc.para(s.title, 11, "B", 0.5)
     doc.ln(2)

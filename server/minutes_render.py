@@ -18,7 +18,16 @@ import jinja2
 from markupsafe import Markup, escape
 
 from projections.minutes import Minutes, ReadModel, shown_name
-from projections.minutes_md import hm, kind_name
+from projections.minutes_md import (
+    MEETING_STATES,
+    hm,
+    kind_name,
+    matchmaking_facts,
+    outcome_name,
+    replan_line,
+    rotation_facts,
+    rotation_lines,
+)
 from projections.tallies import COLUMNS, csv_cell, poll_view, to_csv
 from server.pages import WEB_DIR
 
@@ -53,6 +62,11 @@ def svg_bars(rows: Sequence[Sequence[Any]], unit: str = "") -> Markup:
     return Markup("".join(parts))
 
 
+def outcome_rows(outcomes: Sequence[Sequence[Any]]) -> list[tuple[str, int]]:
+    """Outcomes by kind for a chart: those that happened, named as words."""
+    return [(outcome_name(kind), n) for kind, n in outcomes if n]
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
@@ -60,7 +74,11 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(svg_bars=svg_bars, hm=hm, kind_name=kind_name)
+    env.globals.update(
+        svg_bars=svg_bars, hm=hm, kind_name=kind_name, rotation_facts=rotation_facts, rotation_lines=rotation_lines,
+        replan_line=replan_line, matchmaking_facts=matchmaking_facts, meeting_states=MEETING_STATES,
+        outcome_name=outcome_name, outcome_rows=outcome_rows,
+    )  # fmt: skip
     return env
 
 
@@ -152,7 +170,54 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
                         }
                     )
     out["notes"] = [asdict(n) for n in (read.notes.notes if read.notes else ())]
+    out["rotation_meetings"], out["matchmaking_meetings"] = _rotation_rows(read), _match_rows(read)
     return out
+
+
+def _rotation_rows(read: ReadModel) -> list[dict[str, Any]]:
+    """Every rotation's meeting log: one row per table of a round held, members by ``shown_name``."""
+    model = read.extra.get("rotations")
+    people = read.workshop.participants
+    rows = []
+    for row in sorted(model.rotations.values(), key=lambda r: (r.created_at, str(r.id))) if model else ():
+        for m in row.log:
+            rows.append(
+                {
+                    "rotation_id": str(row.id),
+                    "rotation": row.title,
+                    "round": m.round,
+                    "table": m.table,
+                    "ended_at": m.at,
+                    "members": "; ".join(shown_name(people.get(p)) for p in m.members),
+                }
+            )
+    return rows
+
+
+def _match_rows(read: ReadModel) -> list[dict[str, Any]]:
+    """Every B2B meeting: its two people by ``shown_name``, status, place, attendance and outcome (never the
+    request's note, which only its two people see)."""
+    m = read.extra.get("matchmaking")
+    if m is None:
+        return []
+    people = read.workshop.participants
+    return [
+        {
+            "meeting_id": r.id,
+            "requester": shown_name(people.get(r.requester)),
+            "recipient": shown_name(people.get(r.recipient)),
+            "by_facilitator": r.by_facilitator,
+            "requested_at": r.requested_at,
+            "status": r.status,
+            "slot": "" if r.slot is None else r.slot + 1,
+            "slot_start": m.slots[r.slot]["start"] if r.slot is not None and r.slot < len(m.slots) else "",
+            "table": "" if r.table is None else r.table + 1,
+            "attendance": r.attendance,
+            "outcome": r.outcome,
+            "outcome_text": r.outcome_text,
+        }
+        for r in sorted(m.meetings.values(), key=lambda r: (r.requested_at, r.id))
+    ]
 
 
 def data_json(read: ReadModel) -> str:

@@ -55,8 +55,19 @@ class Clock:
 
 @contextlib.contextmanager
 def fake_clock(start: datetime = START) -> Iterator[Clock]:
+    """Events' timestamps, and the server clock that rotation rounds and the room timer count down from."""
     clock = Clock(start)
-    with mock.patch("eventsourcing.domain.datetime_now_with_tzinfo", clock):
+
+    class Now(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return clock.now
+
+    with (
+        mock.patch("eventsourcing.domain.datetime_now_with_tzinfo", clock),
+        mock.patch("domain.rotation_commands.datetime", Now),
+        mock.patch("domain.timers.datetime", Now),
+    ):
         yield clock
 
 

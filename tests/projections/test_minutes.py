@@ -147,3 +147,82 @@ def test_the_notes_fold_one_event_at_a_time_equals_the_whole() -> None:
     for position, event in events[::-1][::-1]:
         note_folds.apply_any(whole, event, position)
     assert index == whole and [n.id for n in index.models[workshop_id].notes] == ["n1", "n2"]
+
+
+# The second fixture: rotations, the room timer, matchmaking and an anonymous participant.
+
+STREAM_V2 = FIXTURES / "workshop-v2.tavolo"
+EXPECTED_V2 = (FIXTURES / "workshop-v2.minutes.md").read_text()
+
+
+def scripted_v2() -> tuple[Tavolo, UUID]:
+    from tests.projections import scripted_v2 as v2
+
+    with fake_clock(v2.START) as clock:
+        app = Tavolo(MEMORY)
+        return app, v2.build(app, clock)
+
+
+def test_the_second_scripted_workshop_gives_its_hand_checked_minutes() -> None:
+    app, workshop_id = scripted_v2()
+    assert render(minutes(read_model_at(workshop_events(app, workshop_id)))) == EXPECTED_V2
+
+
+def test_the_second_stored_fixture_stream_still_gives_the_same_minutes() -> None:
+    app = Tavolo(MEMORY)
+    with STREAM_V2.open("rb") as f:
+        workshop_id, count = import_events(app, f)
+    assert count == 58 and STREAM_V2.stat().st_size < 200_000
+    assert render(minutes(read_model_at(workshop_events(app, workshop_id)))) == EXPECTED_V2
+
+
+def test_the_second_expected_minutes_say_what_happened() -> None:
+    # Checked by hand against the script: 6 people in pairs for 4 rounds, Dan leaving during round 3.
+    assert "_pairs · rounds of 5 min · 4 of 4 rounds held · started 09:03 · finished 09:23_" in EXPECTED_V2
+    assert "- 10 meetings held at tables; 10 distinct pairs met." in EXPECTED_V2
+    assert "- New people met per person: 3.33 on average, 2 at least (6 people)." in EXPECTED_V2  # 20 / 6; Dan 2
+    assert "- Re-planned from round 4 at 09:14: Dan left." in EXPECTED_V2
+    assert "- People starred to follow up with: 1." in EXPECTED_V2
+    assert "| requested | 5 |\n| accepted | 3 |\n| declined | 1 |" in EXPECTED_V2
+    assert "| scheduled | 3 |\n| held | 2 |\n| no-show | 1 |" in EXPECTED_V2
+    assert "- **Follow-up visit** (Bruno and Anonymous participant): A visit to the test track" in EXPECTED_V2
+
+
+def test_anonymous_people_are_named_nowhere_and_notes_of_requests_stay_private() -> None:
+    from server.replay import render_minutes
+
+    app, workshop_id = scripted_v2()
+    read = read_model_at(workshop_events(app, workshop_id))
+    for fmt in ("md", "json", "html", "data", "csv"):
+        body, _ = render_minutes(read, fmt)
+        if fmt == "csv":
+            import io
+            import zipfile
+
+            with zipfile.ZipFile(io.BytesIO(body)) as z:
+                assert {"rotation_meetings.csv", "matchmaking_meetings.csv"} <= set(z.namelist())
+                body = b"".join(z.read(n) for n in z.namelist())
+        text = body.decode()
+        assert "Greta" not in text, fmt
+        assert "would like to meet" not in text, fmt  # a request's note is for its two people only
+        assert "Anonymous participant" in text, fmt
+    data = json.loads(render_minutes(read, "data")[0])["tables"]
+    assert len(data["rotation_meetings"]) == 10 and len(data["matchmaking_meetings"]) == 5
+    assert data["rotation_meetings"][0] | {"rotation_id": ""} == {
+        "rotation_id": "", "rotation": "Meet the clusters", "round": 1, "table": 1,
+        "ended_at": "2026-11-23T09:08:00+00:00", "members": "Chloé; Dan",
+    }  # fmt: skip
+
+
+def test_the_second_minutes_are_byte_identical_on_another_store(tmp_path: Path) -> None:
+    app, workshop_id = scripted_v2()
+    log = workshop_events(app, workshop_id)
+    path = tmp_path / "w.tavolo"
+    with path.open("wb") as f:
+        export_events(log, f)
+    other = Tavolo({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "other.db")})
+    with path.open("rb") as f:
+        import_events(other, f)
+    a, b = minutes(read_model_at(log)), minutes(read_model_at(workshop_events(other, workshop_id)))
+    assert to_json(a) == to_json(b) and render(a) == render(b)
+    other.close()
