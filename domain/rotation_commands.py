@@ -19,6 +19,7 @@ from uuid import UUID
 
 from domain import errors, values
 from domain.clock import PAUSED, RUNNING, Clock, seconds
+from domain.matchmaking import LIVE, Matchmaking, matchmaking_id
 from domain.planning import rotations as planner
 from domain.rotation_errors import (
     CannotPlan,
@@ -124,6 +125,17 @@ def _run_planner(
         seed=seed,
         time_limit=LIVE_TIME_LIMIT,
     )
+
+
+def _with_wishes(call: Call, rotation_settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The facilitator's must-meet pairs, and the participants' own: whoever asked to meet someone through
+    matchmaking (a request pending or accepted) is seated with them where possible. The plan records the result;
+    which wishes there were is read from the matchmaking events again on replay, never needed by the plan."""
+    found = call.load(matchmaking_id(call.workshop.id))
+    pairs = [tuple(p) for p in rotation_settings.get("must_meet", ())]
+    if isinstance(found, Matchmaking):
+        pairs += [(m.requester, m.recipient) for m in found.meetings.values() if m.status in LIVE]
+    return {**rotation_settings, "must_meet": pairs}
 
 
 def _seed(args: Mapping[str, Any], command_id: str) -> int:
@@ -241,7 +253,7 @@ def create_rotation(call: Call) -> Rotation:
     if len(rotation_settings["hosts"]) > (len(people) + table_size - 1) // table_size:
         raise errors.InvalidArgs("more hosts than tables")
     seed = _seed(args, cid)
-    plan, quality = _plan(people, table_size, rounds, rotation_settings, seed, [])
+    plan, quality = _plan(people, table_size, rounds, _with_wishes(call, rotation_settings), seed, [])
     rotation_id = rotation_id_for(workshop.id, cid)
     index = call.load(rotations_id(workshop.id))
     if not isinstance(index, Rotations):
@@ -377,7 +389,7 @@ def _replan(
     if rotation.state != DRAFT and rotation.current <= len(rotation.rounds):
         history.append(rotation.rounds[rotation.current - 1]["tables"])  # the round under way counts as met
     seed = (rotation.seed + from_round * 7919 + len(rotation.commands)) % 2**32
-    plan, quality = _plan(people, rotation.table_size, left, rotation.settings, seed, history)
+    plan, quality = _plan(people, rotation.table_size, left, _with_wishes(call, rotation.settings), seed, history)
     rotation.trigger_event(
         Rotation.Replanned, command_id=call.ctx.command_id, from_round=from_round, rounds=tuple(plan),
         quality=quality, reason=reason, participant_id=participant_id, exclude=tuple(exclude),

@@ -231,3 +231,17 @@ def test_a_new_rotation_waits_until_the_running_one_ends() -> None:
     then_error(r.s.when(r.s.command("create_rotation", {"rounds": 2})), "rotation_running")
     r.run("end_rotation")
     r.s.given(r.s.command("create_rotation", {"rounds": 2}))
+
+
+def test_people_who_asked_to_meet_through_matchmaking_are_seated_together() -> None:
+    s = Scenario()
+    s.given(*(s.join(f"P{i}", organisation=f"Org {i}") for i in range(10)))
+    slots = [{"start": "2026-11-23T09:00:00+01:00", "end": "2026-11-23T09:20:00+01:00"}]
+    s.given(s.command("configure_matchmaking", {"slots": slots, "tables": 5}))
+    wishes = [("P0", "P7"), ("P3", "P8"), ("P5", "P9")]
+    for a, b in wishes:
+        s.given(s.command("request_meeting", {"participant_id": s.ids[b]}, s.as_(a)))
+    [o] = s.given(s.command("create_rotation", {"table_size": 2, "rounds": 2}))
+    rotation: Rotation = s.app.repository.get(UUID(o.result["rotation_id"]))
+    met = set().union(*(_pairs(r["tables"]) for r in rotation.rounds))
+    assert all(frozenset((s.ids[a], s.ids[b])) in met for a, b in wishes)
