@@ -29,8 +29,8 @@ _lock = threading.Lock()
 def _replay(request: Request, workshop_id: UUID) -> Replay:
     """The workshop's Replay, rebuilt when the live workshop has moved on since it was made."""
     services = _services(request)
-    cache: dict[UUID, tuple[int, Replay]] = services.__dict__.setdefault("replays", {})
-    live = services.hub.models[workshop_id].position
+    cache: dict[UUID, tuple[tuple[int, int], Replay]] = services.__dict__.setdefault("replays", {})
+    live = _live(services.hub, workshop_id)
     with _lock:
         hit = cache.get(workshop_id)
         if hit is not None and hit[0] == live:
@@ -41,6 +41,13 @@ def _replay(request: Request, workshop_id: UUID) -> Replay:
         while len(cache) > 4:  # a few workshops at a time: checkpoints are memory
             del cache[next(iter(cache))]
     return replay
+
+
+def _live(hub: Any, workshop_id: UUID) -> tuple[int, int]:
+    """How far the live hub has folded the workshop: its views' position and its notes' (a note changes no view,
+    but it changes the minutes)."""
+    notes = hub.notes.models.get(workshop_id)
+    return hub.models[workshop_id].position, notes.position if notes is not None else 0
 
 
 def _facilitator(request: Request) -> UUID:
@@ -79,6 +86,20 @@ async def replay_state(request: Request) -> Response:
 async def timeline(request: Request) -> Response:
     workshop_id = _facilitator(request)
     return JSONResponse(await _run(lambda: _replay(request, workshop_id).timeline()))
+
+
+async def notes(request: Request) -> Response:
+    """The workshop's notes and corrections so far (the dashboard's list), from the live fold."""
+    workshop_id = _facilitator(request)
+    hub = _services(request).hub
+    model = hub.notes.models.get(workshop_id)
+    items = {i.id: i.title for i in hub.models[workshop_id].agenda}
+    rows = [
+        {"id": n.id, "text": n.text, "item_id": n.item_id, "item": items.get(n.item_id, ""), "corrects": n.corrects,
+         "at": n.at}
+        for n in (model.notes if model is not None else ())
+    ]  # fmt: skip
+    return JSONResponse({"notes": rows})
 
 
 def _attachment(body: bytes, media: str, name: str, extra: dict[str, str] | None = None) -> Response:
@@ -124,6 +145,7 @@ async def replay_page(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/api/workshops/{workshop_id}/timeline", timeline, methods=["GET"]),
+    Route("/api/workshops/{workshop_id}/notes", notes, methods=["GET"]),
     Route("/api/workshops/{workshop_id}/replay", replay_state, methods=["GET"]),
     Route("/api/workshops/{workshop_id}/minutes.{format}", minutes, methods=["GET"]),
     Route("/api/workshops/{workshop_id}/events.tavolo", export, methods=["GET"]),

@@ -18,7 +18,10 @@ from uuid import UUID
 
 from domain.annotations import Notes
 from domain.groups import Split
+from domain.matchmaking import Matchmaking
 from domain.polls import Poll
+from domain.rotations import Rotation
+from domain.timers import Timer
 from domain.workshop import Workshop
 from projections.minutes import ReadModel, minutes
 from projections.minutes_md import render, to_json
@@ -116,6 +119,8 @@ class Replay:
         """The agenda (as it ended) and markers for notable events, with the log's first and last moments."""
         hub, wid = self.final, self.log.workshop_id
         titles = {str(t.poll_id): t.title for t in hub.polls_of(wid)}
+        rotations = hub.rotations.models.get(wid)
+        titles |= {str(r.id): r.title for r in rotations.rotations.values()} if rotations else {}
         model = hub.models[wid]
         items = {i.id: i.title for i in model.agenda}
         markers = []
@@ -138,8 +143,8 @@ class Replay:
         }
 
 
-def _marker(e: Any, polls: dict[str, str], items: dict[str, str]) -> dict[str, str] | None:
-    """A notable event on the timeline (rotations' rounds will add theirs here)."""
+def _marker(e: Any, titles: dict[str, str], items: dict[str, str]) -> dict[str, str] | None:
+    """A notable event on the timeline. ``titles``: polls' and rotations' titles by id."""
     if isinstance(e, Workshop.AgendaItemStarted):
         return {"kind": "item_started", "label": items.get(e.item_id, "")}
     if isinstance(e, Workshop.AgendaItemFinished):
@@ -147,11 +152,20 @@ def _marker(e: Any, polls: dict[str, str], items: dict[str, str]) -> dict[str, s
     if isinstance(e, Split.Created):
         return {"kind": "split", "label": f"{len(e.groups)} groups"}
     if isinstance(e, Poll.Opened):
-        return {"kind": "poll_opened", "label": polls.get(str(e.originator_id), "")}
+        return {"kind": "poll_opened", "label": titles.get(str(e.originator_id), "")}
     if isinstance(e, Poll.Closed):
-        return {"kind": "poll_closed", "label": polls.get(str(e.originator_id), "")}
+        return {"kind": "poll_closed", "label": titles.get(str(e.originator_id), "")}
     if isinstance(e, Notes.NoteAdded):
         return {"kind": "note", "label": e.text[:60]}
+    if isinstance(e, Rotation.RoundStarted):
+        title = titles.get(str(e.originator_id), "")
+        return {"kind": "round_started", "label": f"{title} · {e.round}" if title else str(e.round)}
+    if isinstance(e, Timer.Started):
+        return {"kind": "timer_started", "label": e.label or items.get(e.agenda_item_id, "")}
+    if isinstance(e, Matchmaking.Scheduled):
+        return {"kind": "meetings_scheduled", "label": str(len(e.placements))}
+    if isinstance(e, Matchmaking.SchedulePublished):
+        return {"kind": "schedule_published", "label": ""}
     return None
 
 

@@ -106,7 +106,7 @@ def test_the_event_export_is_the_workshop_stream(room: Room) -> None:
 
 def test_only_the_facilitator_reads_the_history(room: Room) -> None:
     h = _history(room)
-    for path in ("/timeline", "/replay", "/minutes.md", "/events.tavolo"):
+    for path in ("/timeline", "/replay", "/minutes.md", "/events.tavolo", "/notes"):
         assert _get(room, path, room.projector).status_code == 403
         assert _get(room, path, h["people"][0]["participant_token"]).status_code == 403
         assert room.client.get(f"/api/workshops/{room.id}{path}").status_code == 401
@@ -115,6 +115,54 @@ def test_only_the_facilitator_reads_the_history(room: Room) -> None:
 
 def test_the_replay_page(room: Room) -> None:
     r = room.client.get(f"/w/{room.id}/replay")
-    assert r.status_code == 200 and 'id="rp-scrubber"' in r.text
+    assert r.status_code == 200 and 'id="rp-scrubber"' in r.text and 'id="rp-note"' in r.text
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert room.client.get("/w/00000000-0000-0000-0000-000000000000/replay").status_code == 404
+
+
+def test_rotations_timer_and_matchmaking_mark_the_timeline_and_show_in_the_replay() -> None:
+    from pathlib import Path
+
+    from domain.application import Tavolo
+    from server.archive import import_events
+    from server.replay import Replay
+
+    app = Tavolo({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    with (Path(__file__).parents[1] / "fixtures" / "workshop-v2.tavolo").open("rb") as f:
+        workshop_id, _ = import_events(app, f)
+    replay = Replay(workshop_events(app, workshop_id), every=7)
+    markers = replay.timeline()["markers"]
+    rounds = [m["label"] for m in markers if m["kind"] == "round_started"]
+    assert rounds == [f"Meet the clusters · {n}" for n in (1, 2, 3, 4)]
+    assert [m["label"] for m in markers if m["kind"] == "timer_started"] == ["PechaKucha"]
+    assert [m["label"] for m in markers if m["kind"] == "meetings_scheduled"] == ["3"]
+    assert [m["kind"] for m in markers if m["kind"] == "schedule_published"] == ["schedule_published"]
+    second = next(m for m in markers if m["kind"] == "round_started" and m["label"].endswith("2"))
+    state = replay.state(position=second["position"])
+    rotation = state["dashboard"]["rotation"]
+    assert (rotation["current"], rotation["state"], rotation["meetings_held"]) == (2, "running", 3)
+    assert state["dashboard"]["matchmaking"] is None
+    published = next(m for m in markers if m["kind"] == "schedule_published")
+    counts = replay.state(position=published["position"])["dashboard"]["matchmaking"]["counts"]
+    assert (counts["requests"], counts["accepted"], counts["scheduled"], counts["held"]) == (5, 3, 3, 0)
+    app.close()
+
+
+def test_notes_added_later_reach_the_list_the_timeline_and_the_minutes(room: Room) -> None:
+    h = _history(room)
+    assert "Late remark" not in _get(room, "/minutes.md").text  # the replay of this moment is cached now
+    item = _get(room, "/timeline").json()["agenda"][0]
+    room.ok("annotate", {"text": "Late remark", "item_id": item["id"], "corrects": "turnout"})
+    notes = _get(room, "/notes").json()["notes"]
+    assert [(n["text"], n["item"], n["corrects"]) for n in notes] == [
+        ("Good turnout.", "Vote", ""), ("Late remark", "Vote", "turnout"),
+    ]  # fmt: skip
+    # A note changes no live view, but the minutes and the timeline must not be served from the old replay.
+    assert "> **Correction (turnout)**" in _get(room, "/minutes.md").text
+    assert [m["label"] for m in _get(room, "/timeline").json()["markers"] if m["kind"] == "note"][-1] == "Late remark"
+    assert h["poll_id"]
+
+
+def test_the_dashboard_has_the_notes_card(room: Room) -> None:
+    r = room.client.get(f"/w/{room.id}/dashboard")
+    assert 'id="notes-form"' in r.text and "notes_dashboard.js" in r.text

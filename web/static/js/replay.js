@@ -8,7 +8,7 @@
   var root = $("replay"), workshopId = root.dataset.workshopId, S = root.dataset;
   var token = T.fromHash({k: "tavolo:fac:" + workshopId}).k;
   var api = "/api/workshops/" + encodeURIComponent(workshopId);
-  var start = 0, end = 0, speed = 1, timer = null, wanted = null, busy = false, shownAt = null;
+  var start = 0, end = 0, speed = 1, timer = null, wanted = null, busy = false, shownAt = null, shownItem = null;
 
   if (!token) { $("rp-no-token").hidden = false; $("rp-controls").hidden = true; $("rp-body").hidden = true; return; }
 
@@ -38,7 +38,7 @@
       tick.style.left = left(ms(m.at));
       bar.appendChild(tick);
       list.appendChild(el("li", null, el("button", {type: "button", class: "btn small ghost", dataset: {at: m.at, kind: m.kind},
-        onclick: function () { seek(ms(m.at)); }}, clock(ms(m.at)) + " · " + m.kind.replace("_", " ") + (m.label ? ": " + m.label : ""))));
+        onclick: function () { seek(ms(m.at)); }}, clock(ms(m.at)) + " · " + m.kind.replace(/_/g, " ") + (m.label ? ": " + m.label : ""))));
     });
   }
 
@@ -63,6 +63,31 @@
     return card;
   }
 
+  function rotationCard(r, timer) {
+    var box = clear($("rp-rotation"));
+    if (timer) box.appendChild(el("p", {class: "rp-timer"}, S.sTimer + ": " + (timer.label || "") + " (" + timer.clock.state + ")"));
+    if (!r) { box.appendChild(el("p", {class: "hint"}, S.sNoRotation)); return; }
+    var head = (r.title ? r.title + " — " : "") + S.sRound + " " + r.current + " " + S.sOf + " " + r.rounds + " (" + r.state + ")";
+    box.appendChild(el("p", {class: "rp-round", dataset: {round: r.current, state: r.state}}, head));
+    box.appendChild(el("p", {class: "hint"}, r.meetings_held + " " + S.sMeetingsHeld));
+    var list = el("ul", {class: "rp-tables"});
+    if (r.state === "running") (r.tables || []).forEach(function (t) {
+      list.appendChild(el("li", null, S.sTable + " " + t.table + ": " + t.members.map(function (m) { return m.name; }).join(", ")));
+    });
+    box.appendChild(list);
+  }
+  function matchCard(m) {
+    var box = clear($("rp-match"));
+    if (!m) { box.appendChild(el("p", {class: "hint"}, S.sNoMatch)); return; }
+    var c = m.counts || {}, table = el("table", {class: "rp-results rp-match-counts"});
+    [["requests", S.sRequested], ["accepted", S.sAccepted], ["declined", S.sDeclined], ["pending", S.sPending],
+      ["scheduled", S.sScheduled], ["held", S.sHeld], ["no_show", S.sNoShow]].forEach(function (k) {
+      table.appendChild(el("tr", {dataset: {count: k[0]}}, el("td", null, k[1]), el("td", {class: "count"}, String(c[k[0]] || 0))));
+    });
+    box.appendChild(el("p", {class: "hint"}, m.published ? S.sPublished : S.sNotPublished));
+    box.appendChild(table);
+  }
+
   function render(state) {
     var d = state.dashboard, c = d.counts || {};
     shownAt = ms(state.at);
@@ -74,6 +99,9 @@
     $("rp-removed").textContent = d.removed || 0;
     T.renderBars($("rp-by-country"), c.by_country || [], T.countryLabel, 12, String);
     T.renderBars($("rp-by-sector"), c.by_sector || [], String, 12, String);
+    var running = (d.agenda || []).filter(function (i) { return i.id === d.current_item; })[0];
+    shownItem = running || null;
+    $("rp-note-about").textContent = $("rp-note").dataset.sAbout + ": " + (running ? running.title : $("rp-note").dataset.sWhole) + " · " + clock(shownAt);
     var agenda = clear($("rp-agenda"));
     (d.agenda || []).forEach(function (i) { agenda.appendChild(el("li", {class: i.status}, i.title + " — " + i.status)); });
     var polls = clear($("rp-polls"));
@@ -82,6 +110,8 @@
     if (split) split.groups.forEach(function (g) {
       groups.appendChild(el("p", null, (g.title || "#" + g.number) + ": " + g.members.map(function (m) { return m.name; }).join(", ")));
     });
+    rotationCard(d.rotation || null, d.timer || null);
+    matchCard(d.matchmaking || null);
     var proj = clear($("rp-projector")), pp = state.projector, shown = null;
     Object.keys(pp.polls || {}).forEach(function (id) { var v = pp.polls[id]; if (v.poll.state === "open" || v.revealed) shown = v; });
     var current = (pp.agenda || []).filter(function (i) { return i.id === pp.current_item; })[0];
@@ -124,12 +154,45 @@
     });
   });
 
-  get("/timeline").then(function (tl) {
+  /* A note about the moment shown: under the agenda item running then (a note is added now; it never changes
+   * what was recorded). The timeline is read again so the note's marker appears. */
+  $("rp-note").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var f = this.elements, text = f.text.value.trim(), form = this;
+    if (!text) return;
+    var args = {text: text};
+    if (shownItem) args.item_id = shownItem.id;
+    if (f.corrects.value.trim()) args.corrects = f.corrects.value.trim();
+    $("rp-note-add").disabled = true;
+    fetch(api + "/commands", {method: "POST", cache: "no-store",
+      headers: {Authorization: "Bearer " + token, "Content-Type": "application/json"},
+      body: JSON.stringify({id: T.uuid(), name: "annotate", args: args})}).then(function (r) {
+      return r.json().then(function (body) { if (!r.ok) throw body.error || {}; });
+    }).then(function () {
+      form.reset();
+      $("rp-note-error").hidden = true;
+      T.toast(form.dataset.sAdded);
+      return get("/timeline").then(function (tl) {
+        var at = start + Number($("rp-scrubber").value);
+        useTimeline(tl);
+        $("rp-scrubber").value = String(at - start);
+      });
+    }, function (err) {
+      $("rp-note-error").textContent = T.errorText(err);
+      $("rp-note-error").hidden = false;
+    }).then(function () { $("rp-note-add").disabled = false; });
+  });
+
+  function useTimeline(tl) {
     start = ms(tl.start.at); end = ms(tl.end.at);
     var scrubber = $("rp-scrubber");
     scrubber.max = String(end - start); scrubber.step = "1"; scrubber.disabled = false;
     $("rp-play").disabled = false;
     drawTimeline(tl);
+  }
+
+  get("/timeline").then(function (tl) {
+    useTimeline(tl);
     seek(end);
   }).catch(function () { $("rp-time").textContent = S.sError; });
 })();
