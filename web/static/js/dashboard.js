@@ -11,6 +11,7 @@
   var token = secrets.k, projectorToken = secrets.p;
   var view = null, position = null, conn = null, agendaUI = null, agendaSig = null, pollsUI = null, groupsUI = null;
   var rotationUI = null, timerUI = null;
+  var notesUI = null;
   var rows = new Map();  // participant id -> {tr, sig, key}: the table is updated in place, keyed by id
 
   function locked(which) {
@@ -68,6 +69,7 @@
     groupsUI.render(view.groups || null);
     rotationUI.render(view.rotation || null, view.participants);
     timerUI.render(view.timer || null);
+    notesUI.render(view.agenda);
   });
 
   function cell(cls) { return el("td", {class: cls}); }
@@ -171,7 +173,9 @@
   conn = T.connect({
     workshopId: workshopId, token: token, view: "dashboard",
     onWelcome: function (msg) { window.TavoloCharts.syncClock(msg.server_time); },
-    onSnapshot: function (data, msg) { view = data; position = msg.position; $("open-settings").disabled = false; render(); },
+    onSnapshot: function (data, msg) {
+      view = data; position = msg.position; $("open-settings").disabled = false; render(); notesUI.refresh();
+    },
     onUpdate: function (data, msg) { view = data; position = msg.position; render(); },
     onError: function (err) {
       if (err.code === "unauthorized") {
@@ -187,4 +191,5 @@
   groupsUI = window.TavoloGroupsDashboard.mount({command: conn.command});
   rotationUI = window.TavoloRotationDashboard.mount({command: conn.command});
   timerUI = window.TavoloRotationDashboard.mountTimer({command: conn.command});
+  notesUI = window.TavoloNotesDashboard.mount({command: conn.command, token: token, workshopId: workshopId});
 })();
