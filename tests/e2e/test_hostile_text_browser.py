@@ -94,6 +94,6 @@ def test_payloads_are_text_on_every_screen_and_in_the_minutes(browser: object, s
     minutes.set_content(html)
     _assert_inert(minutes, NAME, IDEA, NOTE)
     markdown = context.request.get(f"{server.url}/api/workshops/{wid}/minutes.md").text()
-    assert "\\<img src=x id=pwn-name onerror=\"window.\\_\\_xss=1\"\\>Eve" in markdown  # escaped, literal
+    assert '\\<img src=x id=pwn-name onerror="window.\\_\\_xss=1"\\>Eve' in markdown  # escaped, literal
     assert not violations, violations  # nothing even tried to run inline: it was all text
     context.close()
