@@ -4,27 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
+import json
 import logging
+import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.application import Tavolo
 from domain.secret import FilePollKeys, MemoryPollKeys, PollKeys, sweep
-from server import api
+from server import api, metrics
+from server.broker import RedisBroker
+from server.follow import Follower
 from server.hub import Hub
+from server.keystore import PostgresPollKeys
 from server.services import Services, Settings
 from server.sockets import websocket_endpoint
-from server.stores import store_env
+from server.stores import fail_fast, store_env
 from server.writer import Writer
 
 log = logging.getLogger("tavolo")
+
+_PG = "eventsourcing.postgres"
+SETTINGS_ENV = "TAVOLO_SETTINGS"  # JSON of `Settings`, for `create_app_from_env` (uvicorn workers)
 
 
 def _page_routes() -> list[BaseRoute]:
@@ -44,27 +52,49 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        keys = poll_keys(store_url, settings.keys_dir)
+        keys = await asyncio.to_thread(poll_keys, store_url, settings.keys_dir)
         tavolo = await asyncio.to_thread(Tavolo, env, settings.max_participants, keys)
+        if env["PERSISTENCE_MODULE"] == _PG:
+            fail_fast(tavolo.recorder)  # an outage answers `unavailable` in seconds, not after ten tries
         hub = Hub(settings.push_interval, settings.participant_push_interval)
         hub.keys = keys
         count = await asyncio.to_thread(hub.catch_up, tavolo)
         # Keys of polls that closed while we were down (closing committed, discard not done) go now.
-        sweep(keys, {t.poll_id for t in hub.tallies.values() if t.secret and t.state == "open"})
+        open_secret = {t.poll_id for t in hub.tallies.values() if t.secret and t.state == "open"}
+        await asyncio.to_thread(sweep, keys, open_secret)
         log.info("loaded %d events (%d workshops) from %s", count, len(hub.models), _redacted(store_url))
-        services = Services(settings, tavolo, hub, Writer(tavolo, loop, lambda o: services.on_committed(o)))
+        # On PostgreSQL other processes may write to the same store: follow it (server/follow.py).
+        follower = Follower(tavolo, hub, settings.follow_interval) if env["PERSISTENCE_MODULE"] == _PG else None
+        writer = Writer(tavolo, loop, lambda o, e: services.on_committed(o, e),
+                        prepare=follower.before_delivery if follower else None)  # fmt: skip
+        services = Services(settings, tavolo, hub, writer, follower=follower)
+        if settings.broker_url:
+            if follower is None:
+                raise ValueError("--broker needs a PostgreSQL store shared by the processes (postgresql://…)")
+            services.broker = RedisBroker(settings.broker_url, follower.hint, services.metrics.redis_errors.inc,
+                                          follower.nudge)  # fmt: skip
+            services.broker.start()
         app.state.services = services
         services.writer.start()
         hub.start()
+        if follower is not None:
+            follower.start()
         timer = asyncio.create_task(services.close_due_polls(), name="tavolo-poll-timer")
         try:
             yield
         finally:
+            services.shutting_down = True
             timer.cancel()
             await asyncio.gather(timer, return_exceptions=True)
+            if follower is not None:
+                await follower.stop()
             await hub.stop()
-            await asyncio.to_thread(services.writer.stop)
+            await asyncio.to_thread(services.writer.stop)  # commits what is queued: nothing accepted is dropped
+            if services.broker is not None:
+                await services.broker.stop()
             tavolo.close()
+            if isinstance(keys, PostgresPollKeys):
+                keys.close()
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -80,17 +110,41 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
     from server import match_api
 
     socket = WebSocketRoute("/ws/{workshop_id}", websocket_endpoint)
-    routes: list[BaseRoute] = [*api.routes, *match_api.routes, socket, *_page_routes()]
+    routes: list[BaseRoute] = [*api.routes, *match_api.routes, *metrics.routes, socket, *_page_routes()]
     return Starlette(
         routes=routes,
+        middleware=[Middleware(FollowFirst)],
         lifespan=lifespan,
         exception_handlers={api.ApiError: api.api_error, HTTPException: http_error, Exception: server_error},
     )
 
 
+class FollowFirst:
+    """Another process announced commits this one has not folded yet: read them before answering an API request,
+    so that a client sent here right after a write elsewhere sees it (no sticky sessions)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            services = getattr(scope["app"].state, "services", None)
+            if services is not None and services.follower is not None and services.follower.lag > 0:
+                await services.follower.fresh()
+        await self.app(scope, receive, send)
+
+
+def create_app_from_env() -> Starlette:
+    """The app of one uvicorn worker (``tavolo serve --workers N``): settings come from ``TAVOLO_SETTINGS``."""
+    settings = Settings(**json.loads(os.environ[SETTINGS_ENV]))
+    settings.allowed_origins = tuple(settings.allowed_origins)
+    return create_app(settings.store_url, settings)
+
+
 def poll_keys(store_url: str, keys_dir: str | None) -> PollKeys:
-    """Where open secret polls keep their keys: in memory for a memory store; otherwise files beside the
-    store (so an open secret poll survives a restart), never inside it."""
+    """Where open secret polls keep their keys: in memory for a memory store; files beside a SQLite store (so
+    an open secret poll survives a restart); a table beside the events on PostgreSQL, shared by every process
+    (server/keystore.py). Never inside the event store."""
     if keys_dir:
         return FilePollKeys(keys_dir)
     env = store_env(store_url)
@@ -98,9 +152,7 @@ def poll_keys(store_url: str, keys_dir: str | None) -> PollKeys:
         return MemoryPollKeys()
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         return FilePollKeys(env["SQLITE_DBNAME"] + ".poll-keys")
-    # One folder per database and schema: the start-up sweep must never touch another store's live keys.
-    where = "/".join(env.get(k, "") for k in ("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DBNAME", "POSTGRES_SCHEMA"))
-    return FilePollKeys(Path("data") / "poll-keys" / hashlib.sha256(where.encode()).hexdigest()[:16])
+    return PostgresPollKeys(env)
 
 
 def _redacted(url: str) -> str:

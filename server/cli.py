@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import sys
+import time
 
 from server.stores import DEFAULT_STORE
 
@@ -14,24 +15,51 @@ MORE_COMMANDS = ("server.archive_cli",)
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+    import os
+
     import uvicorn
 
-    from server.app import create_app
+    from server.app import SETTINGS_ENV, create_app
     from server.services import Settings
+    from server.stores import store_env
 
     settings = Settings(
         public_url=args.public_url,
         allowed_origins=tuple(args.allowed_origin or ()),
         max_participants=args.max_participants,
+        broker_url=args.broker,
     )
+    shared = store_env(args.store)["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    if args.workers > 1 and not shared:
+        print("tavolo serve: --workers above 1 needs a PostgreSQL store (postgresql://…) that the workers share; "
+              "SQLite and memory:// serve from one process", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.broker and not shared:
+        print("tavolo serve: --broker connects processes that share a PostgreSQL store (postgresql://…)",
+              file=sys.stderr)  # fmt: skip
+        return 2
     # The writer thread holds the GIL while it runs a batch; hand it back to the event loop more often than the
     # default 5 ms so that acks and pushes do not queue behind a long batch (vote storms' p99).
     sys.setswitchinterval(0.001)
-    app = create_app(args.store, settings)
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
-    print(f"Tavolo on http://{shown}:{args.port}  (store: {args.store.split('@')[-1]})", file=sys.stderr)
+    print(f"Tavolo on http://{shown}:{args.port}  (store: {args.store.split('@')[-1]}"
+          f"{', broker: ' + args.broker.split('@')[-1] if args.broker else ''}"
+          f"{f', {args.workers} workers' if args.workers > 1 else ''})", file=sys.stderr)  # fmt: skip
+    options: dict[str, object] = {}
+    if args.workers > 1:
+        # uvicorn starts each worker from an import string: the settings travel in the environment.
+        settings.store_url = args.store
+        os.environ[SETTINGS_ENV] = json.dumps(dataclasses.asdict(settings))
+        app: object = "server.app:create_app_from_env"
+        options = {"factory": True, "workers": args.workers}
+    else:
+        app = create_app(args.store, settings)
+    if args.log_format == "json" or args.workers > 1:
+        options["log_config"] = log_config(args.log_format, args.log_level)  # also applied in each worker
     uvicorn.run(
-        app,
+        app,  # type: ignore[arg-type]
         host=args.host,
         port=args.port,
         ws="websockets-sansio",
@@ -39,7 +67,10 @@ def _serve(args: argparse.Namespace) -> int:
         ws_max_size=1024 * 1024,  # frames over 64 KiB get a `too_large` error from the app, then 1009
         log_level=args.log_level,
         access_log=args.log_level == "debug",
+        # SIGTERM: stop accepting, close websockets with 1012 (clients reconnect, to another process behind a load
+        # balancer), let HTTP requests finish, then the lifespan commits what the writer still has queued.
         timeout_graceful_shutdown=5,
+        **options,  # type: ignore[arg-type]
     )
     return 0
 
@@ -73,7 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--allowed-origin", action="append", help="another Origin allowed on websockets")
     serve.add_argument("--max-participants", type=int, default=5000, help="per workshop (default 5000)")
+    serve.add_argument(
+        "--broker", help="redis://host:6379/0[?prefix=NAME]: several processes on one PostgreSQL store (hints only)"
+    )
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (PostgreSQL only; default 1)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--log-format", default="text", choices=["text", "json"], help="json: one object per line")
     serve.set_defaults(func=_serve)
 
     sim = sub.add_parser(
@@ -105,9 +141,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def log_config(log_format: str, level: str) -> dict[str, object]:
+    """A logging dictConfig for uvicorn (which applies it in every worker): everything through one root handler."""
+    text = {"format": "%(levelname)s %(name)s: %(message)s"}
+    formatter = {"()": "server.cli.JsonFormatter"} if log_format == "json" else text
+    propagate = {"handlers": [], "propagate": True}
+    return {
+        "version": 1, "disable_existing_loggers": False, "formatters": {"default": formatter},
+        "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "default"}},
+        "root": {"handlers": ["default"], "level": level.upper()},
+        "loggers": {"uvicorn": propagate, "uvicorn.error": propagate, "uvicorn.access": propagate},
+    }  # fmt: skip
+
+
+class JsonFormatter(logging.Formatter):
+    """Structured logs: one JSON object per line (time, level, logger, message, process, exception)."""
+
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=getattr(args, "log_level", "info").upper(), format="%(levelname)s %(name)s: %(message)s")
+    level = getattr(args, "log_level", "info").upper()
+    if getattr(args, "log_format", "text") == "json":
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=level, handlers=[handler])
+    else:
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     return int(args.func(args))
 
 

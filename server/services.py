@@ -8,15 +8,21 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.application import Command, Outcome, Tavolo
 from domain.commands import FACILITATOR, Actor
+from domain.errors import Unavailable
 from domain.tokens import normalise_code
 from projections.workshop import WorkshopModel
 from server.hub import Hub
+from server.metrics import Metrics
 from server.writer import Writer
+
+if TYPE_CHECKING:
+    from server.broker import RedisBroker
+    from server.follow import Follower
 
 log = logging.getLogger("tavolo.services")
 
@@ -33,6 +39,8 @@ class Settings:
     command_burst: int = 40
     keys_dir: str | None = None  # where open secret polls keep their keys (default: beside the store)
     solver_seconds: float = 10.0  # how long the exact meeting scheduler may improve a schedule
+    broker_url: str | None = None  # redis://…: commit hints between processes on one store (server/broker.py)
+    follow_interval: float = 1.0  # on PostgreSQL: read other processes' commits at least this often
 
 
 @dataclass
@@ -44,6 +52,11 @@ class Services:
     started_at: float = field(default_factory=time.time)
     _closing: set[UUID] = field(default_factory=set)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
+    follower: Follower | None = None  # several processes on one store: fold what the others commit
+    broker: RedisBroker | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    sockets: set[Any] = field(default_factory=set)  # open connections (metrics, graceful shutdown)
+    shutting_down: bool = False
 
     @property
     def public_url(self) -> str | None:
@@ -61,13 +74,34 @@ class Services:
         return self.hub.models.get(workshop_id) if workshop_id else None
 
     async def run(self, command: Command) -> Outcome:
-        return await self.writer.submit(command)
+        started = time.perf_counter()
+        if self.follower is not None and not self.follower.store_ok:
+            # The store is down (a commit or a read just failed): answer at once instead of queueing behind
+            # seconds of connection attempts. The follower's next successful read reopens the gate.
+            outcome = Outcome(command, error=Unavailable("the event store is unavailable; retry with the same id"))
+        else:
+            outcome = await self.writer.submit(command)
+        result = "duplicate" if outcome.duplicate else "ok" if outcome.error is None else outcome.error.code
+        self.metrics.observe(started, result if result in ("ok", "duplicate", "unavailable") else "refused")
+        return outcome
 
-    def on_committed(self, outcomes: list[Outcome]) -> None:
+    def on_committed(self, outcomes: list[Outcome], earlier: list[tuple[int, Any]] | None = None) -> None:
         # One save writes aggregate by aggregate, so positions interleave across commands: sort before folding.
         events = sorted((e for o in outcomes for e in o.events), key=lambda pe: pe[0])
         ambiguous = any(o.error is not None and o.error.code == "unavailable" for o in outcomes)
-        if ambiguous or (events and events[0][0] != self.hub.position + 1):
+        if ambiguous:
+            self.metrics.store_errors.inc()
+        if self.follower is not None:
+            # Several processes: the writer thread already read what others committed before our events
+            # (``earlier``); if it could not, our events wait for the follower too, never folded past a hole.
+            if earlier is None and events:
+                events = []
+            self.hub.apply(earlier or ())
+            if ambiguous or earlier is None:
+                self.follower.store_ok = False
+                self.follower.nudge()
+            self._publish(outcomes)
+        elif ambiguous or (events and events[0][0] != self.hub.position + 1):
             # A gap (another writer) or a commit whose outcome is unknown (the connection dropped during it):
             # read what the store really has. Rare, and quick: only the events after our position.
             try:
@@ -85,6 +119,17 @@ class Services:
             actor = o.command.actor
             if o.error is None and actor.participant_id and o.command.workshop_id:
                 self.hub.touch(o.command.workshop_id, actor.participant_id)
+
+    def _publish(self, outcomes: list[Outcome]) -> None:
+        """Tell the other processes, per workshop, how far this commit went (a hint; server/broker.py)."""
+        if self.broker is None:
+            return
+        positions: dict[UUID, int] = {}
+        for o in outcomes:
+            workshop_id = o.command.workshop_id or _created(o)
+            if o.events and workshop_id is not None:
+                positions[workshop_id] = max(positions.get(workshop_id, 0), *(p for p, _ in o.events))
+        self.broker.publish(positions)
 
     def ack(self, outcome: Outcome) -> dict[str, Any]:
         position = outcome.position
@@ -154,6 +199,13 @@ class Services:
                 log.warning("timer could not close poll %s: %s", poll_id, outcome.error.code)
         finally:
             self._closing.discard(poll_id)
+
+
+def _created(outcome: Outcome) -> UUID | None:
+    try:
+        return UUID(str(outcome.result.get("workshop_id")))
+    except ValueError:
+        return None
 
 
 def new_command_id() -> str:

@@ -84,6 +84,9 @@ class Connection:
             return
         if isinstance(message, protocol.Hello):
             self.encoding = encoding
+            if self.services.follower is not None and authenticate(self.hub.models[self.workshop_id],
+                                                                   message.token) is None:  # fmt: skip
+                await self.services.follower.fresh()  # joined through another process a moment ago?
             self._hello(message)
         elif isinstance(message, protocol.Ping):
             self.send({"type": "pong", "t": message.t, "server_time": _now_ms()})
@@ -183,11 +186,19 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(CLOSE_POLICY, "origin not allowed")
         return
     model = services.model(ws.path_params["workshop_id"])
+    if model is None and services.follower is not None:
+        await services.follower.fresh()  # created through another process a moment ago?
+        model = services.model(ws.path_params["workshop_id"])
     if model is None:
         await ws.send_text(protocol.encode(protocol.error("not_found", "no such workshop"), "json"))  # type: ignore[arg-type]
         await ws.close(CLOSE_POLICY, "no such workshop")
         return
-    await Connection(ws, services, model.id).serve()
+    connection = Connection(ws, services, model.id)
+    services.sockets.add(connection)
+    try:
+        await connection.serve()
+    finally:
+        services.sockets.discard(connection)
 
 
 def _now_ms() -> int:

@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from domain.application import Command, Outcome, Tavolo
 from domain.errors import DomainError
@@ -26,12 +27,14 @@ class Writer:
         self,
         app: Tavolo,
         loop: asyncio.AbstractEventLoop,
-        on_committed: Callable[[list[Outcome]], None],
+        on_committed: Callable[[list[Outcome], Any], None],
         max_batch: int = 500,
+        prepare: Callable[[list[Outcome]], Any] | None = None,
     ) -> None:
         self._app = app
         self._loop = loop
         self._on_committed = on_committed
+        self._prepare = prepare  # in this thread after each commit; its result goes to on_committed (store reads)
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="tavolo-writer", daemon=True)
@@ -75,11 +78,12 @@ class Writer:
             self.batches += 1
             self.commands += len(commands)
             futures = [f for _, f in batch]  # type: ignore[misc]
-            self._loop.call_soon_threadsafe(self._deliver, futures, outcomes)
+            prepared = self._prepare(outcomes) if self._prepare is not None else None
+            self._loop.call_soon_threadsafe(self._deliver, futures, outcomes, prepared)
 
-    def _deliver(self, futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome]) -> None:
+    def _deliver(self, futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome], prepared: Any) -> None:
         try:
-            self._on_committed(outcomes)
+            self._on_committed(outcomes, prepared)
         finally:
             for future, outcome in zip(futures, outcomes, strict=True):
                 if not future.done():

@@ -55,3 +55,10 @@ def redis_url() -> Iterator[str]:
     finally:
         client.close()
     yield REDIS_URL
+
+
+@pytest.fixture
+def broker_url(redis_url: str) -> str:
+    """A `tavolo serve --broker` URL on the local Redis with a channel prefix of its own: tests never hear
+    each other's hints (pub/sub writes no keys, so there is nothing to clean up)."""
+    return f"{redis_url}?prefix=tavolo_test_{uuid.uuid4().hex[:12]}"
