@@ -1,6 +1,7 @@
 """Replay and minutes on long logs: generate a workshop of N events in SQLite, rebuild every projection from it
-(the hub's fold, as at server start-up), make the minutes of a smaller workshop, and -- as the same-run baseline --
-a bare loop that reads the same rows and msgpack-decodes them.
+(the hub's fold, as at server start-up), make the minutes of a smaller workshop, and -- as the same-run baselines --
+a bare loop that reads the same rows through the library and msgpack-decodes them, and one that reads and maps them
+with the rebuild's own reader (server/archive_read.py) without folding them.
 
     .venv/bin/python bench/replay_bench.py [--events 1000000] [--minutes-events 100000] [--dir /tmp]
 
@@ -28,6 +29,7 @@ from domain.transcoder import MsgpackTranscoder
 from projections.minutes import minutes
 from projections.minutes_md import render
 from server.archive import read_model_at, workshop_events
+from server.archive_read import EventReader
 from server.hub import Hub
 from server.stores import store_env
 
@@ -107,6 +109,26 @@ def bare(url: str) -> tuple[int, float]:
     return count, seconds
 
 
+def bare_reader(url: str) -> tuple[int, float]:
+    """Second baseline: the same rows read and decoded by server/archive_read.py (the rebuild's own reader), mapped
+    to events but folded nowhere."""
+    app = Tavolo(store_env(url))
+    reader = EventReader(app)
+    t0 = time.perf_counter()
+    count, start = 0, 1
+    while True:
+        rows = reader.rows(start, 10_000)
+        if not rows:
+            break
+        for row in rows:
+            reader.event(row[1], row[2], row[3], row[4])
+        count += len(rows)
+        start = rows[-1][0] + 1
+    seconds = time.perf_counter() - t0
+    app.close()
+    return count, seconds
+
+
 def minutes_time(url: str, workshop_id: UUID) -> tuple[float, float]:
     """Seconds to read the workshop from the store and fold it, and to make and render its minutes."""
     app = Tavolo(store_env(url))
@@ -131,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         _, written, gen_s = generate(big, args.events)
         count, rebuild_s = rebuild(big)
         bare_count, bare_s = bare(big)
+        reader_count, reader_s = bare_reader(big)
         small_id, small_written, _ = generate(small, args.minutes_events)
         read_s, render_s = minutes_time(small, small_id)
     rows = [
@@ -138,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         ("rebuild all projections (hub fold)", f"{count:,}", f"{count / rebuild_s:,.0f} events/s ({rebuild_s:.1f} s)"),
         ("baseline: read + msgpack-decode", f"{bare_count:,}", f"{bare_count / bare_s:,.0f} events/s ({bare_s:.1f} s)"),
         ("rebuild / baseline", "", f"{(count / rebuild_s) / (bare_count / bare_s):.2f}"),
+        ("baseline 2: the rebuild's reader, read + decode + map", f"{reader_count:,}",
+         f"{reader_count / reader_s:,.0f} events/s ({reader_s:.1f} s)"),
+        ("rebuild / baseline 2", "", f"{(count / rebuild_s) / (reader_count / reader_s):.2f}"),
         (f"minutes of a {small_written:,}-event workshop", "", f"{read_s + render_s:.2f} s "
          f"(read + fold {read_s:.2f} s, minutes + Markdown {render_s:.3f} s)"),
     ]  # fmt: skip

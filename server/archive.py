@@ -25,6 +25,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from domain.application import Tavolo
 from domain.tokens import normalise_code
 from projections.minutes import ReadModel
+from server.archive_read import EventReader, stored
 from server.hub import Hub
 
 FORMAT = "tavolo-events"
@@ -74,22 +75,23 @@ def workshop_events(app: Tavolo, workshop_id: UUID, progress: Progress | None = 
     total = app.recorder.max_notification_id() or 0
     owned = {workshop_id}
     log = WorkshopLog(workshop_id, [], [])
+    reader = EventReader(app)
     start = 1
     while True:
-        page = app.recorder.select_notifications(start, PAGE)
-        if not page:
+        rows = reader.rows(start, PAGE)
+        if not rows:
             break
-        for n in page:
-            event = app.mapper.to_domain_event(n)
+        for row in rows:
+            event = reader.event(row[1], row[2], row[3], row[4])
             if event.originator_id not in owned:
                 if getattr(event, "workshop_id", None) != workshop_id:
                     continue
                 owned.add(event.originator_id)
-            log.events.append((n.id, event))
-            log.stored.append(n)  # a Notification is a StoredEvent: kept as read, for the export
-        start = page[-1].id + 1
+            log.events.append((row[0], event))
+            log.stored.append(stored(row))  # kept as read, for the export
+        start = rows[-1][0] + 1
         if progress is not None:
-            progress(page[-1].id, total)
+            progress(rows[-1][0], total)
     if not log.events:
         raise ArchiveError("not_found", f"no workshop {workshop_id} in this store")
     return log

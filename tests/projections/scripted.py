@@ -72,13 +72,13 @@ def fake_clock(start: datetime = START) -> Iterator[Clock]:
 
 
 class Script:
-    def __init__(self, app: Tavolo) -> None:
-        self.app = app
+    def __init__(self, app: Tavolo, prefix: str = "s") -> None:
+        self.app, self.prefix = app, prefix  # command ids: the workshop's id derives from the first one
         self.ids = itertools.count(1)
         self.workshop_id: UUID | None = None
 
     def run(self, name: str, args: dict[str, Any], actor: Actor = FACILITATOR) -> dict[str, Any]:
-        command = Command(f"s-{next(self.ids)}", name, args, self.workshop_id, actor)
+        command = Command(f"{self.prefix}-{next(self.ids)}", name, args, self.workshop_id, actor)
         (outcome,) = self.app.execute([command])
         assert outcome.error is None, (name, outcome.error)
         return outcome.result

@@ -44,7 +44,7 @@ SLOTS = [
 
 def build(app: Tavolo, clock: Clock) -> UUID:
     """Run the scripted workshop; returns its id."""
-    s = Script(app)
+    s = Script(app, "v2")  # another workshop id than the first fixture's: both can be in one store
     created = s.run(CREATE, DETAILS, Actor("anonymous"))
     s.workshop_id = UUID(created["workshop_id"])
     items = {}
