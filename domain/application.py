@@ -24,6 +24,7 @@ from domain.group_commands import GROUP_COMMANDS, GroupContext, current_split_id
 from domain.match_commands import MATCH_COMMANDS, MatchContext, run_match_command
 from domain.matchmaking import Matchmaking, matchmaking_id
 from domain.note_commands import NOTE_COMMANDS, run_note_command
+from domain.personal import PersonalKeys, keys_for
 from domain.poll_commands import POLL_COMMANDS, PollContext, after_commit, run_poll_command, target_poll_id
 from domain.polls import Poll
 from domain.rotation_commands import (
@@ -81,14 +82,29 @@ class Tavolo(Application):  # type: ignore[type-arg]
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "2000", "COMPRESSOR_TOPIC": ""}
 
     def __init__(
-        self, env: Mapping[str, str] | None = None, max_participants: int = 5000, keys: PollKeys | None = None
+        self,
+        env: Mapping[str, str] | None = None,
+        max_participants: int = 5000,
+        keys: PollKeys | None = None,
+        personal_keys: PersonalKeys | None = None,
     ) -> None:
+        # Set before the library builds the transcoder, which seals personal data with these keys.
+        self.personal_keys: PersonalKeys = personal_keys if personal_keys is not None else keys_for(env or {})
         super().__init__(env)
         self.max_participants = max_participants
         self.keys: PollKeys = keys if keys is not None else MemoryPollKeys()
+        # Aggregates found missing in this pass of a batch: a ballot asks for the workshop's group work, which
+        # most workshops never have, once per command otherwise (on PostgreSQL each look is a round trip).
+        self._absent: set[UUID] = set()
 
     def construct_transcoder(self) -> Transcoder:
-        return MsgpackTranscoder()
+        return MsgpackTranscoder(self.personal_keys)
+
+    def close(self) -> None:
+        super().close()
+        close = getattr(self.personal_keys, "close", None)
+        if close is not None:
+            close()
 
     def execute(self, commands: Sequence[Command]) -> list[Outcome]:
         """Run commands in order and commit all their events in one transaction."""
@@ -97,6 +113,7 @@ class Tavolo(Application):  # type: ignore[type-arg]
         conflicts = 0
         while True:
             aggregates: dict[UUID, Any] = {}
+            self._absent = set()
             outcomes = self._run_all(pending, aggregates, failed)
             if outcomes is None:
                 continue  # a command hit a bug; it is refused and the batch runs again without it
@@ -118,6 +135,12 @@ class Tavolo(Application):  # type: ignore[type-arg]
                 after_commit((r.domain_event for r in recordings), self.keys)
             except Exception:  # committed is committed: a key we failed to destroy is swept at the next start
                 log.exception("could not discard the key of a closed secret poll")
+            for r in recordings:
+                if isinstance(r.domain_event, Workshop.ParticipantErased):
+                    try:
+                        self.personal_keys.destroy(r.domain_event.participant_id)
+                    except Exception:  # swept at the next start (server/app.py), like poll keys
+                        log.exception("could not destroy an erased participant's key")
             return outcomes
 
     def _run_all(
@@ -281,9 +304,12 @@ class Tavolo(Application):  # type: ignore[type-arg]
     def _load(self, aggregate_id: UUID, aggregates: dict[UUID, Any]) -> Any:
         """The batch's copy of an aggregate (loaded from the store the first time), or None if there is none."""
         if aggregate_id not in aggregates:
+            if aggregate_id in self._absent:
+                return None
             try:
                 aggregates[aggregate_id] = self.repository.get(aggregate_id, deepcopy_from_cache=False)
             except AggregateNotFoundError:
+                self._absent.add(aggregate_id)
                 return None
             except PersistenceError as e:
                 raise errors.Unavailable(f"the event store is unavailable ({type(e).__name__}); retry") from e

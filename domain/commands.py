@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain import errors, values
+from domain.personal import Personal
 from domain.tokens import hash_token, new_token
 from domain.workshop import Workshop
 
@@ -91,12 +92,13 @@ def join(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str,
     if not token:
         generated = new_token()
         token_hash = hash_token(generated)
+    participant_id = str(uuid.uuid4())
     workshop.trigger_event(
         Workshop.ParticipantJoined,
         command_id=ctx.command_id,
-        participant_id=str(uuid.uuid4()),
+        participant_id=participant_id,
         token_hash=token_hash,
-        **profile,
+        **_sealed(profile, participant_id),
     )
     return {"participant_token": generated} if generated else {}
 
@@ -108,7 +110,38 @@ def update_profile(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) ->
     current = {k: getattr(p, k) for k in PROFILE_FIELDS}
     profile = _profile(workshop, args, current)
     if profile != current:
-        workshop.trigger_event(Workshop.ProfileChanged, command_id=ctx.command_id, participant_id=p.id, **profile)
+        workshop.trigger_event(
+            Workshop.ProfileChanged, command_id=ctx.command_id, participant_id=p.id, **_sealed(profile, p.id)
+        )
+    return {}
+
+
+PERSONAL_FIELDS = ("name", "organisation", "role")  # stored sealed with the participant's key (domain/personal.py)
+
+
+def _sealed(profile: dict[str, Any], participant_id: str) -> dict[str, Any]:
+    return {k: Personal(v, participant_id) if k in PERSONAL_FIELDS else v for k, v in profile.items()}
+
+
+def forget_me(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Erase one's own personal data (and leave): the key that seals it is destroyed once this is committed."""
+    values.check_keys(args, set())
+    p = workshop.present(ctx.actor.participant_id or "")
+    workshop.trigger_event(Workshop.ParticipantErased, command_id=ctx.command_id, participant_id=p.id, by="self")
+    return {}
+
+
+def erase_participant(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Erase a participant's personal data (facilitator), whether present, left or removed."""
+    values.check_keys(args, {"participant_id"})
+    pid = values.identifier(args, "participant_id")
+    p = workshop.participants.get(pid)
+    if p is None:
+        raise errors.UnknownParticipant(f"no participant {pid[:64]!r}")
+    if p.status != "erased":
+        workshop.trigger_event(
+            Workshop.ParticipantErased, command_id=ctx.command_id, participant_id=p.id, by="facilitator"
+        )
     return {}
 
 
@@ -241,6 +274,8 @@ COMMANDS: dict[str, Spec] = {
     "update_profile": Spec(_P, update_profile),
     "leave": Spec(_P, leave),
     "remove_participant": Spec(_F, remove_participant),
+    "erase_participant": Spec(_F, erase_participant),
+    "forget_me": Spec(frozenset({PARTICIPANT}), forget_me),
     "update_workshop": Spec(_F, update_workshop),
     "add_agenda_item": Spec(_F, add_agenda_item),
     "update_agenda_item": Spec(_F, update_agenda_item),

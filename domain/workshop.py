@@ -156,6 +156,20 @@ class Workshop(Aggregate):
         def when(self, workshop: Workshop) -> None:
             workshop.participants[self.participant_id].status = "removed"
 
+    class ParticipantErased(Event):
+        """A participant's personal data was erased (``by`` themselves or a facilitator): their token no longer
+        works, and their key is destroyed once this is committed, so every stored copy of their name,
+        organisation and role reads back as "" from then on."""
+
+        participant_id: str
+        by: str
+
+        def when(self, workshop: Workshop) -> None:
+            p = workshop.participants[self.participant_id]
+            p.name = p.organisation = p.role = ""
+            p.status, p.anonymous = "erased", True
+            workshop.tokens.pop(p.token_hash, None)
+
     class AgendaItemAdded(Event):
         """The facilitator added an item at the end of the agenda."""
 

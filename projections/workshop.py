@@ -109,6 +109,13 @@ def _participant_removed(m: WorkshopModel, e: Workshop.ParticipantRemoved) -> No
     m.participants[e.participant_id].status = "removed"
 
 
+def _participant_erased(m: WorkshopModel, e: Workshop.ParticipantErased) -> None:
+    p = m.participants[e.participant_id]
+    p.name = p.organisation = p.role = ""
+    p.status, p.anonymous = "erased", True
+    m.tokens.pop(p.token_hash, None)
+
+
 def _item_added(m: WorkshopModel, e: Workshop.AgendaItemAdded) -> None:
     m.agenda.append(ItemRow(e.item_id, e.title, e.kind, e.planned_start, e.duration_min))
 
@@ -149,6 +156,7 @@ HANDLERS: dict[type, Fold] = {
     Workshop.ProfileChanged: _profile_changed,
     Workshop.ParticipantLeft: _participant_left,
     Workshop.ParticipantRemoved: _participant_removed,
+    Workshop.ParticipantErased: _participant_erased,
     Workshop.AgendaItemAdded: _item_added,
     Workshop.AgendaItemChanged: _item_changed,
     Workshop.AgendaItemRemoved: _item_removed,

@@ -58,7 +58,10 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
             fail_fast(tavolo.recorder)  # an outage answers `unavailable` in seconds, not after ten tries
         hub = Hub(settings.push_interval, settings.participant_push_interval)
         hub.keys = keys
+        hub.personal_keys = tavolo.personal_keys
         count = await asyncio.to_thread(hub.catch_up, tavolo)
+        for participant_id in hub.erased:  # erased, key not yet destroyed (a crash between commit and destroy)
+            await asyncio.to_thread(tavolo.personal_keys.destroy, participant_id)
         # Keys of polls that closed while we were down (closing committed, discard not done) go now.
         open_secret = {t.poll_id for t in hub.tallies.values() if t.secret and t.state == "open"}
         await asyncio.to_thread(sweep, keys, open_secret)

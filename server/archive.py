@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 from uuid import UUID
@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from domain.application import Tavolo
 from domain.tokens import normalise_code
+from domain.workshop import Workshop
 from projections.minutes import ReadModel
 from server.archive_read import EventReader, stored
 from server.hub import Hub
@@ -51,6 +52,7 @@ class WorkshopLog:
     workshop_id: UUID
     events: list[tuple[int, Any]]
     stored: list[StoredEvent]
+    keys: dict[str, bytes] = field(default_factory=dict)  # its participants' personal-data keys (not erased)
 
     def times(self) -> list[str]:
         return [e.timestamp.isoformat() for _, e in self.events]
@@ -94,6 +96,8 @@ def workshop_events(app: Tavolo, workshop_id: UUID, progress: Progress | None = 
             progress(rows[-1][0], total)
     if not log.events:
         raise ArchiveError("not_found", f"no workshop {workshop_id} in this store")
+    people = {e.participant_id for _, e in log.events if isinstance(e, Workshop.ParticipantJoined)}
+    log.keys = {p: k for p in sorted(people) if (k := app.personal_keys.get(p)) is not None}
     return log
 
 
@@ -148,6 +152,9 @@ def export_events(log: WorkshopLog, out: IO[bytes]) -> int:
         "tavolo": TAVOLO_VERSION,
         "workshop_id": str(log.workshop_id),
         "events": len(log.stored),
+        # Names, organisations and roles are stored sealed (domain/personal.py): the keys of the participants not
+        # erased travel with the file, which is therefore personal data itself (docs/privacy.md).
+        "personal_keys": dict(log.keys),
     }
     out.write(packer.pack(header))
     for s in log.stored:
@@ -194,6 +201,12 @@ def import_events(app: Tavolo, source: IO[bytes]) -> tuple[UUID, int]:
     stored = list(rows)
     if len(stored) != header.get("events"):
         raise ArchiveError("bad_file", f"the file holds {len(stored)} events, its header says {header.get('events')}")
+    keys = header.get("personal_keys") or {}
+    if not isinstance(keys, dict) or not all(isinstance(k, str) and isinstance(v, bytes) for k, v in keys.items()):
+        raise ArchiveError("bad_file", "the export file's personal keys are damaged")
+    for owner, key in keys.items():
+        if app.personal_keys.get(owner) is None:
+            app.personal_keys.put(owner, key)
     for s in stored:  # every row must decode (and upcast) before anything is written
         app.mapper.to_domain_event(s)
     try:

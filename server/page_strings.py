@@ -154,6 +154,18 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Sector"),
     N_("Organisation"),
     N_("Organisation type"),
+    N_(
+        "Leave and erase your name, organisation and role from this workshop for good? Your answers stay, "
+        "without your name."
+    ),
+    N_("Erase"),
+    N_("Your personal data was erased. Thank you for taking part."),
+    N_("Erase data"),
+    N_(
+        "Erase %(name)s's name, organisation and role for good? Their answers stay, without a name. This "
+        "cannot be undone."
+    ),
+    N_("Their personal data was erased."),
     N_("Cluster"),
     N_("Company"),
     N_("Research body"),

@@ -89,6 +89,8 @@ class Scene:
             "update_profile": {"name": "Changed"},
             "leave": {},
             "remove_participant": {"participant_id": self.other_participant["participant_id"]},
+            "erase_participant": {"participant_id": self.other_participant["participant_id"]},
+            "forget_me": {},
             "update_workshop": {"title": "Changed"},
             "add_agenda_item": {"title": "Added", "kind": "other"},
             "update_agenda_item": {"item_id": self.planned, "title": "Changed"},

@@ -77,7 +77,8 @@
     var tr = el("tr", {dataset: {id: p.id}},
       el("td", {class: "who"}, el("span", {class: "presence"}), el("span", {class: "name"})),
       cell("org"), cell("country"), cell("sector"), cell("role"),
-      el("td", {class: "cell-actions"}, el("button", {type: "button", class: "btn small danger-ghost", dataset: {remove: p.id}}, t("Remove"))));
+      el("td", {class: "cell-actions"}, el("button", {type: "button", class: "btn small danger-ghost", dataset: {remove: p.id}}, t("Remove")),
+        el("button", {type: "button", class: "btn small danger-ghost", dataset: {erase: p.id}}, t("Erase data"))));
     fillRow(tr, p);
     return tr;
   }
@@ -126,6 +127,18 @@
   $("people-filter").addEventListener("input", render);
   $("people-body").addEventListener("click", function (event) {
     var button = event.target.closest("button[data-remove]");
+    var erase = event.target.closest("button[data-erase]");
+    var who = erase && (view.participants || {})[erase.dataset.erase];
+    if (who) {
+      T.confirm(t("Erase %(name)s's name, organisation and role for good? Their answers stay, without a name. This cannot be undone.", {name: who.name}), t("Erase data"))
+        .then(function (ok) {
+          if (!ok) return;
+          conn.command("erase_participant", {participant_id: who.id}).then(function () {
+            T.toast(t("Their personal data was erased."));
+          }, function (err) { T.toast(T.errorText(err), "error"); });
+        });
+      return;
+    }
     if (!button) return;
     var p = (view.participants || {})[button.dataset.remove];
     if (!p) return;

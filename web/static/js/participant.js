@@ -212,6 +212,22 @@
       if (!ok) return;
       leaving = true;
       var bye = function () {
+  $("forget-me").addEventListener("click", function () {
+    T.confirm(t("Leave and erase your name, organisation and role from this workshop for good? Your answers stay, without your name."), t("Erase")).then(function (ok) {
+      if (!ok) return;
+      leaving = true;
+      var bye = function () {
+        forget();
+        gone(t("Goodbye!"), t("Your personal data was erased. Thank you for taking part."));
+      };
+      conn.command("forget_me", {}).then(bye, function (err) {
+        if (err.code === "not_joined" || err.code === "unauthorized") return bye();
+        leaving = false;
+        T.toast(T.errorText(err), "error");
+      });
+    });
+  });
+
         forget();
         gone(t("Goodbye!"), t("You have left the workshop. Thank you for taking part."));
       };

@@ -1,0 +1,101 @@
+"""Participants' personal-data keys in a PostgreSQL table beside (never inside) the event tables, shared by every
+process of one store. A destroyed key's row is deleted at once; PostgreSQL reclaims the dead tuple at the next
+vacuum, and WAL and base backups keep it as long as they are kept (docs/privacy.md)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from domain.personal import KEY_BYTES
+
+TABLE = "tavolo_personal_keys"
+
+
+class PostgresPersonalKeys:
+    """``PersonalKeys`` in PostgreSQL; each process caches the keys it has read until one is destroyed."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._conninfo: dict[str, Any] = {
+            "host": env.get("POSTGRES_HOST", "127.0.0.1"),
+            "port": int(env.get("POSTGRES_PORT", "5432")),
+            "dbname": env["POSTGRES_DBNAME"],
+            "user": env.get("POSTGRES_USER") or None,
+            "password": env.get("POSTGRES_PASSWORD") or None,
+            "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+            "autocommit": True,
+        }
+        self._table = sql.Identifier(env.get("POSTGRES_SCHEMA") or "public", TABLE)
+        self._cache: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+        self._conn: psycopg.Connection[Any] | None = None
+        self._ready = False  # the table is made on first use: the event store reports a bad schema first
+
+    def _execute(self, query: sql.Composed, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._conn is None or self._conn.closed:
+                        self._conn = psycopg.connect(**self._conninfo)
+                    if not self._ready:
+                        create = "CREATE TABLE IF NOT EXISTS {} (owner text PRIMARY KEY, key bytea NOT NULL)"
+                        self._conn.execute(sql.SQL(create).format(self._table))
+                        self._ready = True
+                    cursor = self._conn.execute(query, params)
+                    return cursor.fetchall() if cursor.description else []
+                except psycopg.OperationalError:
+                    if self._conn is not None:
+                        self._conn.close()
+                    self._conn = None
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
+    def get(self, owner: str) -> bytes | None:
+        cached = self._cache.get(owner)
+        if cached is not None:
+            return cached
+        rows = self._execute(sql.SQL("SELECT key FROM {} WHERE owner = %s").format(self._table), (owner,))
+        if rows:
+            self._cache[owner] = bytes(rows[0][0])
+            return self._cache[owner]
+        return None
+
+    def get_or_create(self, owner: str) -> bytes:
+        found = self.get(owner)
+        if found is not None:
+            return found
+        rows = self._execute(
+            sql.SQL("INSERT INTO {} (owner, key) VALUES (%s, %s) ON CONFLICT (owner) DO UPDATE "
+                    "SET owner = EXCLUDED.owner RETURNING key").format(self._table),
+            (owner, secrets.token_bytes(KEY_BYTES)),
+        )  # fmt: skip
+        self._cache[owner] = bytes(rows[0][0])
+        return self._cache[owner]
+
+    def put(self, owner: str, key: bytes) -> None:
+        self._execute(sql.SQL("INSERT INTO {} (owner, key) VALUES (%s, %s) ON CONFLICT (owner) DO NOTHING").format(
+            self._table), (owner, key))  # fmt: skip
+        self._cache.pop(owner, None)
+
+    def destroy(self, owner: str) -> None:
+        self.forget(owner)
+        self._execute(sql.SQL("DELETE FROM {} WHERE owner = %s").format(self._table), (owner,))
+
+    def forget(self, owner: str) -> None:
+        """Drop this process's copy (another process destroyed the key)."""
+        self._cache.pop(owner, None)
+
+    def all(self) -> dict[str, bytes]:
+        return {str(o): bytes(k) for o, k in self._execute(sql.SQL("SELECT owner, key FROM {}").format(self._table))}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

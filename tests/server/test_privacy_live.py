@@ -1,0 +1,29 @@
+"""Erasure through the server: the token stops working, and the name is gone from views, minutes and exports."""
+
+from __future__ import annotations
+
+from tests.server import support
+from tests.server.support import Room
+
+
+def test_forget_me_ends_the_session_and_leaves_no_name_anywhere(room: Room) -> None:
+    ann = room.join(name="Annabelle Quist", organisation="Quist Holdings")
+    bob = room.join(name="Bob")
+    split = room.ok("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
+    qs = room.ok("pose_questions", {"split_id": split, "questions": ["Ideas?"]})["result"]["question_set_id"]
+    groups = room.view()["data"]["groups"]
+    where = {"question_set_id": qs, "group_id": groups["split"]["groups"][0]["id"],
+             "question_id": groups["question_sets"][0]["questions"][0]["id"]}  # fmt: skip
+    room.ok("add_contribution", {**where, "text": "Shared pilot lines"}, ann["participant_token"])
+    room.ok("forget_me", {}, ann["participant_token"])
+    support.assert_error(support.command(room.client, room.id, ann["participant_token"], "leave"), "unauthorized")
+    dashboard = repr(room.view()["data"])
+    assert "Annabelle" not in dashboard and "Quist" not in dashboard
+    assert "Shared pilot lines" in dashboard  # the contribution stays, no longer anyone's
+    auth = support.bearer(room.facilitator)
+    minutes = room.client.get(f"/api/workshops/{room.id}/minutes.md", headers=auth).text
+    assert "Annabelle" not in minutes and "Quist" not in minutes and "Shared pilot lines" in minutes
+    exported = room.client.get(f"/api/workshops/{room.id}/events.tavolo", headers=auth).content
+    assert ann["participant_id"].encode() in exported  # the events stay, sealed
+    assert b"Annabelle" not in exported and b"Quist" not in exported
+    assert room.view()["data"]["counts"]["joined"] == 1 and bob["participant_id"] in room.view()["data"]["participants"]
