@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 from uuid import UUID
@@ -94,8 +95,24 @@ def _absolute(request: Request, services: Services, path: str) -> str:
     return base.rstrip("/") + path
 
 
+ORGANISER_HEADER = "x-tavolo-organiser-key"
+
+
+def _check_organiser(request: Request, services: Services) -> None:
+    """On a server with an organiser key, only its holders create workshops (compared in constant time)."""
+    expected = services.settings.organiser_key
+    if not expected:
+        return
+    given = request.headers.get(ORGANISER_HEADER, "")
+    if not given:
+        raise ApiError("organiser_key_required", "this server needs an organiser key to create a workshop", 401)
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError("forbidden", "this organiser key is not valid here", 403)
+
+
 async def create_workshop(request: Request) -> Response:
     services = _services(request)
+    _check_organiser(request, services)
     body = await _body(request)
     command_id = _command_id(body)
     if "sectors" not in body and body.get("language") in SUPPORTED:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 import time
 
@@ -30,6 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         allowed_origins=tuple(args.allowed_origin or ()),
         max_participants=args.max_participants,
         broker_url=args.broker,
+        organiser_key=args.organiser_key or None,
     )
     shared = store_env(args.store)["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
     if args.workers > 1 and not shared:
@@ -104,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--allowed-origin", action="append", help="another Origin allowed on websockets")
     serve.add_argument("--max-participants", type=int, default=5000, help="per workshop (default 5000)")
+    serve.add_argument("--organiser-key", default=os.environ.get("TAVOLO_ORGANISER_KEY", ""),
+                       help="only holders of this key create workshops (a public deployment); default: anyone who "
+                            "reaches the server (a laptop in the room). Also TAVOLO_ORGANISER_KEY")  # fmt: skip
     serve.add_argument(
         "--broker", help="redis://host:6379/0[?prefix=NAME]: several processes on one PostgreSQL store (hints only)"
     )

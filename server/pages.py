@@ -186,6 +186,7 @@ async def home(request: Request) -> Response:
             "today": datetime.now(UTC).date().isoformat(),
             "sectors_text": "\n".join(default_sectors(lang)),
             "default_sectors": {code: default_sectors(code) for code in i18n.SUPPORTED},
+            "needs_organiser_key": bool(request.app.state.services.settings.organiser_key),
         },
     )
 

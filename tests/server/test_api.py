@@ -597,3 +597,24 @@ def test_a_lone_surrogate_in_an_argument_name_is_refused_not_a_server_error(room
     )
     assert r.status_code != 500, r.text
     assert_error(r, "invalid_args")
+
+
+# Who may create workshops: anyone on a laptop in the room, only organisers on a public deployment.
+
+
+def test_with_an_organiser_key_only_its_holders_create_workshops() -> None:
+    body = {"title": "Public", "date": "2026-11-22", "language": "en", "sectors": ["ICT"]}
+    with support.running(organiser_key="s3cret-organiser-key") as client:
+        assert_error(post_json(client, "/api/workshops", body), "organiser_key_required")
+        wrong = client.post("/api/workshops", json=body, headers={"X-Tavolo-Organiser-Key": "guess"})
+        assert_error(wrong, "forbidden")
+        right = client.post("/api/workshops", json=body, headers={"X-Tavolo-Organiser-Key": "s3cret-organiser-key"})
+        assert right.status_code == 201, right.text
+        assert client.get("/healthz").json()["workshops"] == 1
+        assert 'id="f-organiser_key"' in client.get("/").text  # the home page asks for it
+
+
+def test_without_an_organiser_key_anyone_creates_and_the_page_does_not_ask(client: TestClient) -> None:
+    body = {"title": "Room", "date": "2026-11-22", "language": "en", "sectors": ["ICT"]}
+    assert post_json(client, "/api/workshops", body).status_code == 201
+    assert "f-organiser_key" not in client.get("/").text

@@ -18,13 +18,17 @@
     if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
   }
   function clearErrors() {
-    FIELDS.forEach(function (f) { $("err-" + f).hidden = true; $("f-" + f).removeAttribute("aria-invalid"); });
+    FIELDS.concat($("f-organiser_key") ? ["organiser_key"] : []).forEach(function (f) {
+      $("err-" + f).hidden = true;
+      $("f-" + f).removeAttribute("aria-invalid");
+    });
     $("create-error").hidden = true;
   }
   /* Which field a server error is about: its message names the argument, e.g. "'title' must not be empty". */
   function fieldOf(err) {
     if (err.code === "unknown_language") return "language";
     var m = /'(\w+)'/.exec(err.message || "");
+    if (err.code === "organiser_key_required" || (err.code === "forbidden" && $("f-organiser_key"))) return "organiser_key";
     return m && FIELDS.indexOf(m[1]) !== -1 ? m[1] : (/sector/.test(err.message || "") ? "sectors" : null);
   }
 
@@ -62,8 +66,10 @@
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     button.textContent = t("Creating…");
+    var headers = {"Content-Type": "application/json"}, key = $("f-organiser_key");
+    if (key) headers["X-Tavolo-Organiser-Key"] = key.value;
     fetch("/api/workshops", {
-      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body), credentials: "same-origin"
+      method: "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin"
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
