@@ -123,6 +123,21 @@ def _sealed(profile: dict[str, Any], participant_id: str) -> dict[str, Any]:
     return {k: Personal(v, participant_id) if k in PERSONAL_FIELDS else v for k, v in profile.items()}
 
 
+def rotate_link(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Replace the facilitator or projector link's secret with ``token`` (chosen by the browser, so a retry is
+    idempotent); whoever holds the old link loses access."""
+    values.check_keys(args, {"role", "token"})
+    role = values.choice(args, "role", ("facilitator", "projector"))
+    token = values.token(args)
+    if not token:
+        raise errors.InvalidArgs("'token' must be a new 43-128 character URL-safe secret")
+    digest = hash_token(token)
+    if digest in (workshop.facilitator_token_hash, workshop.projector_token_hash) or digest in workshop.tokens:
+        raise errors.TokenInUse("this token is already in use")
+    workshop.trigger_event(Workshop.LinkRotated, command_id=ctx.command_id, role=role, token_hash=digest)
+    return {}
+
+
 def forget_me(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Erase one's own personal data (and leave): the key that seals it is destroyed once this is committed."""
     values.check_keys(args, set())
@@ -275,6 +290,7 @@ COMMANDS: dict[str, Spec] = {
     "leave": Spec(_P, leave),
     "remove_participant": Spec(_F, remove_participant),
     "erase_participant": Spec(_F, erase_participant),
+    "rotate_link": Spec(_F, rotate_link),
     "forget_me": Spec(frozenset({PARTICIPANT}), forget_me),
     "update_workshop": Spec(_F, update_workshop),
     "add_agenda_item": Spec(_F, add_agenda_item),

@@ -156,6 +156,19 @@ class Workshop(Aggregate):
         def when(self, workshop: Workshop) -> None:
             workshop.participants[self.participant_id].status = "removed"
 
+    class LinkRotated(Event):
+        """The facilitator replaced the facilitator (or projector) link's secret: the old link stops working, and
+        screens opened with it are closed."""
+
+        role: str
+        token_hash: str
+
+        def when(self, workshop: Workshop) -> None:
+            if self.role == "facilitator":
+                workshop.facilitator_token_hash = self.token_hash
+            else:
+                workshop.projector_token_hash = self.token_hash
+
     class ParticipantErased(Event):
         """A participant's personal data was erased (``by`` themselves or a facilitator): their token no longer
         works, and their key is destroyed once this is committed, so every stored copy of their name,

@@ -109,6 +109,13 @@ def _participant_removed(m: WorkshopModel, e: Workshop.ParticipantRemoved) -> No
     m.participants[e.participant_id].status = "removed"
 
 
+def _link_rotated(m: WorkshopModel, e: Workshop.LinkRotated) -> None:
+    if e.role == "facilitator":
+        m.facilitator_token_hash = e.token_hash
+    else:
+        m.projector_token_hash = e.token_hash
+
+
 def _participant_erased(m: WorkshopModel, e: Workshop.ParticipantErased) -> None:
     p = m.participants[e.participant_id]
     p.name = p.organisation = p.role = ""
@@ -157,6 +164,7 @@ HANDLERS: dict[type, Fold] = {
     Workshop.ParticipantLeft: _participant_left,
     Workshop.ParticipantRemoved: _participant_removed,
     Workshop.ParticipantErased: _participant_erased,
+    Workshop.LinkRotated: _link_rotated,
     Workshop.AgendaItemAdded: _item_added,
     Workshop.AgendaItemChanged: _item_changed,
     Workshop.AgendaItemRemoved: _item_removed,

@@ -83,6 +83,7 @@ class Watcher:
         self.version = -1  # the channel version this watcher has; -1: needs a snapshot
         self.me_dirty = False
         self.revoked = False  # the participant left or was removed: send the last state, then close
+        self.token_hash = ""  # a facilitator's or projector's: a rotated link revokes it
 
 
 class Hub:
@@ -166,6 +167,12 @@ class Hub:
             log.exception("failed to fold %s at %d", type(event).__name__, position)
         if isinstance(event, Workshop.Created | Workshop.DetailsChanged):
             self.by_code[model.code] = model.id
+        elif isinstance(event, Workshop.LinkRotated):
+            valid = (model.facilitator_token_hash, model.projector_token_hash)
+            for w in self.watchers.get(model.id, ()):
+                if w.token_hash and w.token_hash not in valid:
+                    w.revoked = True
+                    w.wake()
         elif isinstance(event, Workshop.ParticipantErased) and self.personal_keys is not None:
             # Another process may have committed it: drop any copy of the key this process still holds, and
             # destroy it again in case the committing process stopped before it could (idempotent).

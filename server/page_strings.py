@@ -166,6 +166,12 @@ JS_STRINGS: tuple[str, ...] = (
         "cannot be undone."
     ),
     N_("Their personal data was erased."),
+    N_(
+        "Replace the facilitator link? Everyone using the current one, co-facilitators included, loses access; "
+        "this page moves to the new link."
+    ),
+    N_("Replace the projector link? Screens using the current one close; open the projector again from this page."),
+    N_("Replace"),
     N_("Cluster"),
     N_("Company"),
     N_("Research body"),

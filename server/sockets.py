@@ -18,7 +18,8 @@ from uuid import UUID
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from domain.application import Command
-from domain.commands import ANONYMOUS, PARTICIPANT, Actor
+from domain.commands import ANONYMOUS, FACILITATOR, PARTICIPANT, PROJECTOR, Actor
+from domain.tokens import hash_token
 from server import protocol
 from server.auth import authenticate, may_watch
 from server.hub import Watcher
@@ -47,6 +48,7 @@ class Connection:
         self.ws, self.services, self.workshop_id = ws, services, workshop_id
         self.hub = services.hub
         self.actor = Actor(ANONYMOUS)
+        self.token_hash = ""  # of a facilitator or projector link: refused once the link is rotated
         self.encoding: protocol.Encoding = "json"
         self.watcher: Watcher | None = None
         self.outbox: collections.deque[dict[str, Any]] = collections.deque()
@@ -116,13 +118,21 @@ class Connection:
         )
         if actor.role == PARTICIPANT and actor.participant_id:
             self.hub.connected(self.workshop_id, actor.participant_id)
+        self.token_hash = hash_token(hello.token) if hello.token and actor.role in (FACILITATOR, PROJECTOR) else ""
         if hello.view is not None:
             self.watcher = Watcher(self.workshop_id, hello.view, actor.participant_id, self.wake.set)
+            self.watcher.token_hash = self.token_hash
             self.hub.watch(self.watcher)
 
     async def _command(self, message: protocol.CommandMsg) -> None:
         if not self.limiter.allow():
             self.send(protocol.error("rate_limited", "too many commands; slow down", message.id))
+            return
+        model = self.hub.models[self.workshop_id]
+        if self.token_hash and self.token_hash not in (model.facilitator_token_hash,
+                                                                       model.projector_token_hash):  # fmt: skip
+            self.send(protocol.error("unauthorized", "this link was replaced by a new one", message.id))
+            self.closing = (CLOSE_POLICY, "unauthorized")
             return
         command = Command(message.id, message.name, message.args, self.workshop_id, self.actor)
         outcome = await self.services.run(command)
@@ -158,8 +168,13 @@ class Connection:
                         frame = None
                     if frame is None:
                         if self.watcher is not None and self.watcher.revoked and self.closing is None:
-                            self.outbox.append(protocol.error("not_joined", "you are no longer in this workshop"))
-                            self.closing = (CLOSE_POLICY, "no longer a participant")
+                            if self.watcher.token_hash:  # a facilitator's or projector's rotated link
+                                replaced = protocol.error("unauthorized", "this link was replaced by a new one")
+                                self.outbox.append(replaced)
+                                self.closing = (CLOSE_POLICY, "unauthorized")
+                            else:
+                                self.outbox.append(protocol.error("not_joined", "you are no longer in this workshop"))
+                                self.closing = (CLOSE_POLICY, "no longer a participant")
                             continue
                         break
                     if isinstance(frame, str):

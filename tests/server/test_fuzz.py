@@ -121,6 +121,7 @@ BASE: dict[str, dict[str, Any]] = {
     "remove_participant": {"participant_id": "$other"},
     "erase_participant": {"participant_id": "$other"},
     "forget_me": {},
+    "rotate_link": {"role": "projector", "token": "R" * 43},
     "update_workshop": {"title": "Retitled", "venue": "Elsewhere"},
     "add_agenda_item": {"title": "Added", "kind": "plenary", "planned_start": "10:30", "duration_min": 30},
     "update_agenda_item": {"item_id": "$item", "title": "Changed"},

@@ -91,6 +91,7 @@ class Scene:
             "remove_participant": {"participant_id": self.other_participant["participant_id"]},
             "erase_participant": {"participant_id": self.other_participant["participant_id"]},
             "forget_me": {},
+            "rotate_link": {"role": "projector", "token": "R" * 43},
             "update_workshop": {"title": "Changed"},
             "add_agenda_item": {"title": "Added", "kind": "other"},
             "update_agenda_item": {"item_id": self.planned, "title": "Changed"},

@@ -805,3 +805,19 @@ def test_a_retried_create_with_client_chosen_tokens_gets_them_back(client: TestC
 def test_create_workshop_is_not_a_command_over_http_either(room: Room) -> None:
     r = command(room.client, room.id, room.facilitator, "create_workshop", {"title": "x"})
     assert (r.status_code, r.json()["error"]["code"]) == (400, "unknown_command")
+
+
+def test_a_rotated_facilitator_link_closes_screens_opened_with_the_old_one(room: Room) -> None:
+    new_token = "N" * 43
+    with room.peer(room.facilitator, "dashboard") as old_screen:
+        room.ok("rotate_link", {"role": "facilitator", "token": new_token})
+        closed = old_screen.wait_closed()
+        assert closed.code == 1008
+    support.assert_error(support.command(room.client, room.id, room.facilitator, "add_agenda_item",
+                                         {"title": "T", "kind": "other"}), "unauthorized")  # fmt: skip
+    assert support.ok(room.client, room.id, new_token, "add_agenda_item", {"title": "T", "kind": "other"})
+    projector = "P" * 43
+    support.ok(room.client, room.id, new_token, "rotate_link", {"role": "projector", "token": projector})
+    assert support.view(room.client, room.id, projector, "projector")["view"] == "projector"
+    support.assert_error(support.command(room.client, room.id, new_token, "rotate_link",
+                                         {"role": "projector", "token": projector}), "token_in_use")  # fmt: skip

@@ -152,6 +152,26 @@
   });
 
   // Workshop settings, in a dialog.
+  /* Replace a link's secret (the browser chooses it, so a retry is the same command): the old link stops working. */
+  function rotate(role) {
+    var question = role === "facilitator"
+      ? t("Replace the facilitator link? Everyone using the current one, co-facilitators included, loses access; this page moves to the new link.")
+      : t("Replace the projector link? Screens using the current one close; open the projector again from this page.");
+    T.confirm(question, t("Replace")).then(function (ok) {
+      if (!ok) return;
+      var fresh = T.newToken();
+      conn.command("rotate_link", {role: role, token: fresh}).then(function () {
+        var k = role === "facilitator" ? fresh : token, p = role === "projector" ? fresh : projectorToken;
+        T.store.set(FAC_KEY, k);
+        if (p) T.store.set(PROJ_KEY, p);
+        location.replace(path + "/dashboard#k=" + encodeURIComponent(k) + (p ? "&p=" + encodeURIComponent(p) : ""));
+        location.reload();
+      }, function (err) { T.toast(T.errorText(err), "error"); });
+    });
+  }
+  $("rotate-facilitator").addEventListener("click", function () { rotate("facilitator"); });
+  $("rotate-projector").addEventListener("click", function () { rotate("projector"); });
+
   var dialog = $("settings-dialog"), settings = $("settings-form");
   $("open-settings").addEventListener("click", function () {
     var ws = view.workshop || {};
