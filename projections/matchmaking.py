@@ -196,12 +196,13 @@ def participant_view(m: MatchModel | None, model: WorkshopModel, pid: str) -> di
             **(_placed(r) if m.published else {"slot": None, "table": None}),
         }  # fmt: skip
 
-    agenda = sorted((row(r) for r in mine if r.status == ACCEPTED and r.slot is not None), key=lambda x: x["slot"])
+    # Before publication row() hides the slots (all None): there is no agenda to sort.
+    placed = [r for r in mine if r.status == ACCEPTED and r.slot is not None] if m.published else []
     return {
         "profile": m.profiles.get(pid),
         "unavailable": m.unavailable.get(pid, []),
         "requests": [row(r) for r in mine],
-        "agenda": agenda if m.published else [],
+        "agenda": sorted((row(r) for r in placed), key=lambda x: x["slot"]),
     }
 
 

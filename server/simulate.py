@@ -7,7 +7,9 @@ dashboard shows them online. An optional facilitator connection follows the `das
 each participant first appears there.
 
 `--scenario poll` goes on to a vote, see `server/simulate_poll.py`; `--scenario groups` to group work (a split, a
-question set, members writing on their group's sheet), see `server/simulate_groups.py`.
+question set, members writing on their group's sheet), see `server/simulate_groups.py`; `--scenario rotation` and
+`--scenario matchmaking` to a speed-dating rotation and to B2B meetings (`server/simulate_rotation.py`,
+`server/simulate_matchmaking.py`).
 
 Progress goes to stderr once a second; the last line of stdout is one JSON object with the figures (see
 `simulate`). Connections bypass any HTTP proxy from the environment: the point is to measure the server.
@@ -56,9 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--participants", type=int, default=100, help="how many join (default 100)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated profiles (default 1)")
     parser.add_argument("--concurrency", type=int, default=200, help="joins in flight at once (default 200)")
-    parser.add_argument("--scenario", choices=["join", "poll", "groups", "rotation"], default="join",
+    parser.add_argument("--scenario", choices=["join", "poll", "groups", "rotation", "matchmaking"], default="join",
                         help="what participants do: join; join and vote in a poll; join and answer questions "
-                             "in groups; or join and rotate through a speed-dating rotation")  # fmt: skip
+                             "in groups; join and rotate through a speed-dating rotation; or join and request, "
+                             "answer and get scheduled B2B meetings")  # fmt: skip
     parser.add_argument("--dashboard", action=argparse.BooleanOptionalAction, default=None,
                         help="follow the dashboard and measure when joins become visible there "
                              "(default: on when a facilitator token is known)")  # fmt: skip
@@ -75,6 +78,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from server.simulate_rotation import add_rotation_arguments
 
     add_rotation_arguments(parser)
+    from server.simulate_matchmaking import add_matchmaking_arguments
+
+    add_matchmaking_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
         ok = summary["joined"] == summary["participants"] and summary["errors"] == 0
         whole = summary.get("rounds_completed") == summary.get("rounds_planned") and not summary.get("seats_missed")
         return 0 if ok and whole and summary.get("seat_mismatches") == 0 else 1
+    if args.scenario == "matchmaking":
+        ok = summary["joined"] == summary["participants"] and summary["errors"] == 0
+        return 0 if ok and summary.get("published") and summary.get("agenda_mismatches") == 0 else 1
     return 0 if summary["joined"] == summary["participants"] else 1
 
 
@@ -309,7 +318,7 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     """Run one simulation and return its summary (the JSON object `run` prints)."""
     if args.dashboard and args.code and not args.facilitator_token:
         raise SystemExit("simulate: with --code, --dashboard needs --facilitator-token")
-    poll = args.scenario in ("poll", "groups", "rotation")
+    poll = args.scenario in ("poll", "groups", "rotation", "matchmaking")
     if poll and (args.dashboard is False or (args.code and not args.facilitator_token)):
         raise SystemExit(
             f"simulate: the {args.scenario} scenario needs the dashboard (and, with --code, --facilitator-token)"
@@ -342,6 +351,10 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         from server.simulate_rotation import RotationSimulation
 
         sim = RotationSimulation(args, base, workshop_id, profiles)
+    elif args.scenario == "matchmaking":
+        from server.simulate_matchmaking import MatchmakingSimulation
+
+        sim = MatchmakingSimulation(args, base, workshop_id, profiles)
     elif poll:
         from server.simulate_poll import PollSimulation
 
@@ -371,6 +384,8 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
         await sim.work(deadline)  # type: ignore[attr-defined]
     elif args.scenario == "rotation":
         await sim.rotate(deadline)  # type: ignore[attr-defined]
+    elif args.scenario == "matchmaking":
+        await sim.match(deadline)  # type: ignore[attr-defined]
     elif poll:
         await sim.vote(deadline)  # type: ignore[attr-defined]
     sim.release.set()
@@ -397,6 +412,8 @@ async def simulate(args: argparse.Namespace) -> dict[str, Any]:
     if poll:
         if args.scenario == "rotation":
             summary.update(sim.rotation_summary())  # type: ignore[attr-defined]
+        elif args.scenario == "matchmaking":
+            summary.update(sim.matchmaking_summary())  # type: ignore[attr-defined]
         elif args.scenario == "groups":
             summary.update(sim.groups_summary())  # type: ignore[attr-defined]
         else:

@@ -269,6 +269,19 @@ def test_the_rotation_scenario_runs_every_round_on_the_servers_clock(
     assert result["quality"]["repeated_pairs"] == 0
 
 
+def test_the_matchmaking_scenario_schedules_publishes_and_every_agenda_matches_the_table_plan(
+    tavolo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, result = run_simulator(capsys, "--url", tavolo_url, "--scenario", "matchmaking", "--participants", "8",
+                                 "--slots", "4", "--slot-minutes", "5", "--requests-per-person", "2")  # fmt: skip
+    assert code == 0, result
+    assert result["requests"] == result["answered"] == 16  # 8 people x 2, never a pair twice
+    assert result["accepted"] + result["declined"] == 16 and result["accepted"] > 0
+    assert 0 < result["scheduled"] <= result["upper_bound"] <= result["accepted"]
+    assert result["published"] and result["agendas_seen"] >= 2 and result["agenda_mismatches"] == 0
+    assert result["errors"] == 0
+
+
 def test_the_poll_scenario_without_a_facilitator_token_is_refused(tavolo_url: str) -> None:
     parser = argparse.ArgumentParser()
     simulate.add_arguments(parser)

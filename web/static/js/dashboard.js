@@ -10,7 +10,7 @@
   T.reloadOnNewSecrets({k: FAC_KEY, p: PROJ_KEY});
   var token = secrets.k, projectorToken = secrets.p;
   var view = null, position = null, conn = null, agendaUI = null, agendaSig = null, pollsUI = null, groupsUI = null;
-  var rotationUI = null, timerUI = null;
+  var rotationUI = null, timerUI = null, matchUI = null;
   var notesUI = null;
   var rows = new Map();  // participant id -> {tr, sig, key}: the table is updated in place, keyed by id
 
@@ -70,6 +70,7 @@
     rotationUI.render(view.rotation || null, view.participants);
     timerUI.render(view.timer || null);
     notesUI.render(view.agenda);
+    matchUI.render(view.matchmaking || null, view.participants);
   });
 
   function cell(cls) { return el("td", {class: cls}); }
@@ -225,4 +226,7 @@
   rotationUI = window.TavoloRotationDashboard.mount({command: conn.command});
   timerUI = window.TavoloRotationDashboard.mountTimer({command: conn.command});
   notesUI = window.TavoloNotesDashboard.mount({command: conn.command, token: token, workshopId: workshopId});
+  matchUI = window.TavoloMatchDashboard.mount({
+    command: conn.command, token: token, workshopId: workshopId, workshop: function () { return view && view.workshop; }
+  });
 })();

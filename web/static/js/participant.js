@@ -18,6 +18,10 @@
   var rotation = window.TavoloRotationParticipant.mount({
     command: function (name, args) { return conn.command(name, args); }
   });
+  var match = window.TavoloMatchParticipant.mount({
+    workshopId: workshopId, token: function () { return token; },
+    command: function (name, args) { return conn.command(name, args); }
+  });
   var pageLang = document.documentElement.lang;
   var askedLang = new URLSearchParams(location.search).get("lang");
   // Whether this device chose the page language (?lang= or the cookie): else the participant's own language wins.
@@ -73,6 +77,7 @@
     polls.render(view);
     groups.render(view);
     rotation.render(view);
+    match.render(view);
     renderNow();
     renderAgenda();
     var counts = view.counts || {};

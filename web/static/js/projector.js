@@ -10,6 +10,7 @@
   T.reloadOnNewSecrets({k: "tavolo:proj:" + workshopId});
   var view = null, polls = window.TavoloPollsProjector.mount(), report = window.TavoloGroupsProjector.mount();
   var rotation = window.TavoloRotationProjector.mount();
+  var match = window.TavoloMatchProjector.mount();
 
   function notice(text) { $("proj-notice").textContent = text; $("proj-notice").hidden = !text; }
   if (!token) return notice(t("Open the projector from the facilitator dashboard to show live numbers."));
@@ -36,7 +37,10 @@
     // A group reporting back comes before everything else: the facilitator chose to show it.
     var reporting = report.render(view);
     // A running rotation (its countdown and table map) comes next; the room timer wherever there is room.
-    rotation.render(view, reporting);
+    var rotating = rotation.render(view, reporting);
+    // The published meeting schedule's current (or next) slot only when none of those has the screen.
+    var body = document.body.classList;
+    match.render(view, reporting || rotating || body.contains("poll-mode") || body.contains("timer-mode"));
   });
 
   function renderNow() {
