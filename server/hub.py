@@ -96,6 +96,9 @@ class Hub:
         self.position = 0
         self.online: dict[UUID, Counter[str]] = defaultdict(Counter)
         self.watchers: dict[UUID, set[Watcher]] = defaultdict(set)
+        # The same watchers indexed by view and by person, so that a tick touches only those with news.
+        self._by_view: dict[tuple[UUID, str], set[Watcher]] = defaultdict(set)
+        self._by_person: dict[tuple[UUID, str], set[Watcher]] = defaultdict(set)
         self.channels: dict[tuple[UUID, str], Channel] = {}
         self._dirty: set[UUID] = set()
         self._changed_people: dict[UUID, set[str]] = defaultdict(set)
@@ -329,6 +332,9 @@ class Hub:
 
     def watch(self, watcher: Watcher) -> None:
         self.watchers[watcher.workshop_id].add(watcher)
+        self._by_view[(watcher.workshop_id, watcher.view)].add(watcher)
+        if watcher.participant_id:
+            self._by_person[(watcher.workshop_id, watcher.participant_id)].add(watcher)
         channel = self.channels.get((watcher.workshop_id, watcher.view))
         if channel is None or channel.position != self.models[watcher.workshop_id].position:
             self._render(watcher.workshop_id, watcher.view)  # a snapshot is never behind the log
@@ -339,6 +345,12 @@ class Hub:
 
     def unwatch(self, watcher: Watcher) -> None:
         self.watchers[watcher.workshop_id].discard(watcher)
+        for index, key in ((self._by_view, watcher.view), (self._by_person, watcher.participant_id)):
+            group = index.get((watcher.workshop_id, key or ""))
+            if group is not None:
+                group.discard(watcher)
+                if not group:
+                    del index[(watcher.workshop_id, key or "")]
 
     def snapshot(self, watcher: Watcher) -> dict[str, Any]:
         """The watcher's whole view now; marks it as up to date."""
@@ -437,13 +449,14 @@ class Hub:
                 log.exception("failed to push the views of workshop %s", workshop_id)
 
     def _flush_one(self, workshop_id: UUID) -> None:
-        watchers = self.watchers.get(workshop_id)
         people = self._changed_people.pop(workshop_id, set())
-        if not watchers or workshop_id not in self.models:
+        if not self.watchers.get(workshop_id) or workshop_id not in self.models:
             return
         now = time.monotonic()
-        changed: set[str] = set()
-        for view in {w.view for w in watchers}:
+        changed: list[str] = []
+        for view in ("dashboard", "projector", "participant"):
+            if not self._by_view.get((workshop_id, view)):
+                continue  # nobody watches it: rendered on the first watch
             if view == "participant" and now - self._shared_at.get(workshop_id, 0.0) < self.participant_interval:
                 # Hundreds of phones need the room's news, not every turnout tick: render their shared part
                 # at a slower pace (their own changes still go out on this tick).
@@ -454,16 +467,18 @@ class Hub:
                 self._shared_at[workshop_id] = now
             before = channel.version if channel is not None else -1
             if self._render(workshop_id, view).version != before:
-                changed.add(view)
+                changed.append(view)
+        # Wake only those with something to send: 2,000 phones woken ten times a second for nothing cost more CPU
+        # than the votes they watch; and a tick visits only them, not every watcher.
         model = self.models[workshop_id]
-        for w in watchers:
-            mine = w.participant_id in people
-            if mine:
+        for pid in people:
+            for w in self._by_person.get((workshop_id, pid), ()):
                 w.me_dirty = True
-                w.revoked = model.participants[w.participant_id].status != "present"
-            # Wake only those with something to send: 2,000 phones woken ten times a second for nothing cost
-            # more CPU than the votes they watch.
-            if mine or w.view in changed:
+                p = model.participants.get(pid)
+                w.revoked = p is None or p.status != "present"
+                w.wake()
+        for view in changed:
+            for w in self._by_view.get((workshop_id, view), ()):
                 w.wake()
 
 

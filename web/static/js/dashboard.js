@@ -127,7 +127,6 @@
   }
   $("people-filter").addEventListener("input", render);
   $("people-body").addEventListener("click", function (event) {
-    var button = event.target.closest("button[data-remove]");
     var erase = event.target.closest("button[data-erase]");
     var who = erase && (view.participants || {})[erase.dataset.erase];
     if (who) {
@@ -140,6 +139,7 @@
         });
       return;
     }
+    var button = event.target.closest("button[data-remove]");
     if (!button) return;
     var p = (view.participants || {})[button.dataset.remove];
     if (!p) return;
@@ -152,7 +152,6 @@
       });
   });
 
-  // Workshop settings, in a dialog.
   /* Replace a link's secret (the browser chooses it, so a retry is the same command): the old link stops working. */
   function rotate(role) {
     var question = role === "facilitator"
@@ -173,6 +172,7 @@
   $("rotate-facilitator").addEventListener("click", function () { rotate("facilitator"); });
   $("rotate-projector").addEventListener("click", function () { rotate("projector"); });
 
+  // Workshop settings, in a dialog.
   var dialog = $("settings-dialog"), settings = $("settings-form");
   $("open-settings").addEventListener("click", function () {
     var ws = view.workshop || {};

@@ -212,11 +212,6 @@
   });
   $("edit-profile").addEventListener("toggle", function () { if (this.open && view) P.fill(view.me || {}); });
 
-  $("leave").addEventListener("click", function () {
-    T.confirm(t("Leave the workshop? The facilitators will no longer see you in the room."), t("Leave")).then(function (ok) {
-      if (!ok) return;
-      leaving = true;
-      var bye = function () {
   $("forget-me").addEventListener("click", function () {
     T.confirm(t("Leave and erase your name, organisation and role from this workshop for good? Your answers stay, without your name."), t("Erase")).then(function (ok) {
       if (!ok) return;
@@ -233,6 +228,11 @@
     });
   });
 
+  $("leave").addEventListener("click", function () {
+    T.confirm(t("Leave the workshop? The facilitators will no longer see you in the room."), t("Leave")).then(function (ok) {
+      if (!ok) return;
+      leaving = true;
+      var bye = function () {
         forget();
         gone(t("Goodbye!"), t("You have left the workshop. Thank you for taking part."));
       };
