@@ -52,7 +52,9 @@ async def improve(services: Services, aggregate_id: UUID, version: int) -> None:
     finally:
         hub.set_solving(workshop_id, False)
     better = (found.count, found.optimal, -found.idle) > (
-        int(current.get("count", 0)), bool(current.get("optimal")), -int(current.get("idle", 0))
+        int(current.get("count", 0)),
+        bool(current.get("optimal")),
+        -int(current.get("idle", 0)),
     )
     if not better:
         return

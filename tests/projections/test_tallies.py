@@ -275,7 +275,6 @@ class TestBreakdowns:
         other = view["cells"][1]["results"][0]
         assert by_id(other["options"], "count")["o2"] == (7,)
 
-
     def test_organisation_type_breaks_down_named_and_allowed_secret_polls(self) -> None:
         r = PollRoom()
         r.people(*[f"C{i}" for i in range(5)], organisation_type="cluster")

@@ -172,3 +172,15 @@ def test_availability_is_ones_own_unless_a_facilitator_sets_it(room: Room) -> No
     assert _me(room, bob["participant_token"])["unavailable"] == [0, 2]
     support.assert_error(support.command(room.client, room.id, ann["participant_token"], "set_availability",
                                          {"unavailable": [7]}), "invalid_args")  # fmt: skip
+
+
+def test_a_participant_with_several_meetings_sees_their_view_before_and_after_publication(room: Room) -> None:
+    ann, bob, cy = _setup(room)
+    for other in (bob, cy):
+        room.ok("add_meeting", {"participant_ids": [ann["participant_id"], other["participant_id"]]})
+    room.ok("schedule_meetings")
+    assert _me(room, ann["participant_token"])["agenda"] == []  # scheduled, not yet announced
+    room.ok("publish_schedule")
+    agenda = _me(room, ann["participant_token"])["agenda"]
+    assert [item["with"]["name"] for item in agenda] and len(agenda) == 2
+    assert agenda == sorted(agenda, key=lambda item: item["slot"])
