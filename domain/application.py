@@ -118,6 +118,13 @@ class Tavolo(Application):  # type: ignore[type-arg]
             if outcomes is None:
                 continue  # a command hit a bug; it is refused and the batch runs again without it
             try:
+                # New participants' keys in one go (one transaction in a key file), before the events that need them.
+                owners = [
+                    e.participant_id for a in aggregates.values() for e in a.pending_events
+                    if isinstance(e, Workshop.ParticipantJoined)
+                ]  # fmt: skip
+                if owners:
+                    self.personal_keys.ensure(owners)
                 recordings = self.save(*aggregates.values())
             except IntegrityError:
                 # Another process committed first (or took the same join code): run again on the new state.

@@ -56,6 +56,8 @@ class PersonalKeys(Protocol):
 
     def forget(self, owner: str) -> None: ...
 
+    def ensure(self, owners: list[str]) -> None: ...
+
 
 def seal(key: bytes, owner: str, text: str) -> bytes:
     """``text`` encrypted for ``owner`` (the owner is authenticated too: a value cannot be moved to another)."""
@@ -97,6 +99,11 @@ class MemoryPersonalKeys:
 
     def forget(self, owner: str) -> None:
         """Drop a cached copy of a key another process destroyed (this store has no other copy to drop)."""
+
+    def ensure(self, owners: list[str]) -> None:
+        """Make the keys of ``owners`` that do not exist yet (a batch of joins at once)."""
+        for owner in owners:
+            self.get_or_create(owner)
 
 
 def keys_for(env: Mapping[str, str]) -> PersonalKeys:
@@ -152,6 +159,26 @@ class SqlitePersonalKeys(MemoryPersonalKeys):
     def forget(self, owner: str) -> None:
         with self._lock:
             self._keys.pop(owner, None)
+
+    def ensure(self, owners: list[str]) -> None:
+        """The keys of a batch of new participants in one transaction: one sync of the key file, not one each."""
+        missing = [o for o in owners if o not in self._keys]
+        if not missing:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO personal_keys VALUES (?, ?)",
+                    [(o, secrets.token_bytes(KEY_BYTES)) for o in missing],
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            marks = ",".join("?" * len(missing))
+            rows = self._db.execute(f"SELECT owner, key FROM personal_keys WHERE owner IN ({marks})", missing)
+            self._keys.update((str(o), bytes(k)) for o, k in rows.fetchall())
 
     def put(self, owner: str, key: bytes) -> None:
         with self._lock:

@@ -99,3 +99,7 @@ class PostgresPersonalKeys:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+    def ensure(self, owners: list[str]) -> None:
+        for owner in owners:
+            self.get_or_create(owner)

@@ -28,7 +28,7 @@ class Writer:
         app: Tavolo,
         loop: asyncio.AbstractEventLoop,
         on_committed: Callable[[list[Outcome], Any], None],
-        max_batch: int = 500,
+        max_batch: int = 64,
         prepare: Callable[[list[Outcome]], Any] | None = None,
     ) -> None:
         self._app = app
