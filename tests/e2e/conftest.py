@@ -73,6 +73,37 @@ def start_server(store: str, log: Path, *extra: str) -> Server:
     raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright: skipped with a reason where it is missing, failed under CI=true."""
+    if not Path(CHROMIUM).exists():
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A `tavolo serve` process on a fresh SQLite file."""
+    server = start_server(f"sqlite:///{tmp_path}/tavolo.db", tmp_path / "server.log")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def sqlite_server(tmp_path: Path) -> Iterator[Server]:
     server = start_server(f"sqlite:///{tmp_path}/tavolo.db", tmp_path / "server.log")

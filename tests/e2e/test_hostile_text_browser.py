@@ -5,14 +5,12 @@ page and the minutes — never parsed as markup, never run."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Server, start_server
-from tests.e2e.test_browser import TIMEOUT_MS, browser  # noqa: F401 - the fixture
+from tests.e2e.conftest import Server
+from tests.e2e.test_browser import TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,13 +20,6 @@ ANSWER = '<svg id=pwn-answer onload="window.__xss=3"></svg>synergy'
 IDEA = '"><iframe id=pwn-idea srcdoc="<script>parent.__xss=4</script>"></iframe>'
 NOTE = "<b id=pwn-note>bold</b> note"
 PAYLOADS = (NAME, ORG, ANSWER, IDEA)
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    server = start_server(f"sqlite:///{tmp_path}/tavolo.db", tmp_path / "server.log")
-    yield server
-    server.stop()
 
 
 def _command(server: Server, workshop: str, token: str, name: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +61,7 @@ def _assert_inert(page: Any, *shown: str) -> None:
         assert page.locator(element).count() == 0, f"{element} was parsed as markup"
 
 
-def test_payloads_are_text_on_every_screen_and_in_the_minutes(browser: object, server: Server) -> None:  # noqa: F811
+def test_payloads_are_text_on_every_screen_and_in_the_minutes(browser: object, server: Server) -> None:
     wid, fac, proj, me = _hostile_workshop(server)
     context = browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
     context.set_default_timeout(TIMEOUT_MS)

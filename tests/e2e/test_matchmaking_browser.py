@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Server, start_server
-from tests.e2e.test_browser import CHROMIUM, TIMEOUT_MS
+from tests.e2e.conftest import Server
+from tests.e2e.test_browser import TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,29 +21,6 @@ PEOPLE = [
     ("Jan Kowalski", "Silesia Automotive", "PL", "Agrifood"),
 ]
 NOTE = "Recycled polymers for car interiors?"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    server = start_server(f"sqlite:///{tmp_path}/tavolo.db", tmp_path / "server.log")
-    yield server
-    server.stop()
 
 
 def _context(browser: Any, width: int, height: int) -> Any:

@@ -12,7 +12,7 @@ import pytest
 from domain.application import Tavolo
 from server.stores import store_env
 from tests.e2e.conftest import Server, start_server
-from tests.e2e.test_browser import TIMEOUT_MS, browser  # noqa: F401 - the fixture
+from tests.e2e.test_browser import TIMEOUT_MS
 from tests.projections.scripted import build, fake_clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -37,7 +37,7 @@ def _results(page: object) -> str:
     return str(page.locator("#rp-polls .rp-results").first.text_content())  # type: ignore[attr-defined]
 
 
-def test_drag_the_scrubber_to_before_a_poll_closed(browser: object, finished: tuple[Server, str]) -> None:  # noqa: F811
+def test_drag_the_scrubber_to_before_a_poll_closed(browser: object, finished: tuple[Server, str]) -> None:
     server, workshop_id = finished
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     context.set_default_timeout(TIMEOUT_MS)

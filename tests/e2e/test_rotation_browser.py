@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Server, start_server
-from tests.e2e.test_browser import CHROMIUM, TIMEOUT_MS
+from tests.e2e.conftest import Server
+from tests.e2e.test_browser import TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,29 +32,6 @@ SKEWED_DATE = """(() => {
   }
   window.Date = Skewed;
 })();"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    server = start_server(f"sqlite:///{tmp_path}/tavolo.db", tmp_path / "server.log")
-    yield server
-    server.stop()
 
 
 def _workshop(server: Server, people: list[tuple[str, str, str, str]]) -> tuple[dict[str, str], list[dict[str, str]]]:
