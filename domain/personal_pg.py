@@ -17,10 +17,12 @@ from domain.personal import KEY_BYTES
 TABLE = "tavolo_personal_keys"
 
 
-class PostgresPersonalKeys:
-    """``PersonalKeys`` in PostgreSQL; each process caches the keys it has read until one is destroyed."""
+class KeyTable:
+    """One table of keys beside the event tables: this process's connection to it, reconnecting once if it was
+    lost (a database restart), and the table made on first use (so the event store reports a bad schema first).
+    Shared by the personal-data keys here and the secret-poll keys (server/keystore.py)."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], table: str, columns: str) -> None:
         self._conninfo: dict[str, Any] = {
             "host": env.get("POSTGRES_HOST", "127.0.0.1"),
             "port": int(env.get("POSTGRES_PORT", "5432")),
@@ -30,23 +32,24 @@ class PostgresPersonalKeys:
             "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
             "autocommit": True,
         }
-        self._table = sql.Identifier(env.get("POSTGRES_SCHEMA") or "public", TABLE)
-        self._cache: dict[str, bytes] = {}
+        self.table = sql.Identifier(env.get("POSTGRES_SCHEMA") or "public", table)
+        self._create = sql.SQL("CREATE TABLE IF NOT EXISTS {} (" + columns + ")").format(self.table)
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[Any] | None = None
-        self._ready = False  # the table is made on first use: the event store reports a bad schema first
+        self._ready = False
 
-    def _execute(self, query: sql.Composed, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def execute(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """One statement (``{}`` stands for the table) on this process's connection."""
+        statement = sql.SQL(query).format(self.table)  # type: ignore[arg-type,unused-ignore]  # our constant strings
         with self._lock:
             for attempt in (1, 2):
                 try:
                     if self._conn is None or self._conn.closed:
                         self._conn = psycopg.connect(**self._conninfo)
                     if not self._ready:
-                        create = "CREATE TABLE IF NOT EXISTS {} (owner text PRIMARY KEY, key bytea NOT NULL)"
-                        self._conn.execute(sql.SQL(create).format(self._table))
+                        self._conn.execute(self._create)
                         self._ready = True
-                    cursor = self._conn.execute(query, params)
+                    cursor = self._conn.execute(statement, params)
                     return cursor.fetchall() if cursor.description else []
                 except psycopg.OperationalError:
                     if self._conn is not None:
@@ -56,11 +59,26 @@ class PostgresPersonalKeys:
                         raise
             raise AssertionError("unreachable")
 
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+class PostgresPersonalKeys:
+    """``PersonalKeys`` in PostgreSQL; each process caches the keys it has read until one is destroyed."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._table = KeyTable(env, TABLE, "owner text PRIMARY KEY, key bytea NOT NULL")
+        self._cache: dict[str, bytes] = {}
+        self.close = self._table.close
+
     def get(self, owner: str) -> bytes | None:
         cached = self._cache.get(owner)
         if cached is not None:
             return cached
-        rows = self._execute(sql.SQL("SELECT key FROM {} WHERE owner = %s").format(self._table), (owner,))
+        rows = self._table.execute("SELECT key FROM {} WHERE owner = %s", (owner,))
         if rows:
             self._cache[owner] = bytes(rows[0][0])
             return self._cache[owner]
@@ -70,35 +88,28 @@ class PostgresPersonalKeys:
         found = self.get(owner)
         if found is not None:
             return found
-        rows = self._execute(
-            sql.SQL("INSERT INTO {} (owner, key) VALUES (%s, %s) ON CONFLICT (owner) DO UPDATE "
-                    "SET owner = EXCLUDED.owner RETURNING key").format(self._table),
+        rows = self._table.execute(
+            "INSERT INTO {} (owner, key) VALUES (%s, %s) ON CONFLICT (owner) DO UPDATE SET owner = EXCLUDED.owner "
+            "RETURNING key",
             (owner, secrets.token_bytes(KEY_BYTES)),
-        )  # fmt: skip
+        )
         self._cache[owner] = bytes(rows[0][0])
         return self._cache[owner]
 
     def put(self, owner: str, key: bytes) -> None:
-        self._execute(sql.SQL("INSERT INTO {} (owner, key) VALUES (%s, %s) ON CONFLICT (owner) DO NOTHING").format(
-            self._table), (owner, key))  # fmt: skip
+        self._table.execute("INSERT INTO {} (owner, key) VALUES (%s, %s) ON CONFLICT (owner) DO NOTHING", (owner, key))
         self._cache.pop(owner, None)
 
     def destroy(self, owner: str) -> None:
         self.forget(owner)
-        self._execute(sql.SQL("DELETE FROM {} WHERE owner = %s").format(self._table), (owner,))
+        self._table.execute("DELETE FROM {} WHERE owner = %s", (owner,))
 
     def forget(self, owner: str) -> None:
         """Drop this process's copy (another process destroyed the key)."""
         self._cache.pop(owner, None)
 
     def all(self) -> dict[str, bytes]:
-        return {str(o): bytes(k) for o, k in self._execute(sql.SQL("SELECT owner, key FROM {}").format(self._table))}
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        return {str(o): bytes(k) for o, k in self._table.execute("SELECT owner, key FROM {}")}
 
     def ensure(self, owners: list[str]) -> None:
         for owner in owners:

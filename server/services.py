@@ -16,6 +16,7 @@ from domain.commands import FACILITATOR, Actor
 from domain.errors import Unavailable
 from domain.tokens import normalise_code
 from projections.workshop import WorkshopModel
+from server import scheduling
 from server.hub import Hub
 from server.metrics import Metrics
 from server.writer import Writer
@@ -110,8 +111,6 @@ class Services:
             except Exception as e:
                 log.warning("could not catch up from the store: %s", e)
         self.hub.apply(events)
-        from server import scheduling
-
         for aggregate_id, version in scheduling.wanted(events):
             task = asyncio.get_running_loop().create_task(scheduling.improve(self, aggregate_id, version))
             self._background.add(task)
