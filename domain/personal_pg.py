@@ -4,6 +4,7 @@ vacuum, and WAL and base backups keep it as long as they are kept (docs/privacy.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 from collections.abc import Mapping
@@ -47,7 +48,10 @@ class KeyTable:
                     if self._conn is None or self._conn.closed:
                         self._conn = psycopg.connect(**self._conninfo)
                     if not self._ready:
-                        self._conn.execute(self._create)
+                        # Processes started together race on CREATE TABLE IF NOT EXISTS: the loser gets a unique
+                        # violation (on pg_type) once the winner has committed, and the table is there.
+                        with contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+                            self._conn.execute(self._create)
                         self._ready = True
                     cursor = self._conn.execute(statement, params)
                     return cursor.fetchall() if cursor.description else []
