@@ -357,6 +357,8 @@ class Tavolo(Application):  # type: ignore[type-arg]
             if not isinstance(aggregates[workshop_id], Workshop):
                 raise errors.NotFound("no such workshop")
         workshop: Workshop = aggregates[workshop_id]
+        if workshop.deleted:  # earlier in this batch, or a copy cached before the deletion
+            raise errors.NotFound("no such workshop")
         return workshop
 
     def _create(self, command: Command, aggregates: dict[UUID, Any]) -> Outcome:

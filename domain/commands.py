@@ -13,7 +13,7 @@ from typing import Any
 
 from domain import errors, values
 from domain.personal import Personal
-from domain.tokens import hash_token, new_token
+from domain.tokens import hash_token, new_token, normalise_code
 from domain.workshop import Workshop
 
 FACILITATOR = "facilitator"
@@ -160,6 +160,16 @@ def erase_participant(workshop: Workshop, ctx: Context, args: Mapping[str, Any])
     return {}
 
 
+def delete_workshop(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Delete the workshop and everything recorded in it (facilitator), confirmed by typing its join code."""
+    values.check_keys(args, {"confirm"})
+    typed = values.text(args, "confirm", 64, required=False)
+    if normalise_code(typed) != workshop.code:
+        raise errors.NotConfirmed("type the workshop's join code in 'confirm' to delete it")
+    workshop.trigger_event(Workshop.Deleted, command_id=ctx.command_id)
+    return {}
+
+
 def leave(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     """Leave the workshop."""
     values.check_keys(args, set())
@@ -290,6 +300,7 @@ COMMANDS: dict[str, Spec] = {
     "leave": Spec(_P, leave),
     "remove_participant": Spec(_F, remove_participant),
     "erase_participant": Spec(_F, erase_participant),
+    "delete_workshop": Spec(_F, delete_workshop),
     "rotate_link": Spec(_F, rotate_link),
     "forget_me": Spec(frozenset({PARTICIPANT}), forget_me),
     "update_workshop": Spec(_F, update_workshop),

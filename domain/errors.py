@@ -107,3 +107,9 @@ class Unavailable(DomainError):
 
     code = "unavailable"
     status = 503
+
+
+class NotConfirmed(DomainError):
+    """A destructive command without the confirmation it asks for (deleting a workshop: its join code)."""
+
+    code = "not_confirmed"

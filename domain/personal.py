@@ -50,6 +50,8 @@ class PersonalKeys(Protocol):
 
     def destroy(self, owner: str) -> None: ...
 
+    def destroy_all(self, owners: list[str]) -> None: ...
+
     def all(self) -> dict[str, bytes]: ...
 
     def put(self, owner: str, key: bytes) -> None: ...
@@ -89,6 +91,11 @@ class MemoryPersonalKeys:
     def destroy(self, owner: str) -> None:
         with self._lock:
             self._keys.pop(owner, None)
+
+    def destroy_all(self, owners: list[str]) -> None:
+        """Destroy many keys at once (a deleted workshop's participants)."""
+        for owner in owners:
+            self.destroy(owner)
 
     def all(self) -> dict[str, bytes]:
         return dict(self._keys)
@@ -189,6 +196,19 @@ class SqlitePersonalKeys(MemoryPersonalKeys):
         with self._lock:
             self._db.execute("DELETE FROM personal_keys WHERE owner = ?", (owner,))
             self._keys.pop(owner, None)
+
+    def destroy_all(self, owners: list[str]) -> None:
+        """Destroy many keys in one transaction (one sync of the key file, not one per key)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("DELETE FROM personal_keys WHERE owner = ?", [(o,) for o in owners])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            for owner in owners:
+                self._keys.pop(owner, None)
 
     def close(self) -> None:
         with self._lock:

@@ -108,6 +108,11 @@ class PostgresPersonalKeys:
         self.forget(owner)
         self._table.execute("DELETE FROM {} WHERE owner = %s", (owner,))
 
+    def destroy_all(self, owners: list[str]) -> None:
+        for owner in owners:
+            self.forget(owner)
+        self._table.execute("DELETE FROM {} WHERE owner = ANY(%s)", (owners,))
+
     def forget(self, owner: str) -> None:
         """Drop this process's copy (another process destroyed the key)."""
         self._cache.pop(owner, None)

@@ -251,6 +251,22 @@ class Workshop(Aggregate):
             if workshop.current_item == self.item_id:
                 workshop.current_item = None
 
+    class Deleted(Event):
+        """The facilitator deleted the workshop. Once this is committed every other stored event of the workshop
+        (and of its polls, groups, rotations, matchmaking, timer and notes) is physically deleted and its
+        participants' keys are destroyed (``server/purge.py``); this event alone stays, naming nobody, so that the
+        workshop can never be loaded, written to or resurrected by a process holding a stale copy."""
+
+        def when(self, workshop: Workshop) -> None:
+            workshop.deleted = True
+
+        def mutate(self, aggregate: Any) -> Any:
+            # Rebuilt from the store the workshop is gone: the repository then answers "not found" (a cached copy
+            # fast-forwarded over this event too).
+            if aggregate is not None:
+                super().mutate(aggregate)
+            return None
+
     class CommandNoted(Event):
         """A command that changed nothing was accepted (e.g. starting the running item). Noted so that a retry
         of it, arriving after later changes, is recognised as a retry and not applied then."""
@@ -277,6 +293,7 @@ class Workshop(Aggregate):
         self.agenda: list[AgendaItem] = []
         self.current_item: str | None = None
         self.commands: dict[str, dict[str, Any]] = {command_id: {"code": code}}
+        self.deleted = False
 
     @classmethod
     def create(cls, workshop_id: UUID, command_id: str, **details: Any) -> Workshop:

@@ -37,6 +37,7 @@ from projections import rotations as rotation_folds
 from projections import timers as timer_folds
 from projections.workshop import WorkshopModel, apply
 from server.protocol import Encoding, encode
+from server.purge import Purge, forget
 
 log = logging.getLogger("tavolo.hub")
 
@@ -115,6 +116,10 @@ class Hub:
         self.matchmaking = match_folds.MatchIndex()
         self.solving: set[UUID] = set()  # workshops whose schedule the solver is improving (an overlay)
         self.notes = note_folds.NotesIndex()
+        # Deleted workshops whose store must be purged (server/purge.py): handed to ``on_deleted`` once the
+        # server runs, kept here while the start-up catch-up folds the log.
+        self.purges: list[Purge] = []
+        self.on_deleted: Callable[[Purge], None] | None = None
 
     # Feeding events.
 
@@ -159,6 +164,11 @@ class Hub:
         return note_folds.apply_any(self.notes, event, position) is not None
 
     def _apply_workshop(self, event: Any, position: int) -> None:
+        if isinstance(event, Workshop.Deleted):
+            purge = forget(self, event.originator_id, event.originator_version)
+            if purge is not None:
+                (self.on_deleted or self.purges.append)(purge)
+            return
         if isinstance(event, Workshop.Created):
             self.models[event.originator_id] = WorkshopModel(event.originator_id)
         model = self.models.get(event.originator_id)
@@ -322,7 +332,9 @@ class Hub:
         self._dirty.add(workshop_id)
 
     def disconnected(self, workshop_id: UUID, participant_id: str) -> None:
-        online = self.online[workshop_id]
+        online = self.online.get(workshop_id)
+        if online is None:  # the workshop was deleted meanwhile
+            return
         online[participant_id] -= 1
         if online[participant_id] <= 0:
             del online[participant_id]
@@ -344,13 +356,23 @@ class Hub:
         watcher.wake()
 
     def unwatch(self, watcher: Watcher) -> None:
-        self.watchers[watcher.workshop_id].discard(watcher)
+        self.watchers.get(watcher.workshop_id, set()).discard(watcher)
         for index, key in ((self._by_view, watcher.view), (self._by_person, watcher.participant_id)):
             group = index.get((watcher.workshop_id, key or ""))
             if group is not None:
                 group.discard(watcher)
                 if not group:
                     del index[(watcher.workshop_id, key or "")]
+
+    def forget_watchers(self, workshop_id: UUID) -> None:
+        """A deleted workshop: drop its watchers, channels and presence (its sockets are closed by the server)."""
+        for index in (self.watchers, self.online, self._changed_people, self._shared_at):
+            index.pop(workshop_id, None)  # type: ignore[attr-defined]
+        for key in [k for k in (*self._by_view, *self._by_person, *self.channels) if k[0] == workshop_id]:
+            for index in (self._by_view, self._by_person, self.channels):
+                index.pop(key, None)  # type: ignore[attr-defined]
+        self._dirty.discard(workshop_id)
+        self.solving.discard(workshop_id)
 
     def snapshot(self, watcher: Watcher) -> dict[str, Any]:
         """The watcher's whole view now; marks it as up to date."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 import logging
 import time
 import uuid
@@ -19,6 +21,7 @@ from projections.workshop import WorkshopModel
 from server import scheduling
 from server.hub import Hub
 from server.metrics import Metrics
+from server.purge import Purge, purge_store
 from server.writer import Writer
 
 if TYPE_CHECKING:
@@ -119,6 +122,25 @@ class Services:
             actor = o.command.actor
             if o.error is None and actor.participant_id and o.command.workshop_id:
                 self.hub.touch(o.command.workshop_id, actor.participant_id)
+
+    def workshop_deleted(self, purge: Purge) -> None:
+        """The hub folded a workshop's deletion (committed here or by another process): close its sockets and
+        purge its rows and keys from the store, retried until it succeeds (server/purge.py)."""
+        for connection in list(self.sockets):
+            if connection.workshop_id == purge.workshop_id:
+                connection.workshop_deleted()
+        task = asyncio.get_running_loop().create_task(self._purge(purge))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _purge(self, purge: Purge) -> None:
+        for attempt in itertools.count():
+            try:
+                await self.writer.call(functools.partial(purge_store, self.app, purge))
+                return
+            except Exception as e:  # the store is down: the rows stay until it is back (or the next start)
+                log.warning("could not purge deleted workshop %s (%s); retrying", purge.workshop_id, e)
+                await asyncio.sleep(min(60.0, 2.0 * 2**attempt))
 
     def _publish(self, outcomes: list[Outcome]) -> None:
         """Tell the other processes, per workshop, how far this commit went (a hint; server/broker.py)."""

@@ -29,6 +29,7 @@ log = logging.getLogger("tavolo.sockets")
 
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_DELETED = 4404  # the workshop was deleted: do not reconnect
 
 
 def origin_allowed(ws: WebSocket, services: Services) -> bool:
@@ -55,6 +56,7 @@ class Connection:
         self.wake = asyncio.Event()
         self.limiter = RateLimiter(services.settings.commands_per_second, services.settings.command_burst)
         self.closing: tuple[int, str] | None = None
+        self.busy = 0  # commands waiting for their outcome
 
     async def serve(self) -> None:
         pump = asyncio.get_running_loop().create_task(self._pump())
@@ -84,12 +86,15 @@ class Connection:
             if e.code == "too_large":
                 self.closing = (CLOSE_TOO_BIG, "message too big")
             return
-        if isinstance(message, protocol.Hello):
+        if self.workshop_id not in self.hub.models:
+            self.workshop_deleted()
+        elif isinstance(message, protocol.Hello):
             self.encoding = encoding
             if self.services.follower is not None and authenticate(self.hub.models[self.workshop_id],
                                                                    message.token) is None:  # fmt: skip
                 await self.services.follower.fresh()  # joined through another process a moment ago?
-            self._hello(message)
+            if self.workshop_id in self.hub.models:
+                self._hello(message)
         elif isinstance(message, protocol.Ping):
             self.send({"type": "pong", "t": message.t, "server_time": _now_ms()})
         else:
@@ -135,12 +140,33 @@ class Connection:
             self.closing = (CLOSE_POLICY, "unauthorized")
             return
         command = Command(message.id, message.name, message.args, self.workshop_id, self.actor)
-        outcome = await self.services.run(command)
+        self.busy += 1
+        try:
+            outcome = await self.services.run(command)
+        finally:
+            self.busy -= 1
+        if self.workshop_id not in self.hub.models:  # this command deleted it, or another one meanwhile
+            if outcome.error is None:
+                self.send(self.services.ack(outcome))
+            self.workshop_deleted()
+            return
         if outcome.error is not None:
             details = getattr(outcome.error, "details", None)
             self.send(protocol.error(outcome.error.code, outcome.error.message, message.id, details))
         else:
             self.send(self.services.ack(outcome))
+
+    def workshop_deleted(self) -> None:
+        """Say so and close (the hub already dropped this workshop's watchers). A command of this connection's
+        still waiting for its outcome closes it after sending its ack (which the deleting command's is)."""
+        if self.busy:
+            return
+        if self.closing is None:
+            self.send(protocol.error("not_found", "this workshop was deleted"))
+            self.closing = (CLOSE_DELETED, "workshop deleted")
+        self.watcher = None
+        self.actor = Actor(ANONYMOUS)
+        self.wake.set()
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.append(message)

@@ -22,6 +22,13 @@ log = logging.getLogger("tavolo.writer")
 _STOP = object()
 
 
+class _Job:
+    """Work to run in the writer thread between batches (``Writer.call``)."""
+
+    def __init__(self, work: Callable[[], Any], future: asyncio.Future[Any]) -> None:
+        self.work, self.future = work, future
+
+
 class Writer:
     def __init__(
         self,
@@ -53,19 +60,29 @@ class Writer:
         self._queue.put((command, future))
         return await future
 
+    async def call(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in the writer thread after every command queued before it, alone (a workshop's purge)."""
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._queue.put(_Job(work, future))
+        return await future
+
     def _run(self) -> None:
+        held: object = None
         while True:
-            first = self._queue.get()
+            first, held = (held, None) if held is not None else (self._queue.get(), None)
             if first is _STOP:
                 return
+            if isinstance(first, _Job):
+                self._run_job(first)
+                continue
             batch = [first]
             while len(batch) < self._max_batch:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is _STOP:
-                    self._queue.put(_STOP)
+                if item is _STOP or isinstance(item, _Job):
+                    held = item  # after this batch
                     break
                 batch.append(item)
             commands = [c for c, _ in batch]  # type: ignore[misc]
@@ -81,6 +98,13 @@ class Writer:
             prepared = self._prepare(outcomes) if self._prepare is not None else None
             self._loop.call_soon_threadsafe(self._deliver, futures, outcomes, prepared)
 
+    def _run_job(self, job: _Job) -> None:
+        try:
+            result, error = job.work(), None
+        except Exception as e:
+            result, error = None, e
+        self._loop.call_soon_threadsafe(_settle, job.future, result, error)
+
     def _deliver(self, futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome], prepared: Any) -> None:
         try:
             self._on_committed(outcomes, prepared)
@@ -88,3 +112,12 @@ class Writer:
             for future, outcome in zip(futures, outcomes, strict=True):
                 if not future.done():
                     future.set_result(outcome)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: Exception | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

@@ -11,6 +11,8 @@ from typing import Any
 
 import msgpack
 import pytest
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -689,7 +691,7 @@ ERRORS = [
     pytest.param(fac("finish_agenda_item", item_id="@B"), "item_not_running", id="finish-planned"),
     pytest.param(fac("finish_agenda_item", item_id="@A", early=True), "invalid_args", id="finish-unknown-arg"),
     # unknown_command (checked before the role), not_found
-    pytest.param(fac("delete_workshop"), "unknown_command", id="unknown-command"),
+    pytest.param(fac("drop_workshop"), "unknown_command", id="unknown-command"),
     pytest.param(fac(""), "unknown_command", id="unknown-command-empty"),
     pytest.param(lambda s: s.command("__init__", {}, ANONYMOUS), "unknown_command", id="unknown-command-dunder"),
     pytest.param(elsewhere(lambda s: uuid.uuid4()), "not_found", id="no-such-workshop"),
@@ -768,6 +770,7 @@ ALLOWED = {
     "leave": {"participant"},
     "remove_participant": {"facilitator"},
     "erase_participant": {"facilitator"},
+    "delete_workshop": {"facilitator"},
     "rotate_link": {"facilitator"},
     "forget_me": {"participant"},
     "update_workshop": {"facilitator"},
@@ -785,6 +788,7 @@ VALID_ARGS: dict[str, Callable[[Scenario], dict[str, Any]]] = {
     "leave": lambda s: {},
     "remove_participant": lambda s: {"participant_id": s.ids["Ann"]},
     "erase_participant": lambda s: {"participant_id": s.ids["Ann"]},
+    "delete_workshop": lambda s: {"confirm": s.code.lower()},
     "rotate_link": lambda s: {"role": "projector", "token": "R" * 43},
     "forget_me": lambda s: {},
     "update_workshop": lambda s: {"title": "New title"},
@@ -1231,3 +1235,39 @@ def test_a_participant_may_ask_not_to_be_named_and_change_their_mind() -> None:
     s.given(s.command("update_profile", {"anonymous": False}, s.as_("Ann")))
     assert s.app.repository.get(s.workshop_id).participants[s.ids["Ann"]].anonymous is False
     then_error(s.when(s.join("Bob", anonymous="yes")), "invalid_args")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Deleting a workshop.
+
+
+def test_a_deleted_workshop_refuses_every_command_even_later_in_the_same_batch(room: Scenario) -> None:
+    room.given(room.join("Ann"))
+    w = room.when(
+        room.command("delete_workshop", {"confirm": f" {room.code[:3]} {room.code[3:].lower()} "}),
+        room.command("add_agenda_item", {"title": "Late", "kind": "break"}),
+    )
+    deleted, late = w.outcomes
+    assert deleted.error is None and [type(e).__name__ for _, e in deleted.events] == ["Deleted"]
+    assert late.error is not None and late.error.code == "not_found"
+    refused = room.app.execute([room.command("leave", actor=room.as_("Ann"))])[0]
+    assert refused.error is not None and refused.error.code == "not_found"
+
+
+def test_a_workshop_rebuilt_from_a_log_ending_in_its_deletion_does_not_exist(room: Scenario) -> None:
+    room.given(room.join("Ann"), room.command("delete_workshop", {"confirm": room.code}))
+    assert room.app.repository.cache is not None
+    room.app.repository.cache.get(room.workshop_id, evict=True)  # as another process would: from the log
+    with pytest.raises(AggregateNotFoundError):
+        room.app.repository.get(room.workshop_id)
+    # A process holding a copy from before the deletion cannot write to it: its save conflicts with the marker.
+    stale = room.app.repository.get(room.workshop_id, version=2)
+    stale.trigger_event(Workshop.CommandNoted, command_id="stale")
+    with pytest.raises(IntegrityError):
+        room.app.save(stale)
+
+
+@pytest.mark.parametrize("confirm", [None, "", "WRONG1", 123])
+def test_deleting_needs_the_join_code_typed(room: Scenario, confirm: Any) -> None:
+    args = {} if confirm is None else {"confirm": confirm}
+    then_error(room.when(room.command("delete_workshop", args)), "invalid_args" if confirm == 123 else "not_confirmed")

@@ -294,3 +294,47 @@ def test_a_postgresql_restart_keeps_every_acked_command_and_service_resumes(
         for s in (a, b):
             s.stop()
         proxy.cut()
+
+
+def test_a_workshop_deleted_through_one_process_is_gone_from_the_other_and_from_the_store(
+    two: tuple[Server, Server], postgres_url: str
+) -> None:
+    import psycopg
+
+    a, b = two
+    wid, fac, tokens = workshop(a, 3)
+    kept_wid, kept_fac, _ = workshop(b, 1)
+    command(a, wid, fac, "annotate", {"text": "A note about Xylophone GmbH"})
+    url = b.url.replace("http", "ws") + f"/ws/{wid}"
+    with connect(url, open_timeout=10) as phone:  # a participant's socket on the other process
+        phone.send(json.dumps({"type": "hello", "token": tokens[0], "view": "participant"}))
+        assert json.loads(phone.recv(timeout=10))["type"] == "welcome"
+        code = a.request("GET", f"/api/workshops/{wid}/views/dashboard", token=fac)["data"]["workshop"]["code"]
+        assert command(a, wid, fac, "delete_workshop", {"confirm": code})["type"] == "ack"
+        errors = []
+        with contextlib.suppress(Exception):
+            for frame in phone:
+                message = json.loads(frame)
+                if message["type"] == "error":
+                    errors.append(message["code"])
+        assert errors == ["not_found"] and phone.close_code == 4404, (errors, phone.close_code)
+    for server in (a, b):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            command(server, wid, fac, "annotate", {"text": "too late"})
+        assert refused.value.code == 404
+        refused.value.close()
+    schema = postgres_url.rsplit("schema=", 1)[1]
+    base = postgres_url.split("?", 1)[0]
+
+    def rows() -> list[str]:
+        with psycopg.connect(base, autocommit=True) as conn:
+            found = conn.execute(
+                f"SELECT topic FROM {schema}.tavolo_events"
+                " WHERE position(%s::bytea in state) > 0 OR originator_id = %s",
+                (b"Xylophone", uuid.UUID(wid)),
+            ).fetchall()
+            return [t for (t,) in found]
+
+    wait_for(lambda: rows() == ["domain.workshop:Workshop.Deleted"], what="the purge of the deleted workshop")
+    kept = b.request("GET", f"/api/workshops/{kept_wid}/views/dashboard", token=kept_fac)
+    assert kept["data"]["counts"]["joined"] == 1

@@ -120,6 +120,7 @@ BASE: dict[str, dict[str, Any]] = {
     "leave": {},
     "remove_participant": {"participant_id": "$other"},
     "erase_participant": {"participant_id": "$other"},
+    "delete_workshop": {"confirm": "$code"},
     "forget_me": {},
     "rotate_link": {"role": "projector", "token": "R" * 43},
     "update_workshop": {"title": "Retitled", "venue": "Elsewhere"},
@@ -260,6 +261,7 @@ class Fixture:
             "$meeting": self.meeting,
             "$participant": self.me["participant_id"],
             "$other": self.other["participant_id"],
+            "$code": self.room.code,
         }
         if isinstance(value, str):
             return names.get(value, value)
@@ -372,7 +374,11 @@ def test_arbitrary_args_over_the_websocket_get_an_ack_or_a_documented_error() ->
                     return  # msgpack cannot carry this value; nothing was sent
                 context = f"{role}/{encoding}: {message!r:.300}"
                 try:
-                    _ws_answer(peer.answer(message["id"], timeout=3), findings, context)
+                    answer = peer.answer(message["id"], timeout=3)
+                    _ws_answer(answer, findings, context)
+                    if name == "delete_workshop" and answer["type"] == "ack":
+                        assert peer.wait_closed().code == 4404, "a deleted workshop's socket stays open"
+                        return
                     # The connection still works.
                     peer.send({"type": "ping", "t": 1}, encoding)
                     peer.wait(lambda m: m["type"] == "pong", "a pong", timeout=3)

@@ -90,6 +90,7 @@ class Scene:
             "leave": {},
             "remove_participant": {"participant_id": self.other_participant["participant_id"]},
             "erase_participant": {"participant_id": self.other_participant["participant_id"]},
+            "delete_workshop": {"confirm": self.room.code},
             "forget_me": {},
             "rotate_link": {"role": "projector", "token": "R" * 43},
             "update_workshop": {"title": "Changed"},
@@ -216,7 +217,11 @@ def test_a_command_over_the_websocket_succeeds_only_for_its_documented_role(
             if _allowed(name, role):
                 assert answer["type"] == "ack", answer
                 assert answer["position"] > before["position"]
-                if role == "co-facilitator":
+                if name == "delete_workshop":  # every socket of the workshop is closed, the other browser's too
+                    assert peer.wait_closed().code == 4404 and first.wait_closed().code == 4404
+                    r = client.get(f"/api/workshops/{scene.room.id}/views/dashboard", headers=support.bearer(token))
+                    assert_error(r, "not_found")
+                elif role == "co-facilitator":
                     first.wait_view(
                         "dashboard",
                         lambda d: scene.room.view()["data"] == d,

@@ -1,0 +1,184 @@
+"""Deleting a workshop entirely: confirmed by its join code, gone from views, sockets, the store's files and the key
+stores, the other workshops untouched, and finished at the next start if a crash interrupted it."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from starlette.testclient import TestClient
+
+from server import purge as purge_module
+from server.app import create_app
+from tests.server import support
+from tests.server.support import Room
+
+TITLE = "Zanzibar Cluster Summit"
+ANSWER = "Quokka pilot lines in Ravenna"
+NOTE = "Minutes note about Xylophone GmbH"
+SESSIONS = {"sessions": [{"start": "2026-11-23T09:00:00+01:00", "end": "2026-11-23T10:00:00+01:00"}],
+            "slot_minutes": 20, "tables": 2}  # fmt: skip
+SECRET_POLL = {"title": "Secret?", "kind": "single", "questions": [{"options": ["Yes", "No"]}], "secret": True}
+
+
+@contextmanager
+def serving(db: Path) -> Iterator[TestClient]:
+    app = create_app(f"sqlite:///{db}", support.settings())
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def _populate(room: Room) -> dict[str, Any]:
+    """A workshop that used every kind of aggregate: groups and answers, a secret poll, matchmaking, a timer,
+    a rotation, notes; returns the participants."""
+    ann = room.join(name="Annabelle Quist", organisation="Quist Holdings")
+    bob = room.join(name="Bob Ekwueme", country="FR")
+    split = room.ok("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
+    qs = room.ok("pose_questions", {"split_id": split, "questions": ["Ideas?"]})["result"]["question_set_id"]
+    groups = room.view()["data"]["groups"]
+    where = {"question_set_id": qs, "group_id": groups["split"]["groups"][0]["id"],
+             "question_id": groups["question_sets"][0]["questions"][0]["id"]}  # fmt: skip
+    room.ok("add_contribution", {**where, "text": ANSWER}, ann["participant_token"])
+    poll = room.ok("create_poll", SECRET_POLL)["result"]["poll_id"]
+    room.ok("open_poll", {"poll_id": poll})
+    room.ok("cast_ballot", {"poll_id": poll, "answer": "o1"}, bob["participant_token"])
+    room.ok("configure_matchmaking", SESSIONS)
+    room.ok("request_meeting", {"participant_id": bob["participant_id"], "note": "Meet?"}, ann["participant_token"])
+    room.ok("start_timer", {"seconds": 300, "label": "Coffee"})
+    room.ok("create_rotation", {"table_size": 2, "rounds": 1, "round_seconds": 60})
+    room.ok("annotate", {"text": NOTE})
+    return {"ann": ann, "bob": bob, "poll": poll}
+
+
+def _rows(db: Path) -> dict[str, list[tuple[str, int, str]]]:
+    """Every stored event's (originator, version, topic), by originator."""
+    with sqlite3.connect(db) as c:
+        found: dict[str, list[tuple[str, int, str]]] = {}
+        query = "SELECT originator_id, originator_version, topic FROM stored_events"
+        for originator, version, topic in c.execute(query):
+            found.setdefault(str(UUID(originator)), []).append((originator, version, topic))
+        return found
+
+
+def _purged(db: Path, workshop_id: str) -> dict[str, list[tuple[str, int, str]]]:
+    """The rows once the purge (which runs after the deletion's ack) has happened; fails after the deadline."""
+    deadline = time.monotonic() + support.DEADLINE
+    while len((rows := _rows(db)).get(workshop_id, ())) != 1:
+        assert time.monotonic() < deadline, f"not purged: {len(rows.get(workshop_id, ()))} rows of the workshop"
+        time.sleep(0.02)
+    return rows
+
+
+def _file_bytes(db: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*") if p.is_file())
+
+
+def _keys(db: Path) -> set[str]:
+    with sqlite3.connect(f"{db}.personal-keys") as c:
+        return {owner for (owner,) in c.execute("SELECT owner FROM personal_keys")}
+
+
+def test_deleting_needs_the_join_code_and_the_facilitator(room: Room) -> None:
+    ann = room.join(name="Ann")
+    refused = support.command(room.client, room.id, room.facilitator, "delete_workshop", {})
+    support.assert_error(refused, "not_confirmed")
+    wrong = support.command(room.client, room.id, room.facilitator, "delete_workshop", {"confirm": "ZZZZZZ"})
+    support.assert_error(wrong, "not_confirmed")
+    for token in (ann["participant_token"], room.projector, None):
+        r = support.command(room.client, room.id, token, "delete_workshop", {"confirm": room.code})
+        assert r.status_code in (401, 403), r.text
+    assert room.view()["data"]["counts"]["joined"] == 1  # nothing happened
+
+
+def test_a_deleted_workshop_leaves_nothing_in_the_store_files_or_key_stores_and_others_stay(tmp_path: Path) -> None:
+    db = tmp_path / "tavolo.db"
+    with serving(db) as client:
+        gone, kept = Room(client, title=TITLE), Room(client, title="Kept workshop")
+        people = _populate(gone)
+        carol = kept.join(name="Carol Kept")
+        kept.ok("add_agenda_item", {"title": "Opening", "kind": "plenary"})
+        before = _rows(db)
+        assert TITLE.encode() in _file_bytes(db) and ANSWER.encode() in _file_bytes(db)
+        assert {people["ann"]["participant_id"], people["bob"]["participant_id"]} <= _keys(db)
+        with gone.peer(people["ann"]["participant_token"], "participant") as phone, \
+                gone.peer(gone.facilitator, "dashboard") as dash:  # fmt: skip
+            assert "participant" in phone.views and "dashboard" in dash.views
+            dash.send({"type": "command", "id": "delete-1", "name": "delete_workshop",
+                       "args": {"confirm": gone.code.lower()}})  # fmt: skip
+            ack = dash.wait(lambda m: m["type"] in ("ack", "error") and m.get("id") == "delete-1", "the ack")
+            assert ack["type"] == "ack", ack
+            for peer in (dash, phone):
+                closed = peer.wait_closed()
+                assert closed.code == 4404, closed
+                assert any(m.get("code") == "not_found" for m in peer.messages if m["type"] == "error")
+        support.assert_error(client.get(f"/api/workshops/{gone.id}/views/dashboard",
+                                        headers=support.bearer(gone.facilitator)), "not_found")  # fmt: skip
+        support.assert_error(support.command(client, gone.id, gone.facilitator, "start_timer", {"seconds": 60}),
+                             "not_found")  # fmt: skip
+        r = support.post_json(client, "/api/join", {"code": gone.code, **support.PROFILE})
+        support.assert_error(r, "unknown_code")
+        after = _purged(db, gone.id)
+        # Of the deleted workshop's aggregates only the deletion itself stays, naming nobody.
+        removed = set(before) - set(after)
+        assert len(removed) >= 10, removed  # workshop history, join code, poll, groups, sheet, matchmaking, …
+        (marker,) = after[gone.id]
+        assert marker[2].endswith("Workshop.Deleted")
+        for originator, rows in before.items():
+            if originator not in removed and originator != gone.id:
+                assert after[originator] == rows  # the other workshop's events are all there
+        files = _file_bytes(db)
+        assert TITLE.encode() not in files and ANSWER.encode() not in files and NOTE.encode() not in files
+        keys = _keys(db)
+        assert people["ann"]["participant_id"] not in keys and people["bob"]["participant_id"] not in keys
+        assert carol["participant_id"] in keys
+        assert kept.view()["data"]["participants"][carol["participant_id"]]["name"] == "Carol Kept"
+    with serving(db) as client:  # a restart: still gone, the other one still there
+        support.assert_error(client.get(f"/api/workshops/{gone.id}/views/dashboard",
+                                        headers=support.bearer(gone.facilitator)), "not_found")  # fmt: skip
+        assert support.view(client, kept.id, kept.facilitator, "dashboard")["data"]["counts"]["joined"] == 1
+        again = Room(client)  # the join code index works as before
+        assert again.join(name="New")["participant_id"]
+
+
+def test_a_purge_interrupted_by_a_crash_is_finished_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "tavolo.db"
+    real = purge_module.purge_store
+
+    def crash(*args: Any) -> None:
+        raise OSError("the process died here")
+
+    monkeypatch.setattr("server.services.purge_store", crash)
+    with serving(db) as client:
+        room = Room(client, title=TITLE)
+        ann = room.join(name="Annabelle Quist")
+        room.ok("annotate", {"text": NOTE})
+        room.ok("delete_workshop", {"confirm": room.code})
+        support.assert_error(client.get(f"/api/workshops/{room.id}/views/dashboard",
+                                        headers=support.bearer(room.facilitator)), "not_found")  # fmt: skip
+    assert len(_rows(db)[room.id]) > 1 and ann["participant_id"] in _keys(db)  # the purge did not happen
+    monkeypatch.setattr("server.services.purge_store", real)
+    with serving(db) as client:
+        support.assert_error(support.command(client, room.id, room.facilitator, "annotate", {"text": "x"}),
+                             "not_found")  # fmt: skip
+    assert [r[2].rsplit(".", 1)[1] for r in _rows(db)[room.id]] == ["Deleted"]
+    assert ann["participant_id"] not in _keys(db) and NOTE.encode() not in _file_bytes(db)
+
+
+def test_deleting_on_the_memory_store_and_a_retried_delete(room: Room) -> None:
+    ann = room.join(name="Ann")
+    room.ok("delete_workshop", {"confirm": room.code}, command_id="del-1")
+    r = support.command(room.client, room.id, room.facilitator, "delete_workshop", {"confirm": room.code}, "del-1")
+    support.assert_error(r, "not_found")  # gone: the retry changes nothing
+    support.assert_error(support.command(room.client, room.id, ann["participant_token"], "leave"), "not_found")
+    services = room.client.app.state.services  # type: ignore[attr-defined]
+    assert services.app.personal_keys.get(ann["participant_id"]) is None
+    topics = {n.topic for n in services.app.recorder.select_notifications(1, 1000)}
+    assert not any("ParticipantJoined" in t or "Workshop.Created" in t for t in topics), topics
