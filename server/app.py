@@ -108,8 +108,11 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         assert isinstance(exc, HTTPException)
         if request.url.path.startswith("/api/"):
             code = {404: "not_found", 405: "bad_message"}.get(exc.status_code, "bad_message")
-            return api.error_response(code, exc.detail, exc.status_code)
-        return Response(exc.detail, status_code=exc.status_code, media_type="text/plain")
+            response: Response = api.error_response(code, exc.detail, exc.status_code)
+        else:
+            response = Response(exc.detail, status_code=exc.status_code, media_type="text/plain")
+        response.headers.update(exc.headers or {})  # a 405's Allow
+        return response
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)

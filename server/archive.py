@@ -96,6 +96,10 @@ def workshop_events(app: Tavolo, workshop_id: UUID, progress: Progress | None = 
             progress(rows[-1][0], total)
     if not log.events:
         raise ArchiveError("not_found", f"no workshop {workshop_id} in this store")
+    if not isinstance(log.events[0][1], Workshop.Created) or any(
+        isinstance(e, Workshop.Deleted) for _, e in log.events
+    ):
+        raise ArchiveError("not_found", f"workshop {workshop_id} was deleted")
     people = {e.participant_id for _, e in log.events if isinstance(e, Workshop.ParticipantJoined)}
     log.keys = {p: k for p in sorted(people) if (k := app.personal_keys.get(p)) is not None}
     return log

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from server import purge as purge_module
 from server.app import create_app
+from server.archive import ArchiveError, workshop_events
 from tests.server import support
 from tests.server.support import Room
 
@@ -134,6 +135,9 @@ def test_a_deleted_workshop_leaves_nothing_in_the_store_files_or_key_stores_and_
                 assert after[originator] == rows  # the other workshop's events are all there
         files = _file_bytes(db)
         assert TITLE.encode() not in files and ANSWER.encode() not in files and NOTE.encode() not in files
+        services = client.app.state.services  # type: ignore[attr-defined]
+        with pytest.raises(ArchiveError, match="deleted"):  # minutes, exports and replays of it: not found
+            workshop_events(services.app, UUID(gone.id))
         keys = _keys(db)
         assert people["ann"]["participant_id"] not in keys and people["bob"]["participant_id"] not in keys
         assert carol["participant_id"] in keys

@@ -15,22 +15,15 @@ import json
 from typing import Any
 
 import msgpack
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from domain.commands import COMMAND_ROLES
 from tests.server import support
-from tests.server.support import CODES, FUZZ_COUNTS, PROFILE, Peer, Room
+from tests.server.fuzzing import FUZZ, NASTY, Findings, json_values, kind_of, text
+from tests.server.support import CODES, PROFILE, Peer, Room
 
-EXAMPLES = 150
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    phases=(Phase.explicit, Phase.generate),
-    suppress_health_check=(HealthCheck.too_slow, HealthCheck.data_too_large),
-)
 FAST = {"commands_per_second": 1e6, "command_burst": 10**6}  # the rate limit has its own test
 REFUSALS = set(CODES) - {"internal_error", "unavailable"}
 
@@ -55,56 +48,8 @@ ARG_NAMES = sorted(
         "duration_min",
     }
 )
-NASTY = [
-    "",
-    " ",
-    "IT",
-    "it",
-    "XX",
-    "en",
-    "it",
-    "Agrifood",
-    "plenary",
-    "break",
-    "10:30",
-    "24:00",
-    "2026-11-22",
-    "2026-02-30",
-    "x" * 81,
-    "x" * 121,
-    "x" * 201,
-    "A\x00B",
-    "new\nline",
-    "\u202eevil",
-    "\u200b",
-    "\ud800",
-    "x\udfff",
-    "\U0001f600",
-    "é" * 80,
-    "$item",
-    "$running",
-    "$participant",
-    "$other",
-    "t" * 43,
-    "t" * 129,
-]
-
-text = st.one_of(st.text(st.characters(exclude_categories=()), max_size=20), st.sampled_from(NASTY))
 # Argument names: the real ones, unknown ones (which error messages may quote back), anything.
 keys = st.one_of(st.sampled_from(ARG_NAMES), st.sampled_from(["colour", "Name", "\ud800", "x\udfff", "é"]), text)
-scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**63), max_value=2**64 - 1),
-    st.integers(),
-    st.floats(allow_nan=False, allow_infinity=False),
-    text,
-)
-json_values = st.recursive(
-    scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(text, inner, max_size=4)),
-    max_leaves=12,
-)
 plausible = st.one_of(
     st.sampled_from(NASTY),
     st.integers(-2, 1500),
@@ -280,41 +225,6 @@ class Fixture:
         }[role]
 
 
-class Findings:
-    """Outcomes of a fuzz run, and what broke (one example per kind of failure): the run goes on after a
-    failure, so one known bug does not hide the others."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.outcomes: dict[str, int] = {}
-        self.failures: dict[str, str] = {}
-
-    def outcome(self, kind: str) -> None:
-        self.outcomes[kind] = self.outcomes.get(kind, 0) + 1
-
-    def failed(self, kind: str, example: str) -> None:
-        self.outcome("FAILED")
-        self.failures.setdefault(kind, example[:600])
-
-    def check(self) -> None:
-        total = sum(self.outcomes.values())
-        FUZZ_COUNTS[self.name] = total
-        print(f"{self.name}: {total} cases, outcomes {dict(sorted(self.outcomes.items()))}")
-        assert not self.failures, (
-            f"{self.name}: {len(self.failures)} kind(s) of failure in {total} cases:\n"
-            + "\n".join(f"- {kind}\n    e.g. {example}" for kind, example in self.failures.items())
-        )
-        assert total >= EXAMPLES // 2, f"{self.name}: only {total} cases ran ({self.outcomes})"
-
-
-def _kind(error: AssertionError) -> str:
-    """A short name for a failure, for grouping: the assertion's text up to its details."""
-    text = str(error).split("\n")[0]
-    for stop in (" (", ";", " after ", " for "):
-        text = text.split(stop)[0]
-    return text[:90]
-
-
 def _ws_answer(answer: dict[str, Any], findings: Findings, context: str, allow_replies: bool = False) -> None:
     if answer["type"] == "ack":
         findings.outcome("ack")
@@ -383,7 +293,7 @@ def test_arbitrary_args_over_the_websocket_get_an_ack_or_a_documented_error() ->
                     peer.send({"type": "ping", "t": 1}, encoding)
                     peer.wait(lambda m: m["type"] == "pong", "a pong", timeout=3)
                 except AssertionError as e:
-                    findings.failed(_kind(e), f"{context}: {e}")
+                    findings.failed(kind_of(e), f"{context}: {e}")
 
         check()
     findings.check()
@@ -447,7 +357,7 @@ def test_arbitrary_frames_get_a_stable_error_and_the_connection_keeps_working() 
                 ack = peer.run("update_workshop", {"venue": f"Venue {state['n']}"}, timeout=3)
                 assert ack["type"] == "ack", f"a valid command was refused: {ack}"
             except AssertionError as e:
-                findings.failed(_kind(e), f"{context}: {e}")
+                findings.failed(kind_of(e), f"{context}: {e}")
                 peer.close()
                 state["peer"] = room.peer(room.facilitator)
 
