@@ -518,6 +518,7 @@ ERRORS: dict[str, str] = {
     "workshop_full": N_("This workshop is full."),
     "invalid_order": N_("The agenda changed meanwhile. Try again."),
     "item_not_running": N_("This item is not running."),
+    "not_confirmed": N_("Type the workshop's join code exactly to delete it."),
     "token_in_use": N_("Something went wrong while joining. Try again."),
     "rate_limited": N_("Too many requests at once. Wait a moment and try again."),
     "unavailable": N_("The server could not save this just now. Try again in a moment."),

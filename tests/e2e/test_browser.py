@@ -116,6 +116,37 @@ def test_a_removed_participant_is_told_live_and_stops_reconnecting(browser: obje
     facilitator.close()
 
 
+def test_a_facilitator_deletes_the_workshop_and_every_screen_is_told(browser: object, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    created = _workshop(server)
+    wid, fac, proj = created["workshop_id"], created["facilitator_token"], created["projector_token"]
+    facilitator = browser.new_context()  # type: ignore[attr-defined]
+    facilitator.set_default_timeout(TIMEOUT_MS)
+    dashboard = facilitator.new_page()
+    dashboard.goto(f"{server.url}/w/{wid}/dashboard#k={fac}&p={proj}")
+    expect(dashboard.locator("#conn-status")).to_have_attribute("data-state", "connected")
+    marta = join(browser, server, created["code"], "Marta Nowak", "Baltic Wind Cluster", "PL")
+    dashboard.locator("#people-body tr", has_text="Marta Nowak").wait_for()
+
+    dashboard.click("#open-settings")
+    expect(dashboard.locator("#delete-workshop")).to_be_disabled()
+    dashboard.fill("#delete-confirm", "WRONG1")
+    expect(dashboard.locator("#delete-workshop")).to_be_disabled()
+    dashboard.fill("#delete-confirm", " " + created["code"].lower())  # as typed: spaces and case do not matter
+    dashboard.click("#delete-workshop")
+
+    expect(dashboard.locator("#deleted")).to_be_visible()
+    expect(dashboard.locator("#dash-body")).to_be_hidden()
+    assert dashboard.evaluate(f"localStorage.getItem('tavolo:fac:{wid}')") is None
+    expect(marta.locator("#gone-title")).to_have_text("This workshop no longer exists")  # type: ignore[attr-defined]
+    assert marta.evaluate(f"localStorage.getItem('tavolo:me:{wid}')") is None  # type: ignore[attr-defined]
+    marta.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    expect(marta.locator("#conn-status")).to_have_attribute("data-state", "closed")  # type: ignore[attr-defined]
+    assert marta.reload().status == 404  # type: ignore[attr-defined]
+    facilitator.close()
+
+
 def test_the_projector_shows_organisations_and_sectors_on_one_screen(browser: object, server: Server) -> None:
     from playwright.sync_api import expect
 

@@ -174,7 +174,32 @@
 
   // Workshop settings, in a dialog.
   var dialog = $("settings-dialog"), settings = $("settings-form");
+
+  /* Delete the workshop: the facilitator types its join code, as the server asks. */
+  var deleteInput = $("delete-confirm"), deleteButton = $("delete-workshop");
+  function typedCode() { return deleteInput.value.replace(/\s+/g, "").toUpperCase(); }
+  function deleted() {
+    T.store.del(FAC_KEY);
+    T.store.del(PROJ_KEY);
+    if (dialog.open) dialog.close();
+    locked("deleted");
+  }
+  deleteInput.addEventListener("input", function () {
+    deleteButton.disabled = !typedCode() || typedCode() !== ((view && view.workshop && view.workshop.code) || "");
+  });
+  deleteInput.addEventListener("keydown", function (event) { if (event.key === "Enter") event.preventDefault(); });
+  deleteButton.addEventListener("click", function () {
+    deleteButton.disabled = true;
+    conn.command("delete_workshop", {confirm: typedCode()}).then(deleted, function (err) {
+      deleteButton.disabled = false;
+      $("settings-error").textContent = T.errorText(err);
+      $("settings-error").hidden = false;
+    });
+  });
+
   $("open-settings").addEventListener("click", function () {
+    deleteInput.value = "";
+    deleteButton.disabled = true;
     var ws = view.workshop || {};
     settings.elements.title.value = ws.title || "";
     settings.elements.date.value = ws.date || "";
@@ -215,6 +240,8 @@
       if (err.code === "unauthorized") {
         T.store.del(FAC_KEY);
         locked("bad-token");
+      } else if (err.code === "not_found") {
+        deleted();
       } else {
         T.toast(T.errorText(err), "error");
       }

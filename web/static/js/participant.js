@@ -147,7 +147,8 @@
           finishJoin(pending);
         } else if (err.code === "unauthorized" || err.code === "not_joined") {
           removed();
-        } else if (err.code === "not_found") {
+        } else if (err.code === "not_found") {  // deleted by its facilitator: nothing to come back to
+          forget();
           gone(t("This workshop no longer exists"), "");
         } else {
           T.toast(T.errorText(err), "error");

@@ -243,9 +243,9 @@
         if (socket !== ws) return;
         ready = false;
         if (stopped) return;
-        // 1008 is final (bad token, Origin refused, no such workshop, participant gone): the error sent just before
-        // it names the reason.
-        if (event.code === 1008) {
+        // 1008 is final (bad token, Origin refused, no such workshop, participant gone), and so is 4404 (the
+        // workshop was deleted): the error sent just before it names the reason.
+        if (event.code === 1008 || event.code === 4404) {
           return refusal ? fail(refusal, true) : fail({code: "unauthorized", message: event.reason || "unauthorized"});
         }
         attempt += 1;
