@@ -90,7 +90,8 @@ def _workshop(server: Server) -> dict[str, str]:
     )
 
 
-def test_a_removed_participant_is_told_live_and_stops_reconnecting(browser: object, server: Server) -> None:
+def _dashboard_and_marta(browser: object, server: Server) -> tuple[dict[str, str], Any, Any, Any]:
+    """A workshop, its dashboard open and connected, and Marta joined from a phone."""
     from playwright.sync_api import expect
 
     created = _workshop(server)
@@ -100,8 +101,15 @@ def test_a_removed_participant_is_told_live_and_stops_reconnecting(browser: obje
     dashboard = facilitator.new_page()
     dashboard.goto(f"{server.url}/w/{wid}/dashboard#k={fac}&p={proj}")
     expect(dashboard.locator("#conn-status")).to_have_attribute("data-state", "connected")
-
     marta = join(browser, server, created["code"], "Marta Nowak", "Baltic Wind Cluster", "PL")
+    return created, facilitator, dashboard, marta
+
+
+def test_a_removed_participant_is_told_live_and_stops_reconnecting(browser: object, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    created, facilitator, dashboard, marta = _dashboard_and_marta(browser, server)
+    wid = created["workshop_id"]
     row = dashboard.locator("#people-body tr", has_text="Marta Nowak")
     row.locator("button[data-remove]").click()
     dashboard.click("#confirm-dialog button[value=ok]")
@@ -119,14 +127,8 @@ def test_a_removed_participant_is_told_live_and_stops_reconnecting(browser: obje
 def test_a_facilitator_deletes_the_workshop_and_every_screen_is_told(browser: object, server: Server) -> None:
     from playwright.sync_api import expect
 
-    created = _workshop(server)
-    wid, fac, proj = created["workshop_id"], created["facilitator_token"], created["projector_token"]
-    facilitator = browser.new_context()  # type: ignore[attr-defined]
-    facilitator.set_default_timeout(TIMEOUT_MS)
-    dashboard = facilitator.new_page()
-    dashboard.goto(f"{server.url}/w/{wid}/dashboard#k={fac}&p={proj}")
-    expect(dashboard.locator("#conn-status")).to_have_attribute("data-state", "connected")
-    marta = join(browser, server, created["code"], "Marta Nowak", "Baltic Wind Cluster", "PL")
+    created, facilitator, dashboard, marta = _dashboard_and_marta(browser, server)
+    wid = created["workshop_id"]
     dashboard.locator("#people-body tr", has_text="Marta Nowak").wait_for()
 
     dashboard.click("#open-settings")
