@@ -22,7 +22,7 @@ from server.i18n import SUPPORTED
 from server.pages import default_sectors
 from server.services import Services, new_command_id
 
-MAX_BODY = 64 * 1024
+MAX_BODY = 64 * 1024  # the default of ``--max-message-bytes``
 
 STATUS = {
     "bad_frame": 400,
@@ -55,14 +55,15 @@ def _services(request: Request) -> Services:
 
 
 async def _body(request: Request) -> dict[str, Any]:
+    limit = _services(request).settings.max_message_bytes
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_BODY:
-        raise ApiError("too_large", f"bodies are limited to {MAX_BODY} bytes")
+    if length and length.isdigit() and int(length) > limit:
+        raise ApiError("too_large", f"bodies are limited to {limit} bytes")
     raw = b""
     async for chunk in request.stream():
         raw += chunk
-        if len(raw) > MAX_BODY:
-            raise ApiError("too_large", f"bodies are limited to {MAX_BODY} bytes")
+        if len(raw) > limit:
+            raise ApiError("too_large", f"bodies are limited to {limit} bytes")
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, RecursionError):
@@ -141,6 +142,9 @@ async def join(request: Request) -> Response:
     model = services.find_by_code(code) if isinstance(code, str) else None
     if model is None:
         raise ApiError("unknown_code", "no workshop has this join code")
+    refusal = services.throttled(model.id)  # anonymous: a room's phones share one address behind its Wi-Fi
+    if refusal is not None:
+        raise ApiError("rate_limited", refusal)
     outcome = await services.run(Command(command_id, "join", body, model.id, Actor(ANONYMOUS)))
     _raise_for(outcome)
     token = outcome.result.get("participant_token")
@@ -183,6 +187,10 @@ async def run_command(request: Request) -> Response:
     except protocol.ProtocolError as e:
         raise ApiError(e.code, e.message) from None
     assert isinstance(message, protocol.CommandMsg)
+    token = bearer(request.headers.get("authorization")) or ""
+    refusal = services.throttled(workshop_id, hash_token(token))
+    if refusal is not None:
+        raise ApiError("rate_limited", refusal)
     outcome = await services.run(Command(message.id, message.name, message.args, workshop_id, actor))
     if outcome.error is not None:
         response = {"code": outcome.error.code, "message": outcome.error.message}
@@ -251,7 +259,10 @@ async def health(request: Request) -> Response:
 
 async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.code, exc.message, exc.status)
+    response = error_response(exc.code, exc.message, exc.status)
+    if exc.code == "rate_limited":
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 routes = [

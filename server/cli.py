@@ -8,8 +8,13 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from server.stores import DEFAULT_STORE
+
+if TYPE_CHECKING:
+    from server.services import Settings
 
 # Modules that add more top-level commands: each has ``add_parsers(subparsers)``, setting ``func`` on each.
 MORE_COMMANDS = ("server.archive_cli",)
@@ -23,16 +28,9 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import SETTINGS_ENV, create_app
-    from server.services import Settings
     from server.stores import store_env
 
-    settings = Settings(
-        public_url=args.public_url,
-        allowed_origins=tuple(args.allowed_origin or ()),
-        max_participants=args.max_participants,
-        broker_url=args.broker,
-        organiser_key=args.organiser_key or None,
-    )
+    settings = settings_from(args)
     shared = store_env(args.store)["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
     if args.workers > 1 and not shared:
         print("tavolo serve: --workers above 1 needs a PostgreSQL store (postgresql://…) that the workers share; "
@@ -66,7 +64,9 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         ws="websockets-sansio",
         ws_per_message_deflate=False,  # doubles CPU and memory for small frames (shared/REALTIME-NOTES.md)
-        ws_max_size=1024 * 1024,  # frames over 64 KiB get a `too_large` error from the app, then 1009
+        # Frames over --max-message-bytes get a `too_large` error from the app, then 1009; frames so large that
+        # reading them would cost memory are refused by uvicorn itself (1009, no error frame).
+        ws_max_size=max(1024 * 1024, 4 * args.max_message_bytes),
         log_level=args.log_level,
         access_log=args.log_level == "debug",
         # SIGTERM: stop accepting, close websockets with 1012 (clients reconnect, to another process behind a load
@@ -77,10 +77,42 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The server's settings from ``tavolo serve``'s options."""
+    from server.services import Settings
+
+    return Settings(
+        public_url=args.public_url,
+        allowed_origins=tuple(args.allowed_origin or ()),
+        max_participants=args.max_participants,
+        broker_url=args.broker,
+        organiser_key=args.organiser_key or None,
+        max_message_bytes=args.max_message_bytes,
+        commands_per_second=args.commands_per_second,
+        command_burst=args.command_burst,
+        workshop_commands_per_second=args.workshop_commands_per_second,
+        workshop_command_burst=args.workshop_command_burst,
+    )
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from server import simulate
 
     return simulate.run(args)
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +137,43 @@ def build_parser() -> argparse.ArgumentParser:
         "--public-url", help="the address participants use (for join links and QR codes), e.g. http://192.168.1.20:8000"
     )
     serve.add_argument("--allowed-origin", action="append", help="another Origin allowed on websockets")
-    serve.add_argument("--max-participants", type=int, default=5000, help="per workshop (default 5000)")
+    serve.add_argument("--max-participants", type=_positive(int), default=5000, help="per workshop (default 5000)")
+    limits = serve.add_argument_group("limits", "what one client, one workshop and one message may send")
+    limits.add_argument(
+        "--max-message-bytes",
+        type=_positive(int),
+        default=64 * 1024,
+        metavar="BYTES",
+        help="largest websocket frame or HTTP body (default 65536)",
+    )
+    limits.add_argument(
+        "--commands-per-second",
+        type=_positive(float),
+        default=20.0,
+        metavar="N",
+        help="per websocket and per HTTP token, sustained (default 20)",
+    )
+    limits.add_argument(
+        "--command-burst",
+        type=_positive(int),
+        default=40,
+        metavar="N",
+        help="per websocket and per HTTP token, at once (default 40)",
+    )
+    limits.add_argument(
+        "--workshop-commands-per-second",
+        type=_positive(float),
+        default=1000.0,
+        metavar="N",
+        help="per workshop, all its clients together, sustained (default 1000)",
+    )
+    limits.add_argument(
+        "--workshop-command-burst",
+        type=_positive(int),
+        default=5000,
+        metavar="N",
+        help="per workshop, at once (default 5000)",
+    )
     serve.add_argument("--organiser-key", default=os.environ.get("TAVOLO_ORGANISER_KEY", ""),
                        help="only holders of this key create workshops (a public deployment); default: anyone who "
                             "reaches the server (a laptop in the room). Also TAVOLO_ORGANISER_KEY")  # fmt: skip

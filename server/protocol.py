@@ -50,11 +50,11 @@ class Ping:
 Message = Hello | CommandMsg | Ping
 
 
-def decode_frame(data: str | bytes) -> tuple[Any, Encoding]:
-    """Decode a text (JSON) or binary (msgpack) frame, within limits."""
+def decode_frame(data: str | bytes, limit: int = MAX_FRAME) -> tuple[Any, Encoding]:
+    """Decode a text (JSON) or binary (msgpack) frame of at most ``limit`` bytes."""
     size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
-    if size > MAX_FRAME:
-        raise ProtocolError("too_large", f"frames are limited to {MAX_FRAME} bytes")
+    if size > limit:
+        raise ProtocolError("too_large", f"frames are limited to {limit} bytes")
     try:
         if isinstance(data, str):
             return json.loads(data), "json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import itertools
 import logging
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tavolo.services")
 
+CLIENT_LIMITS = 10_000  # HTTP clients whose rate is remembered (the least recent are forgotten first)
+
 
 @dataclass
 class Settings:
@@ -39,8 +42,11 @@ class Settings:
     push_interval: float = 0.1  # dashboards and projectors: at most this often
     participant_push_interval: float = 0.3  # the room's phones: their shared part at most this often
     max_participants: int = 5000
-    commands_per_second: float = 20.0
+    commands_per_second: float = 20.0  # per websocket, and per token over HTTP
     command_burst: int = 40
+    workshop_commands_per_second: float = 1000.0  # per workshop, all its clients together
+    workshop_command_burst: int = 5000
+    max_message_bytes: int = 64 * 1024  # a websocket frame or an HTTP body
     keys_dir: str | None = None  # where open secret polls keep their keys (default: beside the store)
     solver_seconds: float = 10.0  # how long the exact meeting scheduler may improve a schedule
     organiser_key: str | None = None  # when set, creating a workshop needs it (a public deployment); else open
@@ -62,6 +68,8 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     sockets: set[Any] = field(default_factory=set)  # open connections (metrics, graceful shutdown)
     shutting_down: bool = False
+    _workshop_limits: dict[UUID, RateLimiter] = field(default_factory=dict)
+    _client_limits: collections.OrderedDict[str, RateLimiter] = field(default_factory=collections.OrderedDict)
 
     @property
     def public_url(self) -> str | None:
@@ -77,6 +85,29 @@ class Services:
     def find_by_code(self, code: str) -> WorkshopModel | None:
         workshop_id = self.hub.by_code.get(normalise_code(code))
         return self.hub.models.get(workshop_id) if workshop_id else None
+
+    def throttled(self, workshop_id: UUID, client: str | None = None) -> str | None:
+        """Why a command must be refused with ``rate_limited`` now, or None. ``client`` names an HTTP client (its
+        token); a websocket has a limiter of its own. A workshop's limit keeps one flooded room from slowing the
+        others on the server; a client's keeps one script from flooding its room."""
+        settings = self.settings
+        if client is not None:
+            limiter = self._client_limits.pop(client, None) or RateLimiter(
+                settings.commands_per_second, settings.command_burst
+            )
+            self._client_limits[client] = limiter  # most recent last: the oldest go first
+            while len(self._client_limits) > CLIENT_LIMITS:
+                self._client_limits.popitem(last=False)
+            if not limiter.allow():
+                return "too many commands; slow down"
+        room = self._workshop_limits.get(workshop_id)
+        if room is None:
+            room = self._workshop_limits[workshop_id] = RateLimiter(
+                settings.workshop_commands_per_second, settings.workshop_command_burst
+            )
+        if not room.allow():
+            return "this workshop receives too many commands at once; retry in a moment"
+        return None
 
     async def run(self, command: Command) -> Outcome:
         started = time.perf_counter()
@@ -126,6 +157,7 @@ class Services:
     def workshop_deleted(self, purge: Purge) -> None:
         """The hub folded a workshop's deletion (committed here or by another process): close its sockets and
         purge its rows and keys from the store, retried until it succeeds (server/purge.py)."""
+        self._workshop_limits.pop(purge.workshop_id, None)
         for connection in list(self.sockets):
             if connection.workshop_id == purge.workshop_id:
                 connection.workshop_deleted()

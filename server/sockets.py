@@ -79,7 +79,7 @@ class Connection:
 
     async def _handle(self, data: str | bytes | None) -> None:
         try:
-            obj, encoding = protocol.decode_frame(data or b"")
+            obj, encoding = protocol.decode_frame(data or b"", self.services.settings.max_message_bytes)
             message = protocol.parse(obj)
         except protocol.ProtocolError as e:
             self.send(protocol.error(e.code, e.message, e.command_id))
@@ -130,8 +130,9 @@ class Connection:
             self.hub.watch(self.watcher)
 
     async def _command(self, message: protocol.CommandMsg) -> None:
-        if not self.limiter.allow():
-            self.send(protocol.error("rate_limited", "too many commands; slow down", message.id))
+        refusal = self.services.throttled(self.workshop_id) if self.limiter.allow() else "too many commands; slow down"
+        if refusal is not None:
+            self.send(protocol.error("rate_limited", refusal, message.id))
             return
         model = self.hub.models[self.workshop_id]
         if self.token_hash and self.token_hash not in (model.facilitator_token_hash,
