@@ -101,6 +101,16 @@ def _simulate(args: argparse.Namespace) -> int:
     return simulate.run(args)
 
 
+# tavolo serve's limits (docs/deployment.md#limits): option, type, default, what it limits.
+LIMITS: tuple[tuple[str, type[int] | type[float], float, str], ...] = (
+    ("--max-message-bytes", int, 64 * 1024, "largest websocket frame or HTTP body, in bytes"),
+    ("--commands-per-second", float, 20.0, "commands per websocket and per HTTP token, sustained"),
+    ("--command-burst", int, 40, "commands per websocket and per HTTP token, at once"),
+    ("--workshop-commands-per-second", float, 1000.0, "commands per workshop, all its clients together, sustained"),
+    ("--workshop-command-burst", int, 5000, "commands per workshop, at once"),
+)
+
+
 def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
@@ -139,41 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allowed-origin", action="append", help="another Origin allowed on websockets")
     serve.add_argument("--max-participants", type=_positive(int), default=5000, help="per workshop (default 5000)")
     limits = serve.add_argument_group("limits", "what one client, one workshop and one message may send")
-    limits.add_argument(
-        "--max-message-bytes",
-        type=_positive(int),
-        default=64 * 1024,
-        metavar="BYTES",
-        help="largest websocket frame or HTTP body (default 65536)",
-    )
-    limits.add_argument(
-        "--commands-per-second",
-        type=_positive(float),
-        default=20.0,
-        metavar="N",
-        help="per websocket and per HTTP token, sustained (default 20)",
-    )
-    limits.add_argument(
-        "--command-burst",
-        type=_positive(int),
-        default=40,
-        metavar="N",
-        help="per websocket and per HTTP token, at once (default 40)",
-    )
-    limits.add_argument(
-        "--workshop-commands-per-second",
-        type=_positive(float),
-        default=1000.0,
-        metavar="N",
-        help="per workshop, all its clients together, sustained (default 1000)",
-    )
-    limits.add_argument(
-        "--workshop-command-burst",
-        type=_positive(int),
-        default=5000,
-        metavar="N",
-        help="per workshop, at once (default 5000)",
-    )
+    for flag, kind, default, what in LIMITS:
+        limits.add_argument(
+            flag, type=_positive(kind), default=default, metavar="N", help=f"{what} (default {default:g})"
+        )
     serve.add_argument("--organiser-key", default=os.environ.get("TAVOLO_ORGANISER_KEY", ""),
                        help="only holders of this key create workshops (a public deployment); default: anyone who "
                             "reaches the server (a laptop in the room). Also TAVOLO_ORGANISER_KEY")  # fmt: skip
