@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -169,20 +170,23 @@ async def connect_all(workshop_id: str, people: list[tuple[str, str]], concurren
     return list(await asyncio.gather(*(one(u, t) for u, t in people)))
 
 
-async def _drain(ws: Any, acks: dict[str, float]) -> None:
+async def _drain(ws: Any, acks: dict[str, float], refused: dict[str, str] | None = None) -> None:
     with contextlib.suppress(Exception):
         async for frame in ws:
-            if isinstance(frame, bytes) and b"ack" in frame[:16]:
+            if isinstance(frame, bytes) and (b"ack" in frame[:16] or b"error" in frame[:16]):
                 message = msgpack.unpackb(frame)
                 if message.get("type") == "ack":
                     acks[message["id"]] = time.perf_counter()
+                elif message.get("type") == "error" and refused is not None:
+                    refused[message["id"]] = message.get("code", "?")
 
 
 async def vote_storm(stack: Stack, participants: int, window: float, seed: int) -> dict[str, Any]:
     workshop_id, fac, people = await asyncio.to_thread(setup, stack, participants)
     sockets = await connect_all(workshop_id, people)
     acks: dict[str, float] = {}
-    readers = [asyncio.create_task(_drain(ws, acks)) for ws in sockets]
+    refused: dict[str, str] = {}  # command id -> error code (a real client would retry "unavailable")
+    readers = [asyncio.create_task(_drain(ws, acks, refused)) for ws in sockets]
     dashboard = await _socket(stack.urls[-1], workshop_id, fac, "dashboard")
     seen: list[tuple[float, int]] = []  # (when, turnout voted) on the dashboard
     base = stack.urls[0]
@@ -221,7 +225,11 @@ async def vote_storm(stack: Stack, participants: int, window: float, seed: int) 
 
     await asyncio.gather(*(ballot(ws, rng.uniform(0, window)) for ws in sockets))
     deadline = time.perf_counter() + 60
-    while (len(acks) < len(sent) or not seen or seen[-1][1] < participants) and time.perf_counter() < deadline:
+
+    def settled() -> bool:  # every ballot answered, and the dashboard counts every one acked
+        return len(acks) + len(refused) >= len(sent) and bool(seen) and seen[-1][1] >= len(acks)
+
+    while not settled() and time.perf_counter() < deadline:
         await asyncio.sleep(0.02)
     cpu1, t1 = stack.cpu_s(), time.perf_counter()
     follower.cancel()
@@ -241,7 +249,8 @@ async def vote_storm(stack: Stack, participants: int, window: float, seed: int) 
     last_ack = max((acks[c] for c in sent if c in acks), default=t1)
     return {
         "processes": len(stack.urls), "participants": participants, "ballots_sent": len(sent),
-        "ballots_acked": len(acked), "tally_total": seen[-1][1] if seen else 0,
+        "ballots_acked": len(acked), "ballots_refused": len(refused),
+        "refused_codes": dict(collections.Counter(refused.values())), "tally_total": seen[-1][1] if seen else 0,
         "ballots_per_s": round(len(acked) / max(1e-9, last_ack - sends[0]), 1) if sends else 0,
         "ack_ms": percentiles(acked), "tally_ms": percentiles(tally),
         "server_cpu_s": round(cpu1 - cpu0, 2), "wall_s": round(t1 - t0, 2),
@@ -311,7 +320,8 @@ def table(results: dict[str, Any], markdown: bool) -> str:
     head = ["figure", *(f"{n} process{'es' if n > 1 else ''}" for n in counts),
             *(f"ratio {n}/{counts[0]}" for n in counts[1:])]  # fmt: skip
     for label, path, better in (
-        ("ballots acked", ("ballots_acked",), None), ("dashboard tally total", ("tally_total",), None),
+        ("ballots acked", ("ballots_acked",), None), ("ballots refused", ("ballots_refused",), None),
+        ("dashboard tally total", ("tally_total",), None),
         ("ballots acked/s", ("ballots_per_s",), "higher"), ("ack p50 (ms)", ("ack_ms", "p50"), "lower"),
         ("ack p99 (ms)", ("ack_ms", "p99"), "lower"), ("ballot → dashboard p50 (ms)", ("tally_ms", "p50"), "lower"),
         ("ballot → dashboard p99 (ms)", ("tally_ms", "p99"), "lower"),

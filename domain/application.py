@@ -100,6 +100,17 @@ class Tavolo(Application):  # type: ignore[type-arg]
     def construct_transcoder(self) -> Transcoder:
         return MsgpackTranscoder(self.personal_keys)
 
+    def construct_recorder(self) -> Any:
+        # Processes started together race to create the tables: PostgreSQL's CREATE … IF NOT EXISTS answers the
+        # later one with a unique violation once the earlier has committed, and then the tables are there.
+        for attempt in range(3):
+            try:
+                return super().construct_recorder()
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     def close(self) -> None:
         super().close()
         close = getattr(self.personal_keys, "close", None)
@@ -289,7 +300,9 @@ class Tavolo(Application):  # type: ignore[type-arg]
         workshop = self._workshop(command.workshop_id, aggregates)
         poll_id = target_poll_id(command.name, workshop.id, command.id, command.args)
         poll = self._poll(poll_id, aggregates)
-        ctx = PollContext(command.actor, command.id, self.keys, self._groups_of(workshop.id, command, aggregates))
+        # Only a poll for some groups needs the voter's group: looking it up costs round trips on PostgreSQL.
+        groups = self._groups_of(workshop.id, command, aggregates) if poll is not None and poll.groups else frozenset()
+        ctx = PollContext(command.actor, command.id, self.keys, groups)
         outcome = run_poll_command(command.name, workshop, poll, ctx, command.args)
         aggregates[outcome.poll.id] = outcome.poll
         return Outcome(

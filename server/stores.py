@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
+from uuid import UUID
+
+log = logging.getLogger("tavolo.stores")
 
 DEFAULT_STORE = "sqlite:///data/tavolo.db"
 
@@ -86,3 +92,64 @@ def fail_fast(recorder: object, attempts: int = 2) -> None:
             raise AssertionError("unreachable")
 
         setattr(recorder, name, tried)
+
+
+class WriteLocks:
+    """PostgreSQL advisory locks, one per workshop, that a process's writer holds from loading a batch's aggregates
+    to its commit, so that processes writing one workshop take turns instead of conflicting.
+
+    Without them two processes voting in one poll load it, both commit, and the later commit fails on the stale
+    version: its batch is evicted from the cache, the poll replayed from the store and the batch run again, or
+    refused after five conflicts. The locks only make that rare: correctness still rests on the store's optimistic
+    concurrency (``Tavolo.execute`` retries a conflict), so a lock that cannot be had within ``timeout`` seconds,
+    or a lost connection, just lets the batch run without one."""
+
+    def __init__(self, recorder: object, timeout: float = 5.0) -> None:
+        self._datastore: Any = getattr(recorder, "datastore", None)
+        self._timeout_ms = int(timeout * 1000)
+        self.waits = 0  # batches that ran unlocked because a lock could not be had
+
+    @classmethod
+    def for_store(cls, recorder: object) -> WriteLocks | None:
+        """Locks for a PostgreSQL recorder (several processes may share it); None for any other store."""
+        return cls(recorder) if type(recorder).__module__ == "eventsourcing.postgres" else None
+
+    def acquire(self, workshop_ids: Iterable[UUID]) -> Callable[[], None] | None:
+        """Lock these workshops (in one order for every process: no deadlock); the function that releases them,
+        or None if nothing was locked."""
+        keys = sorted({int.from_bytes(w.bytes[:8], "big", signed=True) for w in workshop_ids})
+        if not keys or self._datastore is None:
+            return None
+        pool = self._datastore.pool
+        try:
+            conn = pool.getconn(timeout=self._timeout_ms / 1000)
+        except Exception as e:
+            self._unlocked(e)
+            return None
+        try:
+            with conn.pipeline(), conn.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {self._timeout_ms}")
+                for key in keys:
+                    cursor.execute("SELECT pg_advisory_lock(%s)", (key,))
+        except Exception as e:
+            conn.close()  # it may hold some of the locks: they die with the session
+            pool.putconn(conn)
+            self._unlocked(e)
+            return None
+
+        def release() -> None:
+            try:
+                with conn.pipeline(), conn.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock_all()")
+                    cursor.execute("RESET lock_timeout")
+            except Exception as e:
+                log.info("could not release the workshop locks (%s); closing their connection", e)
+                conn.close()
+            pool.putconn(conn)
+
+        return release
+
+    def _unlocked(self, error: Exception) -> None:
+        self.waits += 1
+        log.info("writing without the workshop locks (%s: %s)", type(error).__name__, error)
+        return None

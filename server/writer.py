@@ -3,6 +3,10 @@
 While one batch commits, the next one queues up, so under load a single transaction carries many commands without
 any artificial delay. A command's future resolves only after its batch is durably committed and the views have
 applied its events.
+
+Several processes on one PostgreSQL store: while another process is seen writing (a gap between our batches'
+positions), each batch holds its workshops' advisory locks from loading to commit (``server/stores.py``), so that
+processes voting in one poll take turns instead of conflicting, replaying the poll and running batches again.
 """
 
 from __future__ import annotations
@@ -11,15 +15,18 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from domain.application import Command, Outcome, Tavolo
 from domain.errors import DomainError
+from server.stores import WriteLocks
 
 log = logging.getLogger("tavolo.writer")
 
 _STOP = object()
+SHARED_FOR = 30.0  # seconds to keep locking after another process's write was last seen
 
 
 class _Job:
@@ -47,6 +54,9 @@ class Writer:
         self._thread = threading.Thread(target=self._run, name="tavolo-writer", daemon=True)
         self.batches = 0
         self.commands = 0
+        self._locks = WriteLocks.for_store(app.recorder)
+        self._last_own = 0  # the last position this writer committed
+        self._shared_until = 0.0  # another process wrote recently: lock workshops until then
 
     def start(self) -> None:
         self._thread.start()
@@ -75,7 +85,7 @@ class Writer:
             if isinstance(first, _Job):
                 self._run_job(first)
                 continue
-            batch = [first]
+            batch: list[Any] = [first]
             while len(batch) < self._max_batch:
                 try:
                     item = self._queue.get_nowait()
@@ -85,16 +95,21 @@ class Writer:
                     held = item  # after this batch
                     break
                 batch.append(item)
-            commands = [c for c, _ in batch]  # type: ignore[misc]
+            commands: list[Command] = [c for c, _ in batch]
+            release = self._lock(commands)
             try:
                 outcomes = self._app.execute(commands)
             except Exception:  # execute() reports domain and store errors itself; this is a bug
                 log.exception("batch failed")
                 error = DomainError("internal error; nothing was applied", code="internal_error")
                 outcomes = [Outcome(c, error=error) for c in commands]
+            finally:
+                if release is not None:
+                    release()
+            self._watch(outcomes)
             self.batches += 1
             self.commands += len(commands)
-            futures = [f for _, f in batch]  # type: ignore[misc]
+            futures: list[asyncio.Future[Outcome]] = [f for _, f in batch]
             prepared = self._prepare(outcomes) if self._prepare is not None else None
             self._loop.call_soon_threadsafe(self._deliver, futures, outcomes, prepared)
 
@@ -104,6 +119,26 @@ class Writer:
         except Exception as e:
             result, error = None, e
         self._loop.call_soon_threadsafe(_settle, job.future, result, error)
+
+    def _lock(self, commands: list[Command]) -> Callable[[], None] | None:
+        if self._locks is None or time.monotonic() > self._shared_until:
+            return None
+        return self._locks.acquire(c.workshop_id for c in commands if c.workshop_id is not None)
+
+    def _watch(self, outcomes: list[Outcome]) -> None:
+        """Another process writes to the store if our batch's positions do not follow our previous batch's (one
+        transaction's positions are consecutive: the recorder locks the table)."""
+        own = [position for o in outcomes for position, _ in o.events]
+        if not own:
+            return
+        if self._last_own and min(own) != self._last_own + 1:
+            self._shared_until = time.monotonic() + SHARED_FOR
+        self._last_own = max(own)
+
+    @property
+    def shared(self) -> bool:
+        """Whether another process has been seen writing lately (batches then hold workshop locks)."""
+        return time.monotonic() <= self._shared_until
 
     def _deliver(self, futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome], prepared: Any) -> None:
         try:

@@ -1,0 +1,105 @@
+"""Several processes writing one PostgreSQL store: they start together, and take turns on a workshop instead of
+conflicting on its aggregates (server/stores.py:WriteLocks, server/writer.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from domain.application import Command, Tavolo
+from domain.commands import ANONYMOUS, Actor
+from server.stores import WriteLocks, store_env
+from server.writer import Writer
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_process_that_loses_the_race_to_create_the_tables_starts_on_the_winners(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_table = PostgresApplicationRecorder.create_table
+    calls: list[int] = []
+
+    def raced(self: Any) -> None:
+        create_table(self)
+        calls.append(1)
+        if len(calls) == 1:  # what PostgreSQL answers the later of two concurrent CREATE TABLE IF NOT EXISTS
+            raise IntegrityError('duplicate key value violates unique constraint "pg_type_typname_nsp_index"')
+
+    monkeypatch.setattr(PostgresApplicationRecorder, "create_table", raced)
+    app = Tavolo(store_env(postgres_url))
+    try:
+        assert len(calls) == 2
+        assert app.recorder.max_notification_id() is None
+    finally:
+        app.close()
+
+
+def test_a_workshop_lock_waits_for_the_other_process_and_other_workshops_do_not(postgres_url: str) -> None:
+    env = store_env(postgres_url)
+    a, b = Tavolo(env), Tavolo(env)
+    try:
+        locks_a = WriteLocks.for_store(a.recorder)
+        locks_b = WriteLocks(b.recorder, timeout=0.2)
+        assert locks_a is not None
+        w1, w2 = uuid.uuid4(), uuid.uuid4()
+        release = locks_a.acquire([w1, w2])
+        assert release is not None
+        assert locks_b.acquire([w2]) is None  # held by a: b runs its batch without it, optimistically
+        assert locks_b.waits == 1
+        other = locks_b.acquire([uuid.uuid4()])
+        assert other is not None
+        other()
+        release()
+        again = locks_b.acquire([w2, w1])
+        assert again is not None
+        again()
+        assert locks_a.acquire([]) is None  # nothing to lock (a batch of creates)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_no_locks_on_other_stores() -> None:
+    app = Tavolo(store_env("memory://"))
+    assert WriteLocks.for_store(app.recorder) is None
+
+
+def test_a_writer_locks_only_once_it_has_seen_another_process_write(postgres_url: str) -> None:
+    env = store_env(postgres_url)
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        loop = asyncio.get_running_loop()
+        a, b = Tavolo(env), Tavolo(env)
+        writers = [Writer(app, loop, lambda outcomes, prepared: None) for app in (a, b)]
+        for writer in writers:
+            writer.start()
+
+        async def create(writer: Writer) -> None:
+            details = {"title": "T", "date": "2026-11-22", "language": "en", "sectors": ["Research"]}
+            command = Command(uuid.uuid4().hex, "create_workshop", details, None, Actor(ANONYMOUS))
+            outcome = await writer.submit(command)
+            assert outcome.error is None, outcome.error
+
+        try:
+            await create(writers[0])
+            await create(writers[0])
+            alone = writers[0].shared  # its positions followed each other: nobody else writes
+            await create(writers[1])
+            await create(writers[0])  # b wrote in between: a's positions jumped
+            return alone, writers[0].shared, writers[1].shared
+        finally:
+            for writer in writers:
+                await asyncio.to_thread(writer.stop)
+            a.close()
+            b.close()
+
+    alone, a_shared, b_first = asyncio.run(scenario())
+    assert not alone
+    assert a_shared
+    assert not b_first  # b's first batch has nothing of its own to follow
