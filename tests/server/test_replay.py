@@ -166,3 +166,24 @@ def test_notes_added_later_reach_the_list_the_timeline_and_the_minutes(room: Roo
 def test_the_dashboard_has_the_notes_card(room: Room) -> None:
     r = room.client.get(f"/w/{room.id}/dashboard")
     assert 'id="notes-form"' in r.text and "notes_dashboard.js" in r.text
+
+
+def test_the_pdf_minutes_print_markup_in_organisations_answers_and_notes_as_text(room: Room) -> None:
+    import pypdf
+
+    org, answer = "<b>Org</b> & Co", "<script>alert('answer')</script> **bold**"
+    note = "<img src=x onerror=alert(1)> [link](javascript:x)"
+    ann = room.join(name="Ann", organisation=org)
+    split = room.ok("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
+    qs = room.ok("pose_questions", {"split_id": split, "questions": ["Ideas?"]})["result"]["question_set_id"]
+    groups = room.view()["data"]["groups"]
+    where = {"question_set_id": qs, "group_id": groups["split"]["groups"][0]["id"],
+             "question_id": groups["question_sets"][0]["questions"][0]["id"]}  # fmt: skip
+    room.ok("add_contribution", {**where, "text": answer}, ann["participant_token"])
+    room.ok("annotate", {"text": note})
+    pdf = pypdf.PdfReader(io.BytesIO(_get(room, "/minutes.pdf").content))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages)
+    # Printed as typed: nothing interpreted (no bold, no link, no image), nothing dropped.
+    for typed in (org, answer, note):
+        assert typed in text, (typed, text[:2000])
+    assert not any("/Annots" in page for page in pdf.pages)  # no link was made of anything
