@@ -11,8 +11,10 @@ joins over HTTP, one participant-view websocket each, then everyone casts one ba
 over `--vote-window` seconds. The facilitator's dashboard is on the *last* process, so with two or more processes
 every tally it shows travelled through the store and Redis. Figures: ballots acked per second (acked / (last ack -
 first send)), ack p50/p99, ballot → dashboard tally p50/p99 (the k-th ballot sent is "seen" when the dashboard's
-turnout first reaches k), and the server processes' CPU. The 1-process run is the same-run baseline: the ratio
-column is N processes / 1 process.
+turnout first reaches k), ballots refused (by error code), the CPU of the server processes and of the load
+generator itself, and the storm's wall time. The 1-process run is the same-run baseline: the ratio
+column is N processes / 1 process. The offered rate is participants / vote window (1,000 ballots/s by default, the
+target), so ballots acked/s cannot exceed it: to find the capacity, shorten the window.
 
 Memory: with `--memory N` the same stack (one process) holds N idle connected participants; the figure is the
 growth of the server's resident memory from before the sockets opened (everyone already joined) to after, per
@@ -214,7 +216,7 @@ async def vote_storm(stack: Stack, participants: int, window: float, seed: int) 
     await asyncio.sleep(1.0)  # every phone has the open poll (participant views are pushed every 0.3 s)
     rng = random.Random(seed)
     sent: dict[str, float] = {}
-    cpu0, t0 = stack.cpu_s(), time.perf_counter()
+    cpu0, client0, t0 = stack.cpu_s(), _own_cpu_s(), time.perf_counter()
 
     async def ballot(ws: Any, at: float) -> None:
         await asyncio.sleep(max(0.0, t0 + at - time.perf_counter()))
@@ -231,7 +233,7 @@ async def vote_storm(stack: Stack, participants: int, window: float, seed: int) 
 
     while not settled() and time.perf_counter() < deadline:
         await asyncio.sleep(0.02)
-    cpu1, t1 = stack.cpu_s(), time.perf_counter()
+    cpu1, client1, t1 = stack.cpu_s(), _own_cpu_s(), time.perf_counter()
     follower.cancel()
     for task in readers:
         task.cancel()
@@ -253,7 +255,8 @@ async def vote_storm(stack: Stack, participants: int, window: float, seed: int) 
         "refused_codes": dict(collections.Counter(refused.values())), "tally_total": seen[-1][1] if seen else 0,
         "ballots_per_s": round(len(acked) / max(1e-9, last_ack - sends[0]), 1) if sends else 0,
         "ack_ms": percentiles(acked), "tally_ms": percentiles(tally),
-        "server_cpu_s": round(cpu1 - cpu0, 2), "wall_s": round(t1 - t0, 2),
+        "server_cpu_s": round(cpu1 - cpu0, 2), "client_cpu_s": round(client1 - client0, 2),
+        "wall_s": round(t1 - t0, 2),
     }  # fmt: skip
 
 
@@ -272,6 +275,12 @@ async def memory(stack: Stack, participants: int) -> dict[str, Any]:
     per = round((after - before) / participants, 1)
     return {"participants": participants, "rss_before_mb": round(before / 1024, 1),
             "rss_after_mb": round(after / 1024, 1), "kb_per_participant": per}  # fmt: skip
+
+
+def _own_cpu_s() -> float:
+    """CPU seconds of this process, the load generator (is the client the bottleneck?)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _raise_fd_limit() -> None:
@@ -326,6 +335,7 @@ def table(results: dict[str, Any], markdown: bool) -> str:
         ("ack p99 (ms)", ("ack_ms", "p99"), "lower"), ("ballot → dashboard p50 (ms)", ("tally_ms", "p50"), "lower"),
         ("ballot → dashboard p99 (ms)", ("tally_ms", "p99"), "lower"),
         ("server CPU, all processes (s)", ("server_cpu_s",), None),
+        ("load generator CPU (s)", ("client_cpu_s",), None), ("storm wall time (s)", ("wall_s",), None),
     ):  # fmt: skip
         values = [_median(results["votes"][n], *path) for n in counts]
         base = values[0]
