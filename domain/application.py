@@ -136,7 +136,9 @@ class Tavolo(Application):  # type: ignore[type-arg]
                 ]  # fmt: skip
                 if owners:
                     self.personal_keys.ensure(owners)
-                recordings = self.save(*aggregates.values())
+                # A deleted workshop's marker goes last: whatever else the batch created for it is then folded
+                # (and known to the purge) before the deletion is (server/purge.py).
+                recordings = self.save(*sorted(aggregates.values(), key=_deleted_last))
             except IntegrityError:
                 # Another process committed first (or took the same join code): run again on the new state.
                 self._evict(aggregates)
@@ -381,7 +383,12 @@ class Tavolo(Application):  # type: ignore[type-arg]
         try:
             existing = self._workshop(workshop_id, aggregates)
         except errors.NotFound:
-            pass
+            try:
+                deleted = bool(self.recorder.select_events(workshop_id, limit=1))  # a retry after a deletion
+            except PersistenceError as e:
+                raise errors.Unavailable(f"the event store is unavailable ({type(e).__name__}); retry") from e
+            if deleted:
+                raise errors.NotFound("this workshop was deleted") from None
         else:
             result = {"workshop_id": str(workshop_id), "code": existing.code}
             fac = values.token(command.args, "facilitator_token")
@@ -440,6 +447,10 @@ class Tavolo(Application):  # type: ignore[type-arg]
             return None
         workshop_id: UUID = index.workshop_id
         return workshop_id
+
+
+def _deleted_last(aggregate: Any) -> bool:
+    return isinstance(aggregate, Workshop) and aggregate.deleted
 
 
 def _refuse(outcomes: list[Outcome], message: str) -> list[Outcome]:

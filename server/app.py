@@ -24,7 +24,6 @@ from server.broker import RedisBroker
 from server.follow import Follower
 from server.hub import Hub
 from server.keystore import PostgresPollKeys
-from server.purge import purge_store
 from server.services import Services, Settings
 from server.sockets import websocket_endpoint
 from server.stores import fail_fast, store_env
@@ -63,9 +62,6 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         count = await asyncio.to_thread(hub.catch_up, tavolo)
         for participant_id in hub.erased:  # erased, key not yet destroyed (a crash between commit and destroy)
             await asyncio.to_thread(tavolo.personal_keys.destroy, participant_id)
-        for purge in hub.purges:  # deleted, not yet purged (a crash between the commit and the purge)
-            await asyncio.to_thread(purge_store, tavolo, purge)
-        hub.purges.clear()
         # Keys of polls that closed while we were down (closing committed, discard not done) go now.
         open_secret = {t.poll_id for t in hub.tallies.values() if t.secret and t.state == "open"}
         await asyncio.to_thread(sweep, keys, open_secret)
@@ -76,6 +72,9 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
                         prepare=follower.before_delivery if follower else None)  # fmt: skip
         services = Services(settings, tavolo, hub, writer, follower=follower)
         hub.on_deleted = services.workshop_deleted
+        for purge in hub.purges:  # deleted, not yet purged (a crash between the commit and the purge): the writer
+            services.workshop_deleted(purge)  # runs them first, retrying while the store is down
+        hub.purges.clear()
         if settings.broker_url:
             if follower is None:
                 raise ValueError("--broker needs a PostgreSQL store shared by the processes (postgresql://…)")

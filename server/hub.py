@@ -120,6 +120,9 @@ class Hub:
         # server runs, kept here while the start-up catch-up folds the log.
         self.purges: list[Purge] = []
         self.on_deleted: Callable[[Purge], None] | None = None
+        self.gone: dict[UUID, int] = {}  # workshops deleted (seen since this process started) -> marker's version
+        self._gone_aggregates: dict[UUID, UUID] = {}  # their aggregates -> the workshop
+        self._purging: dict[UUID, Purge] = {}  # purges found while folding, handed out once the fold is done
 
     # Feeding events.
 
@@ -144,10 +147,44 @@ class Hub:
             if position <= self.position:
                 continue  # already applied (a catch-up overlapping a live batch)
             self.position = position
+            if self.gone and self._orphan(event):
+                continue
             route = routes.get(type(event))
             if route is None:
                 route = routes[type(event)] = _route(type(event))
             route(self, event, position)
+        if self._purging:
+            purges, self._purging = list(self._purging.values()), {}
+            for purge in purges:
+                (self.on_deleted or self.purges.append)(purge)
+
+    def _deleted(self, event: Workshop.Deleted) -> None:
+        workshop_id = event.originator_id
+        self.gone[workshop_id] = event.originator_version
+        purge = forget(self, workshop_id, event.originator_version)
+        if purge is not None:
+            self._gone_aggregates.update(dict.fromkeys(purge.aggregates, workshop_id))
+            self._purge(purge)
+
+    def _orphan(self, event: Any) -> bool:
+        """An event of a deleted workshop's aggregate, committed after the deletion (by a process that loaded the
+        workshop just before it): not folded, and its aggregate purged too."""
+        workshop_id = self._gone_aggregates.get(event.originator_id) or getattr(event, "workshop_id", None)
+        if workshop_id not in self.gone:
+            return False
+        self._gone_aggregates[event.originator_id] = workshop_id
+        polls = (event.originator_id,) if isinstance(event, Poll.Event) else ()
+        self._purge(Purge(workshop_id, self.gone[workshop_id], frozenset({event.originator_id}), (), polls))
+        return True
+
+    def _purge(self, purge: Purge) -> None:
+        queued = self._purging.get(purge.workshop_id)
+        if queued is not None:
+            purge = Purge(
+                purge.workshop_id, purge.deleted_version, queued.aggregates | purge.aggregates,
+                queued.participants + purge.participants, queued.polls + purge.polls,
+            )  # fmt: skip
+        self._purging[purge.workshop_id] = purge
 
     def _apply_timer(self, event: Any, position: int) -> bool:
         """Fold a room-timer event; False if it is not one."""
@@ -165,9 +202,7 @@ class Hub:
 
     def _apply_workshop(self, event: Any, position: int) -> None:
         if isinstance(event, Workshop.Deleted):
-            purge = forget(self, event.originator_id, event.originator_version)
-            if purge is not None:
-                (self.on_deleted or self.purges.append)(purge)
+            self._deleted(event)
             return
         if isinstance(event, Workshop.Created):
             self.models[event.originator_id] = WorkshopModel(event.originator_id)

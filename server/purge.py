@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -68,6 +69,7 @@ def forget(hub: Hub, workshop_id: UUID, deleted_version: int) -> Purge | None:
         owned.add(JoinCode.id_for(code))
     hub.forget_watchers(workshop_id)
     hub.memo.people.pop(workshop_id, None)
+    hub.erased.difference_update(model.participants)  # their keys go with the purge
     return Purge(workshop_id, deleted_version, frozenset(owned | set(polls)), tuple(model.participants), polls)
 
 
@@ -106,9 +108,17 @@ def _purge_sqlite(recorder: Any, purge: Purge) -> None:
             f"DELETE FROM {table} WHERE originator_id = ? AND originator_version < ?",
             (purge.workshop_id.hex, purge.deleted_version),
         )
-    # The freed pages are zeroed in the database file when the WAL is copied back; then the WAL is emptied.
-    with recorder.datastore.get_connection(commit=True) as connection, contextlib.suppress(Exception):
-        connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # The freed pages are zeroed in the database file when the WAL is copied back; then the WAL is emptied. A
+    # reader in the middle of a read holds the WAL back: wait for it a little.
+    for attempt in range(10):
+        with recorder.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = cursor.fetchone()[0]
+        if not busy:
+            return
+        time.sleep(0.01 * (attempt + 1))
+    log.warning("the WAL could not be emptied now (a reader kept it); the deleted bytes leave it at a later checkpoint")
 
 
 def _purge_postgres(recorder: Any, purge: Purge) -> None:

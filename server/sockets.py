@@ -233,7 +233,8 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         model = services.model(ws.path_params["workshop_id"])
     if model is None:
         await ws.send_text(protocol.encode(protocol.error("not_found", "no such workshop"), "json"))  # type: ignore[arg-type]
-        await ws.close(CLOSE_POLICY, "no such workshop")
+        deleted = str(ws.path_params["workshop_id"]) in {str(w) for w in services.hub.gone}
+        await ws.close(*((CLOSE_DELETED, "workshop deleted") if deleted else (CLOSE_POLICY, "no such workshop")))
         return
     connection = Connection(ws, services, model.id)
     services.sockets.add(connection)

@@ -3,7 +3,9 @@ stores, the other workshops untouched, and finished at the next start if a crash
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,11 @@ from uuid import UUID
 import pytest
 from starlette.testclient import TestClient
 
+from domain.application import Command
+from domain.commands import FACILITATOR, Actor
+from domain.poll_commands import PollContext, run_poll_command
+from domain.secret import MemoryPollKeys
+from domain.workshop import Workshop
 from server import purge as purge_module
 from server.app import create_app
 from server.archive import ArchiveError, workshop_events
@@ -176,7 +183,11 @@ def test_a_purge_interrupted_by_a_crash_is_finished_at_the_next_start(
     assert ann["participant_id"] not in _keys(db) and NOTE.encode() not in _file_bytes(db)
 
 
-def test_deleting_on_the_memory_store_and_a_retried_delete(room: Room) -> None:
+def test_deleting_on_the_memory_store_and_retries_of_its_delete_and_create(client: TestClient) -> None:
+    created = support.post_json(client, "/api/workshops", {**support.DETAILS, "id": "create-once"}).json()
+    room = Room.__new__(Room)
+    room.client, room.id, room.code = client, created["workshop_id"], created["code"]
+    room.facilitator = created["facilitator_token"]
     ann = room.join(name="Ann")
     room.ok("delete_workshop", {"confirm": room.code}, command_id="del-1")
     r = support.command(room.client, room.id, room.facilitator, "delete_workshop", {"confirm": room.code}, "del-1")
@@ -186,3 +197,73 @@ def test_deleting_on_the_memory_store_and_a_retried_delete(room: Room) -> None:
     assert services.app.personal_keys.get(ann["participant_id"]) is None
     topics = {n.topic for n in services.app.recorder.select_notifications(1, 1000)}
     assert not any("ParticipantJoined" in t or "Workshop.Created" in t for t in topics), topics
+    # A retry of the create that made it (its answer lost, say) does not bring it back.
+    again = support.post_json(client, "/api/workshops", {**support.DETAILS, "id": "create-once"})
+    support.assert_error(again, "not_found")
+
+
+def _services(client: TestClient) -> Any:
+    return client.app.state.services  # type: ignore[attr-defined]
+
+
+def test_what_the_same_batch_created_for_the_workshop_is_purged_with_it(tmp_path: Path) -> None:
+    db = tmp_path / "tavolo.db"
+    with serving(db) as client:
+        room = Room(client, title=TITLE)
+        room.join(name="Ann")
+        services = _services(client)
+        wid, boss = UUID(room.id), Actor(FACILITATOR)
+        commands = [
+            Command("b-poll", "create_poll", SECRET_POLL, wid, boss),
+            Command("b-timer", "start_timer", {"seconds": 60}, wid, boss),
+            Command("b-note", "annotate", {"text": NOTE}, wid, boss),
+            Command("b-split", "split_groups", {"strategy": "random", "groups": 1}, wid, boss),
+            Command("b-delete", "delete_workshop", {"confirm": room.code}, wid, boss),
+            Command("b-late", "annotate", {"text": "after"}, wid, boss),
+        ]
+        gate = threading.Event()
+
+        async def one_batch() -> list[Any]:
+            # Hold the writer so that all six queue up, then let them go as one batch.
+            held = asyncio.ensure_future(services.writer.call(gate.wait))
+            await asyncio.sleep(0)
+            runs = [asyncio.ensure_future(services.run(c)) for c in commands]
+            await asyncio.sleep(0.05)
+            gate.set()
+            await held
+            return list(await asyncio.gather(*runs))
+
+        outcomes = client.portal.call(one_batch)  # type: ignore[attr-defined]
+        assert [o.error.code if o.error else "ok" for o in outcomes] == ["ok"] * 5 + ["not_found"]
+        assert outcomes[-2].position == max(o.position for o in outcomes[:-1])  # the marker went last
+        rows = _purged(db, room.id)
+        assert NOTE.encode() not in _file_bytes(db) and sum(map(len, rows.values())) == 1
+        hub = services.hub
+        assert not [t for t in hub.tallies.values() if t.workshop_id == wid]
+        assert wid not in hub.groups.models and wid not in hub.timers.rows and wid not in hub.notes.models
+
+
+def test_an_aggregate_a_stale_process_creates_after_the_deletion_is_purged_too(tmp_path: Path) -> None:
+    db = tmp_path / "tavolo.db"
+    with serving(db) as client:
+        room = Room(client, title=TITLE)
+        services = _services(client)
+        wid = UUID(room.id)
+        stale: Workshop = services.app.repository.get(wid)  # another process's copy, loaded just before
+        room.ok("delete_workshop", {"confirm": room.code})
+        _purged(db, room.id)
+        late = run_poll_command("create_poll", stale, None, PollContext(Actor(FACILITATOR), "late", MemoryPollKeys()),
+                                {**SECRET_POLL, "title": TITLE})  # fmt: skip
+        recordings = services.app.save(late.poll)  # committed after the purge, as that process would
+
+        async def fold() -> None:  # as the follower folds another process's commit
+            services.hub.apply([(r.notification.id, r.domain_event) for r in recordings])
+
+        client.portal.call(fold)  # type: ignore[attr-defined]
+        deadline = time.monotonic() + support.DEADLINE
+        while str(late.poll.id) in _rows(db):
+            assert time.monotonic() < deadline, "the late poll was not purged"
+            time.sleep(0.02)
+        assert late.poll.id not in services.hub.tallies
+        with room.peer() as peer:  # and a socket to it is told it was deleted
+            assert peer.wait_closed().code == 4404

@@ -191,6 +191,7 @@
   deleteButton.addEventListener("click", function () {
     deleteButton.disabled = true;
     conn.command("delete_workshop", {confirm: typedCode()}).then(deleted, function (err) {
+      if (err.code === "not_found") return deleted();  // gone already (its ack was lost, or another tab did it)
       deleteButton.disabled = false;
       $("settings-error").textContent = T.errorText(err);
       $("settings-error").hidden = false;

@@ -163,7 +163,7 @@
       workshopId: workshopId, token: null, view: null,
       onStatus: function (state) { T.showStatus(state === "connected" ? "connecting" : state); },
       onError: function (err) {
-        if (err.code === "not_found") gone(t("This workshop no longer exists"), "");
+        if (err.code === "not_found") { forget(); gone(t("This workshop no longer exists"), ""); }
       }
     });
     anon.command("join", pending.args, pending.id).then(function () {

@@ -60,8 +60,9 @@
     onSnapshot: function (data) { view = data; notice(""); render(); },
     onUpdate: function (data) { view = data; render(); },
     onError: function (err) {
-      if (err.code === "unauthorized") {
+      if (err.code === "unauthorized" || err.code === "not_found") {
         T.store.del("tavolo:proj:" + workshopId);
+        if (err.code === "not_found") return notice(T.errorText(err));
         notice(t("This projector link is not valid. Open the projector again from the dashboard."));
       } else {
         notice(T.errorText(err));
