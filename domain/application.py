@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, PersistenceError, Transcoder
+from eventsourcing.persistence import IntegrityError, InternalError, PersistenceError, Transcoder
 
 from domain import errors, values
 from domain.commands import ANONYMOUS, COMMANDS, FACILITATOR, Actor, Context, details_from
@@ -101,13 +101,14 @@ class Tavolo(Application):  # type: ignore[type-arg]
         return MsgpackTranscoder(self.personal_keys)
 
     def construct_recorder(self) -> Any:
-        # Processes started together race to create the tables: PostgreSQL's CREATE … IF NOT EXISTS answers the
-        # later one with a unique violation once the earlier has committed, and then the tables are there.
-        for attempt in range(3):
+        # Processes started together race to create the tables: PostgreSQL answers the later CREATE … IF NOT EXISTS
+        # with a unique violation, or CREATE OR REPLACE FUNCTION with "tuple concurrently updated", once the earlier
+        # has committed; then the tables are there and trying again finds them.
+        for attempt in range(5):
             try:
                 return super().construct_recorder()
-            except IntegrityError:
-                if attempt == 2:
+            except (IntegrityError, InternalError):
+                if attempt == 4:
                     raise
         raise AssertionError("unreachable")
 
