@@ -6,7 +6,9 @@ applied its events.
 
 Several processes on one PostgreSQL store: while another process is seen writing (a gap between our batches'
 positions), each batch holds its workshops' advisory locks from loading to commit (``server/stores.py``), so that
-processes voting in one poll take turns instead of conflicting, replaying the poll and running batches again.
+processes voting in one poll take turns instead of conflicting, replaying the poll and running batches again. A
+turn then carries up to ``SHARED_BATCHES`` times ``max_batch`` commands: the lock's round trips and the wait for
+the other processes' turns are paid once for everything queued meanwhile.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ log = logging.getLogger("tavolo.writer")
 
 _STOP = object()
 SHARED_FOR = 30.0  # seconds to keep locking after another process's write was last seen
+SHARED_BATCHES = 4  # while locking, a batch may carry this many times max_batch: one lock turn for the whole backlog
 
 
 class _Job:
@@ -86,7 +89,7 @@ class Writer:
                 self._run_job(first)
                 continue
             batch: list[Any] = [first]
-            while len(batch) < self._max_batch:
+            while len(batch) < self._max_batch * (SHARED_BATCHES if self.shared else 1):
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:

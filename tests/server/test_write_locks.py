@@ -105,3 +105,27 @@ def test_a_writer_locks_only_once_it_has_seen_another_process_write(postgres_url
     assert not alone
     assert a_shared
     assert not b_first  # b's first batch has nothing of its own to follow
+
+
+@pytest.mark.parametrize(("shared", "batches"), [(False, 2), (True, 1)])
+def test_while_another_process_writes_one_batch_takes_the_whole_backlog(shared: bool, batches: int) -> None:
+    # One lock turn per batch: while processes take turns, a turn should carry everything queued meanwhile.
+
+    async def scenario() -> Writer:
+        app = Tavolo(store_env("memory://"))
+        writer = Writer(app, asyncio.get_running_loop(), lambda outcomes, prepared: None, max_batch=64)
+        if shared:
+            writer._shared_until = float("inf")
+        details = {"title": "T", "date": "2026-11-22", "language": "en", "sectors": ["Research"]}
+        commands = [Command(f"c{i}", "create_workshop", details, None, Actor(ANONYMOUS)) for i in range(100)]
+        pending = [asyncio.ensure_future(writer.submit(c)) for c in commands]
+        await asyncio.sleep(0)  # every command queued before the writer starts
+        writer.start()
+        try:
+            assert all(o.error is None for o in await asyncio.gather(*pending))
+        finally:
+            await asyncio.to_thread(writer.stop)
+        return writer
+
+    writer = asyncio.run(scenario())
+    assert (writer.batches, writer.commands) == (batches, 100)
