@@ -16,7 +16,13 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, InternalError, PersistenceError, Transcoder
+from eventsourcing.persistence import (
+    IntegrityError,
+    InternalError,
+    PersistenceError,
+    ProgrammingError,
+    Transcoder,
+)
 
 from domain import errors, values
 from domain.commands import ANONYMOUS, COMMANDS, FACILITATOR, Actor, Context, details_from
@@ -102,12 +108,12 @@ class Tavolo(Application):  # type: ignore[type-arg]
 
     def construct_recorder(self) -> Any:
         # Processes started together race to create the tables: PostgreSQL answers the later CREATE … IF NOT EXISTS
-        # with a unique violation, or CREATE OR REPLACE FUNCTION with "tuple concurrently updated", once the earlier
-        # has committed; then the tables are there and trying again finds them.
+        # with a unique violation or "relation already exists", or CREATE OR REPLACE FUNCTION with "tuple
+        # concurrently updated", once the earlier has committed; then the tables are there and trying again finds them.
         for attempt in range(5):
             try:
                 return super().construct_recorder()
-            except (IntegrityError, InternalError):
+            except (IntegrityError, InternalError, ProgrammingError):
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")

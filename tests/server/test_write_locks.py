@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import IntegrityError, InternalError
+from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from domain.application import Command, Tavolo
@@ -30,13 +30,15 @@ def test_a_process_that_loses_the_race_to_create_the_tables_starts_on_the_winner
         calls.append(1)
         if len(calls) == 1:  # what PostgreSQL answers the later of two concurrent CREATE TABLE IF NOT EXISTS
             raise IntegrityError('duplicate key value violates unique constraint "pg_type_typname_nsp_index"')
-        if len(calls) == 2:  # and the later of two concurrent CREATE OR REPLACE FUNCTION
+        if len(calls) == 2:  # or, a moment later
+            raise ProgrammingError('relation "tavolo_events" already exists')
+        if len(calls) == 3:  # and the later of two concurrent CREATE OR REPLACE FUNCTION
             raise InternalError("tuple concurrently updated")
 
     monkeypatch.setattr(PostgresApplicationRecorder, "create_table", raced)
     app = Tavolo(store_env(postgres_url))
     try:
-        assert len(calls) == 3
+        assert len(calls) == 4
         assert app.recorder.max_notification_id() is None
     finally:
         app.close()
