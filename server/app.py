@@ -56,7 +56,7 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         tavolo = await asyncio.to_thread(Tavolo, env, settings.max_participants, keys)
         if env["PERSISTENCE_MODULE"] == _PG:
             fail_fast(tavolo.recorder)  # an outage answers `unavailable` in seconds, not after ten tries
-        hub = Hub(settings.push_interval, settings.participant_push_interval)
+        hub = Hub(settings.push_interval, settings.participant_push_interval, settings.participant_push_rate)
         hub.keys = keys
         hub.personal_keys = tavolo.personal_keys
         count = await asyncio.to_thread(hub.catch_up, tavolo)

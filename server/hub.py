@@ -4,6 +4,12 @@ Events reach the hub after they are committed (``apply``). The hub marks the wor
 seconds it renders each watched view once, diffs it against the previous render, and encodes that update once per
 encoding for every watcher. A connection that is still busy sending skips intermediate updates and gets a fresh
 snapshot instead, so a slow client never slows the others (see shared/REALTIME-NOTES.md).
+
+The room's phones share one part of their view (turnout, the open poll): it is rendered at most every
+``participant_interval`` seconds, and less often the more phones watch (``shared_interval``), so that pushing it
+stays near ``participant_rate`` frames a second. Its watchers are woken a slice per tick, after the facilitator's
+dashboard and projector had their turn, so one tick never holds the event loop for thousands of sends. A
+participant's own part (their ballot, their profile) still goes out on the next tick.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -42,6 +49,8 @@ from server.purge import Purge, forget
 log = logging.getLogger("tavolo.hub")
 
 HISTORY = 16
+PARTICIPANT_RATE = 5000.0  # frames/s the phones' shared part aims at: 5,000 phones get it once a second
+SLICE_MIN = 500  # phones woken in one tick at least: a room of a few hundred gets its update at once
 
 
 @dataclass
@@ -83,14 +92,27 @@ class Watcher:
         self.workshop_id, self.view, self.participant_id, self.wake = workshop_id, view, participant_id, wake
         self.version = -1  # the channel version this watcher has; -1: needs a snapshot
         self.me_dirty = False
+        self.queued = False  # waiting for its turn in the fan-out of a new shared part (participants)
         self.revoked = False  # the participant left or was removed: send the last state, then close
         self.token_hash = ""  # a facilitator's or projector's: a rotated link revokes it
 
 
 class Hub:
-    def __init__(self, interval: float = 0.1, participant_interval: float = 0.3) -> None:
+    def __init__(
+        self,
+        interval: float = 0.1,
+        participant_interval: float = 0.3,
+        participant_rate: float = PARTICIPANT_RATE,
+        slice_min: int = SLICE_MIN,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.interval = interval
         self.participant_interval = participant_interval
+        self.participant_rate = participant_rate
+        self.slice_min = slice_min
+        self._clock = clock
+        # Phones to wake for the newest shared part, in turn (``fan_out``).
+        self._fanout: dict[UUID, collections.deque[Watcher]] = {}
         self._shared_at: dict[UUID, float] = {}
         self.models: dict[UUID, WorkshopModel] = {}
         self.by_code: dict[str, UUID] = {}
@@ -401,7 +423,7 @@ class Hub:
 
     def forget_watchers(self, workshop_id: UUID) -> None:
         """A deleted workshop: drop its watchers, channels and presence (its sockets are closed by the server)."""
-        for index in (self.watchers, self.online, self._changed_people, self._shared_at):
+        for index in (self.watchers, self.online, self._changed_people, self._shared_at, self._fanout):
             index.pop(workshop_id, None)  # type: ignore[attr-defined]
         for key in [k for k in (*self._by_view, *self._by_person, *self.channels) if k[0] == workshop_id]:
             for index in (self._by_view, self._by_person, self.channels):
@@ -492,12 +514,48 @@ class Hub:
         while True:
             await asyncio.sleep(self.interval)
             try:
-                self.flush()
+                self.render()
+            except Exception:
+                log.exception("failed to push views")
+            # The dashboards, projectors and voters just woken send before this tick's slice of phones.
+            await asyncio.sleep(0)
+            try:
+                self.fan_out()
             except Exception:
                 log.exception("failed to push views")
 
     def flush(self) -> None:
-        """Render every dirty, watched view once and wake its watchers."""
+        """One tick: render every dirty, watched view once, wake its watchers and the next slice of phones."""
+        self.render()
+        self.fan_out()
+
+    def shared_interval(self, workshop_id: UUID) -> float:
+        """How often the phones' shared part is rendered: ``participant_interval``, or longer when so many phones
+        watch that pushing it to all of them would exceed ``participant_rate`` frames a second."""
+        phones = len(self._by_view.get((workshop_id, "participant"), ()))
+        return max(self.participant_interval, phones / self.participant_rate)
+
+    def fan_out(self) -> None:
+        """Wake the next slice of the phones waiting for a new shared part: all of them within one shared
+        interval, at least ``slice_min`` a tick. A phone woken meanwhile for its own part got the newest shared
+        part with it and is skipped; one woken late gets whatever is newest then."""
+        for workshop_id, queue in list(self._fanout.items()):
+            phones = self._by_view.get((workshop_id, "participant"), set())
+            channel = self.channels.get((workshop_id, "participant"))
+            ticks = max(1.0, self.shared_interval(workshop_id) / self.interval)
+            budget = max(self.slice_min, math.ceil(len(phones) / ticks))
+            while queue and budget > 0:
+                w = queue.popleft()
+                w.queued = False
+                if w in phones and channel is not None and w.version != channel.version:
+                    budget -= 1
+                    w.wake()
+            if not queue:
+                del self._fanout[workshop_id]
+
+    def render(self) -> None:
+        """Render every dirty, watched view once; wake the facilitator's and projector's watchers and the
+        participants whose own part changed, and queue the phones for a new shared part (``fan_out``)."""
         dirty, self._dirty = self._dirty, set()
         for workshop_id in dirty:
             try:
@@ -509,13 +567,15 @@ class Hub:
         people = self._changed_people.pop(workshop_id, set())
         if not self.watchers.get(workshop_id) or workshop_id not in self.models:
             return
-        now = time.monotonic()
+        now = self._clock()
         changed: list[str] = []
         for view in ("dashboard", "projector", "participant"):
             if not self._by_view.get((workshop_id, view)):
                 continue  # nobody watches it: rendered on the first watch
-            if view == "participant" and now - self._shared_at.get(workshop_id, 0.0) < self.participant_interval:
-                # Hundreds of phones need the room's news, not every turnout tick: render their shared part
+            if view == "participant" and now - self._shared_at.get(workshop_id, 0.0) < self.shared_interval(
+                workshop_id
+            ):
+                # Thousands of phones need the room's news, not every turnout tick: render their shared part
                 # at a slower pace (their own changes still go out on this tick).
                 self._dirty.add(workshop_id)
                 continue
@@ -526,16 +586,23 @@ class Hub:
             if self._render(workshop_id, view).version != before:
                 changed.append(view)
         # Wake only those with something to send: 2,000 phones woken ten times a second for nothing cost more CPU
-        # than the votes they watch; and a tick visits only them, not every watcher.
+        # than the votes they watch; and a tick visits only them, not every watcher. The facilitator's first.
+        for view in changed:
+            if view == "participant":
+                queue = self._fanout.setdefault(workshop_id, collections.deque())
+                for w in self._by_view.get((workshop_id, view), ()):
+                    if not w.queued:
+                        w.queued = True
+                        queue.append(w)
+            else:
+                for w in self._by_view.get((workshop_id, view), ()):
+                    w.wake()
         model = self.models[workshop_id]
         for pid in people:
             for w in self._by_person.get((workshop_id, pid), ()):
                 w.me_dirty = True
                 p = model.participants.get(pid)
                 w.revoked = p is None or p.status != "present"
-                w.wake()
-        for view in changed:
-            for w in self._by_view.get((workshop_id, view), ()):
                 w.wake()
 
 

@@ -41,6 +41,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     push_interval: float = 0.1  # dashboards and projectors: at most this often
     participant_push_interval: float = 0.3  # the room's phones: their shared part at most this often
+    participant_push_rate: float = 5000.0  # ... and less often with more phones: about this many frames/s
     max_participants: int = 5000
     commands_per_second: float = 20.0  # per websocket, and per token over HTTP
     command_burst: int = 40
