@@ -69,6 +69,7 @@ def forget(hub: Hub, workshop_id: UUID, deleted_version: int) -> Purge | None:
         owned.add(JoinCode.id_for(code))
     hub.forget_watchers(workshop_id)
     hub.memo.people.pop(workshop_id, None)
+    hub.memo.people.pop((workshop_id, "statuses"), None)
     hub.erased.difference_update(model.participants)  # their keys go with the purge
     return Purge(workshop_id, deleted_version, frozenset(owned | set(polls)), tuple(model.participants), polls)
 

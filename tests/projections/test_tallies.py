@@ -358,6 +358,37 @@ def test_folding_one_event_at_a_time_equals_folding_the_whole_stream(
     assert len(live.ballots) == len({p for p, _, _ in ballots})
 
 
+_moves = st.lists(
+    st.tuples(st.sampled_from(PEOPLE), _answers, st.sampled_from(["", "IT", "FR", "DE"])), min_size=1, max_size=14
+)
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_moves, st.booleans())
+def test_breakdowns_kept_between_renders_equal_a_recount(
+    moves: list[tuple[str, dict[str, Any], str]], secret: bool
+) -> None:
+    """A dashboard asks for breakdowns every tick; what it gets, from cells kept up to date with the ballots cast
+    and replaced since, is what counting every ballot afresh gives (people move country between ballots)."""
+    r = PollRoom()
+    for person, country in zip(PEOPLE, ("IT", "IT", "FR", "DE", "ES"), strict=True):
+        r.people(person, country=country)
+    r.given(r.create(**SURVEY, secret=secret, breakdown="country" if secret else ""), r.command("open_poll"))
+    live = Tally(r.polls["p"])
+    dimensions = ("country",) if secret else ("country", "sector", "organisation_type")
+    seen = 0
+    for i, (person, answers, country) in enumerate(moves):
+        if country:
+            r.execute([r.command("update_profile", {"country": country}, r.as_(person))])
+        r.execute([r.vote(person, answers=answers)])
+        events = stream(r)
+        for position, event in events[seen:]:
+            apply(live, event, position)
+        seen = len(events)
+        for by in dimensions[: 1 + i % len(dimensions)]:  # dimensions asked for at different times
+            assert breakdown_view(live, by) == breakdown_view(fold(r.polls["p"], events), by)
+
+
 # ------------------------------------------------------------------------------------------------------------
 # CSV.
 
