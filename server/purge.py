@@ -63,7 +63,8 @@ def forget(hub: Hub, workshop_id: UUID, deleted_version: int) -> Purge | None:
     polls = tuple(t.poll_id for t in hub._polls.pop(workshop_id, []))
     for poll_id in polls:
         hub.tallies.pop(poll_id, None)
-        hub.memo.polls.pop(poll_id, None)
+    for slot in [s for s in hub.memo.polls if (s[0] if isinstance(s, tuple) else s) in polls]:
+        del hub.memo.polls[slot]  # a poll's rendered views, per audience
     for code in [c for c, w in hub.by_code.items() if w == workshop_id]:
         del hub.by_code[code]
         owned.add(JoinCode.id_for(code))

@@ -162,7 +162,7 @@ class Services:
         for connection in list(self.sockets):
             if connection.workshop_id == purge.workshop_id:
                 connection.workshop_deleted()
-        task = asyncio.get_running_loop().create_task(self._purge(purge))
+        task = asyncio.get_running_loop().create_task(self._purge(purge), name=f"tavolo-purge-{purge.workshop_id}")
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
