@@ -434,6 +434,15 @@ class Room:
     ) -> dict[str, Any]:
         return ok(self.client, self.id, token or self.facilitator, name, args, command_id)
 
+    def one_group_sheet(self, question: str = "Ideas?") -> dict[str, str]:
+        """Split everyone present into one group and pose one question: where a contribution to it goes
+        (``question_set_id``, ``group_id``, ``question_id``)."""
+        split = self.ok("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
+        qs = self.ok("pose_questions", {"split_id": split, "questions": [question]})["result"]["question_set_id"]
+        groups = self.view()["data"]["groups"]
+        return {"question_set_id": qs, "group_id": groups["split"]["groups"][0]["id"],
+                "question_id": groups["question_sets"][0]["questions"][0]["id"]}  # fmt: skip
+
     def add_item(self, title: str = "Opening", kind: str = "plenary") -> str:
         return str(self.ok("add_agenda_item", {"title": title, "kind": kind})["result"]["item_id"])
 

@@ -48,11 +48,7 @@ def _populate(room: Room) -> dict[str, Any]:
     a rotation, notes; returns the participants."""
     ann = room.join(name="Annabelle Quist", organisation="Quist Holdings")
     bob = room.join(name="Bob Ekwueme", country="FR")
-    split = room.ok("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
-    qs = room.ok("pose_questions", {"split_id": split, "questions": ["Ideas?"]})["result"]["question_set_id"]
-    groups = room.view()["data"]["groups"]
-    where = {"question_set_id": qs, "group_id": groups["split"]["groups"][0]["id"],
-             "question_id": groups["question_sets"][0]["questions"][0]["id"]}  # fmt: skip
+    where = room.one_group_sheet()
     room.ok("add_contribution", {**where, "text": ANSWER}, ann["participant_token"])
     poll = room.ok("create_poll", SECRET_POLL)["result"]["poll_id"]
     room.ok("open_poll", {"poll_id": poll})

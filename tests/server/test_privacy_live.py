@@ -9,11 +9,7 @@ from tests.server.support import Room
 def test_forget_me_ends_the_session_and_leaves_no_name_anywhere(room: Room) -> None:
     ann = room.join(name="Annabelle Quist", organisation="Quist Holdings")
     bob = room.join(name="Bob")
-    split = room.ok("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
-    qs = room.ok("pose_questions", {"split_id": split, "questions": ["Ideas?"]})["result"]["question_set_id"]
-    groups = room.view()["data"]["groups"]
-    where = {"question_set_id": qs, "group_id": groups["split"]["groups"][0]["id"],
-             "question_id": groups["question_sets"][0]["questions"][0]["id"]}  # fmt: skip
+    where = room.one_group_sheet()
     room.ok("add_contribution", {**where, "text": "Shared pilot lines"}, ann["participant_token"])
     room.ok("forget_me", {}, ann["participant_token"])
     support.assert_error(support.command(room.client, room.id, ann["participant_token"], "leave"), "unauthorized")

@@ -174,11 +174,7 @@ def test_the_pdf_minutes_print_markup_in_organisations_answers_and_notes_as_text
     org, answer = "<b>Org</b> & Co", "<script>alert('answer')</script> **bold**"
     note = "<img src=x onerror=alert(1)> [link](javascript:x)"
     ann = room.join(name="Ann", organisation=org)
-    split = room.ok("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
-    qs = room.ok("pose_questions", {"split_id": split, "questions": ["Ideas?"]})["result"]["question_set_id"]
-    groups = room.view()["data"]["groups"]
-    where = {"question_set_id": qs, "group_id": groups["split"]["groups"][0]["id"],
-             "question_id": groups["question_sets"][0]["questions"][0]["id"]}  # fmt: skip
+    where = room.one_group_sheet()
     room.ok("add_contribution", {**where, "text": answer}, ann["participant_token"])
     room.ok("annotate", {"text": note})
     pdf = pypdf.PdfReader(io.BytesIO(_get(room, "/minutes.pdf").content))
