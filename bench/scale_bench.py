@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import gc
 import json
 import os
 import random
@@ -69,7 +70,7 @@ def _free_port() -> int:
 class Stack:
     """N `tavolo serve` processes on a fresh schema and Redis prefix."""
 
-    def __init__(self, processes: int, log_dir: Path) -> None:
+    def __init__(self, processes: int, log_dir: Path, server_args: tuple[str, ...] = ()) -> None:
         self.schema = f"tavolo_bench_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(PG, autocommit=True) as conn:
             conn.execute(f"CREATE SCHEMA {self.schema}")
@@ -80,8 +81,8 @@ class Stack:
         for i in range(processes):
             port = _free_port()
             out = (log_dir / f"server-{processes}-{i}.log").open("wb")
-            cmd = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--store", store,
-                   "--broker", broker, "--log-level", "warning", "--max-participants", "20000"]  # fmt: skip
+            cmd = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--store", store, "--broker",
+                   broker, "--log-level", "warning", "--max-participants", "20000", *server_args]  # fmt: skip
             self.procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
             self.urls.append(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 180  # a busy machine: start-up folds the log and imports a lot
@@ -94,6 +95,21 @@ class Stack:
                     self.stop()
                     raise RuntimeError(f"{url} did not start")
                 time.sleep(0.1)
+
+    def gc_full(self) -> dict[str, float]:
+        """The servers' full garbage collections so far, all processes together (server/heap.py's histogram):
+        cumulative counts by bucket bound ("le" in seconds), plus "sum" (seconds in all)."""
+        totals: dict[str, float] = collections.defaultdict(float)
+        prefix = "tavolo_gc_full_collection_seconds"
+        for url in self.urls:
+            with _OPENER.open(url + "/metrics", timeout=10) as r:
+                for line in r.read().decode().splitlines():
+                    name, _, value = line.rpartition(" ")
+                    if name == prefix + "_sum":
+                        totals["sum"] += float(value)
+                    elif name.startswith(prefix + "_bucket"):
+                        totals[name.partition('le="')[2].partition('"')[0]] += float(value)
+        return dict(totals)
 
     def rss_kb(self) -> int:
         total = 0
@@ -216,6 +232,11 @@ async def vote_storm(stack: Stack, participants: int, window: float, seed: int) 
     await asyncio.sleep(1.0)  # every phone has the open poll (participant views are pushed every 0.3 s)
     rng = random.Random(seed)
     sent: dict[str, float] = {}
+    gc0 = await asyncio.to_thread(stack.gc_full)
+    # The load generator holds 5,000 sockets too: its own full collections would stall its sends and its reading
+    # of the dashboard, and count as the servers' latency. It collects now and not again until the storm is over.
+    gc.collect()
+    gc.disable()
     cpu0, client0, t0 = stack.cpu_s(), _own_cpu_s(), time.perf_counter()
 
     async def ballot(ws: Any, at: float) -> None:
@@ -234,6 +255,8 @@ async def vote_storm(stack: Stack, participants: int, window: float, seed: int) 
     while not settled() and time.perf_counter() < deadline:
         await asyncio.sleep(0.02)
     cpu1, client1, t1 = stack.cpu_s(), _own_cpu_s(), time.perf_counter()
+    gc.enable()
+    gc1 = await asyncio.to_thread(stack.gc_full)
     follower.cancel()
     for task in readers:
         task.cancel()
@@ -256,8 +279,19 @@ async def vote_storm(stack: Stack, participants: int, window: float, seed: int) 
         "ballots_per_s": round(len(acked) / max(1e-9, last_ack - sends[0]), 1) if sends else 0,
         "ack_ms": percentiles(acked), "tally_ms": percentiles(tally),
         "server_cpu_s": round(cpu1 - cpu0, 2), "client_cpu_s": round(client1 - client0, 2),
-        "wall_s": round(t1 - t0, 2),
+        "wall_s": round(t1 - t0, 2), **_collections(gc0, gc1),
     }  # fmt: skip
+
+
+def _collections(before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
+    """Full collections during the storm: how many, their total and (bound of) the longest, in ms."""
+    delta = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    count = delta.pop("+Inf", 0.0)
+    total = delta.pop("sum", 0.0)
+    bounds = sorted((float(b), n) for b, n in delta.items())
+    longest = next((b for b, n in bounds if n >= count), None) if count else 0.0
+    return {"gc_full": int(count), "gc_full_ms": round(total * 1000, 1),
+            "gc_longest_ms": None if longest is None else longest * 1000}  # fmt: skip
 
 
 async def memory(stack: Stack, participants: int) -> dict[str, Any]:
@@ -295,7 +329,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for n in args.processes:
         runs = []
         for r in range(args.runs):
-            stack = Stack(n, logs)
+            stack = Stack(n, logs, tuple(args.server_arg))
             try:
                 runs.append(run_sync(vote_storm(stack, args.participants, args.vote_window, args.seed + r)))
             finally:
@@ -303,7 +337,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"scale_bench: {n} process(es), run {r + 1}: {json.dumps(runs[-1])}", file=sys.stderr)
         results["votes"][n] = runs
     for n in args.memory:
-        stack = Stack(1, logs)
+        stack = Stack(1, logs, tuple(args.server_arg))
         try:
             results["memory"].append(run_sync(memory(stack, n)))
         finally:
@@ -336,6 +370,8 @@ def table(results: dict[str, Any], markdown: bool) -> str:
         ("ballot → dashboard p99 (ms)", ("tally_ms", "p99"), "lower"),
         ("server CPU, all processes (s)", ("server_cpu_s",), None),
         ("load generator CPU (s)", ("client_cpu_s",), None), ("storm wall time (s)", ("wall_s",), None),
+        ("full GC collections in the storm, all processes", ("gc_full",), None),
+        ("... their total (ms)", ("gc_full_ms",), None), ("... the longest, at most (ms)", ("gc_longest_ms",), None),
     ):  # fmt: skip
         values = [_median(results["votes"][n], *path) for n in counts]
         base = values[0]
@@ -375,10 +411,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4], help="process counts (1 2 4)")
     parser.add_argument("--participants", type=int, default=2000, help="voters per storm (2000)")
     parser.add_argument("--vote-window", type=float, default=2.0, help="ballots spread over this many seconds (2)")
-    parser.add_argument("--memory", type=int, nargs="*", default=[2000, 5000], help="idle participants (2000 5000)")
+    parser.add_argument("--memory", type=int, nargs="*", default=[2000, 5000],
+                        help="idle participants (2000 5000); --memory alone: no memory figure")  # fmt: skip
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--logs", default="/tmp/tavolo-scale-bench", help="server logs go here")
+    parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
+                        help="pass ARG to every `tavolo serve` (e.g. --server-arg=--no-heap-freeze)")  # fmt: skip
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
 

@@ -22,6 +22,7 @@ from domain.secret import FilePollKeys, MemoryPollKeys, PollKeys, sweep
 from server import api, metrics
 from server.broker import RedisBroker
 from server.follow import Follower
+from server.heap import HeapKeeper
 from server.hub import Hub
 from server.keystore import PostgresPollKeys
 from server.services import Services, Settings
@@ -87,12 +88,16 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         if follower is not None:
             follower.start()
         timer = asyncio.create_task(services.close_due_polls(), name="tavolo-poll-timer")
+        services.heap = HeapKeeper(on_full=services.metrics.gc_full.observe, freeze=settings.heap_freeze)
+        services.heap.start()
         try:
             yield
         finally:
             services.shutting_down = True
             timer.cancel()
             await asyncio.gather(timer, return_exceptions=True)
+            if services.heap is not None:
+                await services.heap.stop()
             if follower is not None:
                 await follower.stop()
             await hub.stop()

@@ -92,6 +92,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         command_burst=args.command_burst,
         workshop_commands_per_second=args.workshop_commands_per_second,
         workshop_command_burst=args.workshop_command_burst,
+        heap_freeze=args.heap_freeze,
     )
 
 
@@ -162,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (PostgreSQL only; default 1)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument("--log-format", default="text", choices=["text", "json"], help="json: one object per line")
+    serve.add_argument("--no-heap-freeze", dest="heap_freeze", action="store_false",
+                       help="let every full garbage collection walk the whole heap (default: freeze its survivors, "
+                            "which keeps the pauses short with thousands of sockets open)")  # fmt: skip
     serve.set_defaults(func=_serve)
 
     sim = sub.add_parser(

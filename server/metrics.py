@@ -38,6 +38,10 @@ class Metrics:
                          registry=r)  # fmt: skip
         self.redis_errors = Counter("tavolo_redis_errors", "Failed Redis publishes and subscriptions", registry=r)
         self.store_errors = Counter("tavolo_store_errors", "Failed store reads and commits", registry=r)
+        self.gc_full = Histogram(
+            "tavolo_gc_full_collection_seconds", "How long each full garbage collection held the process",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1), registry=r,
+        )  # fmt: skip
         self.redis_up = Gauge("tavolo_redis_up", "1 while subscribed to Redis (no broker: absent)", registry=r)
 
     def observe(self, started: float, result: str) -> None:

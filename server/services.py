@@ -20,6 +20,7 @@ from domain.errors import Unavailable
 from domain.tokens import normalise_code
 from projections.workshop import WorkshopModel
 from server import scheduling
+from server.heap import HeapKeeper
 from server.hub import Hub
 from server.metrics import Metrics
 from server.purge import Purge, purge_store
@@ -53,6 +54,7 @@ class Settings:
     organiser_key: str | None = None  # when set, creating a workshop needs it (a public deployment); else open
     broker_url: str | None = None  # redis://…: commit hints between processes on one store (server/broker.py)
     follow_interval: float = 1.0  # on PostgreSQL: read other processes' commits at least this often
+    heap_freeze: bool = True  # keep full GC collections short with many sockets open (server/heap.py)
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Services:
     shutting_down: bool = False
     _workshop_limits: dict[UUID, RateLimiter] = field(default_factory=dict)
     _client_limits: collections.OrderedDict[str, RateLimiter] = field(default_factory=collections.OrderedDict)
+    heap: HeapKeeper | None = None
 
     @property
     def public_url(self) -> str | None:
@@ -112,6 +115,8 @@ class Services:
 
     async def run(self, command: Command) -> Outcome:
         started = time.perf_counter()
+        if self.heap is not None:
+            self.heap.busy()
         if self.follower is not None and not self.follower.store_ok:
             # The store is down (a commit or a read just failed): answer at once instead of queueing behind
             # seconds of connection attempts. The follower's next successful read reopens the gate.
