@@ -7,8 +7,9 @@ applied its events.
 Several processes on one PostgreSQL store: while another process is seen writing (a gap between our batches'
 positions), each batch holds its workshops' advisory locks from loading to commit (``server/stores.py``), so that
 processes voting in one poll take turns instead of conflicting, replaying the poll and running batches again. A
-turn then carries up to ``SHARED_BATCHES`` times ``max_batch`` commands: the lock's round trips and the wait for
-the other processes' turns are paid once for everything queued meanwhile.
+turn then carries up to ``SHARED_BATCHES`` times ``max_batch`` commands, taken from the queue again once the locks
+are held: the lock's round trips and the wait for the other processes' turns are paid once for everything queued
+meanwhile.
 """
 
 from __future__ import annotations
@@ -89,17 +90,14 @@ class Writer:
                 self._run_job(first)
                 continue
             batch: list[Any] = [first]
-            while len(batch) < self._max_batch * (SHARED_BATCHES if self.shared else 1):
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP or isinstance(item, _Job):
-                    held = item  # after this batch
-                    break
-                batch.append(item)
+            limit = self._max_batch * (SHARED_BATCHES if self.shared else 1)
+            held = self._take(batch, limit)
+            release = self._lock([c for c, _ in batch])
+            if release is not None and held is None:
+                # What arrived while another process had its turn goes in this one, not a turn later. (Workshops
+                # not locked above run unlocked: the locks only spare conflicts, which execute() retries anyway.)
+                held = self._take(batch, limit)
             commands: list[Command] = [c for c, _ in batch]
-            release = self._lock(commands)
             try:
                 outcomes = self._app.execute(commands)
             except Exception:  # execute() reports domain and store errors itself; this is a bug
@@ -115,6 +113,19 @@ class Writer:
             futures: list[asyncio.Future[Outcome]] = [f for _, f in batch]
             prepared = self._prepare(outcomes) if self._prepare is not None else None
             self._loop.call_soon_threadsafe(self._deliver, futures, outcomes, prepared)
+
+    def _take(self, batch: list[Any], limit: int) -> object:
+        """Move queued commands into ``batch`` up to ``limit``; a stop or a job met on the way is returned, to be
+        handled after the batch."""
+        while len(batch) < limit:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return None
+            if item is _STOP or isinstance(item, _Job):
+                return item
+            batch.append(item)
+        return None
 
     def _run_job(self, job: _Job) -> None:
         try:

@@ -4,6 +4,7 @@ conflicting on its aggregates (server/stores.py:WriteLocks, server/writer.py).""
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from typing import Any
 
@@ -131,3 +132,42 @@ def test_while_another_process_writes_one_batch_takes_the_whole_backlog(shared: 
 
     writer = asyncio.run(scenario())
     assert (writer.batches, writer.commands) == (batches, 100)
+
+
+class SlowLocks:
+    """The other process's turn: ``acquire`` waits until the test lets it through."""
+
+    def __init__(self) -> None:
+        self.waiting, self.go = threading.Event(), threading.Event()
+        self.turns = 0
+
+    def acquire(self, workshop_ids: Any) -> Any:
+        list(workshop_ids)
+        self.waiting.set()
+        assert self.go.wait(10)
+        self.turns += 1
+        return lambda: None
+
+
+def test_what_arrives_while_waiting_for_the_lock_goes_in_the_same_turn() -> None:
+    async def scenario() -> tuple[Writer, SlowLocks]:
+        app = Tavolo(store_env("memory://"))
+        writer = Writer(app, asyncio.get_running_loop(), lambda outcomes, prepared: None, max_batch=64)
+        locks = SlowLocks()
+        writer._locks, writer._shared_until = locks, float("inf")  # type: ignore[assignment]
+        details = {"title": "T", "date": "2026-11-22", "language": "en", "sectors": ["Research"]}
+        commands = [Command(f"c{i}", "create_workshop", details, None, Actor(ANONYMOUS)) for i in range(51)]
+        writer.start()
+        try:
+            pending = [asyncio.ensure_future(writer.submit(commands[0]))]
+            assert await asyncio.to_thread(locks.waiting.wait, 10)  # the first command waits for its turn
+            pending += [asyncio.ensure_future(writer.submit(c)) for c in commands[1:]]
+            await asyncio.sleep(0.05)  # all queued meanwhile
+            locks.go.set()
+            assert all(o.error is None for o in await asyncio.gather(*pending))
+        finally:
+            await asyncio.to_thread(writer.stop)
+        return writer, locks
+
+    writer, locks = asyncio.run(scenario())
+    assert (writer.batches, writer.commands, locks.turns) == (1, 51, 1)
