@@ -276,6 +276,7 @@ async def vote_storm(stack: Stack, participants: int, window: float, seed: int) 
         "processes": len(stack.urls), "participants": participants, "ballots_sent": len(sent),
         "ballots_acked": len(acked), "ballots_refused": len(refused),
         "refused_codes": dict(collections.Counter(refused.values())), "tally_total": seen[-1][1] if seen else 0,
+        "offered_per_s": round(participants / window, 1),
         "ballots_per_s": round(len(acked) / max(1e-9, last_ack - sends[0]), 1) if sends else 0,
         "ack_ms": percentiles(acked), "tally_ms": percentiles(tally),
         "server_cpu_s": round(cpu1 - cpu0, 2), "client_cpu_s": round(client1 - client0, 2),
@@ -365,7 +366,8 @@ def table(results: dict[str, Any], markdown: bool) -> str:
     for label, path, better in (
         ("ballots acked", ("ballots_acked",), None), ("ballots refused", ("ballots_refused",), None),
         ("dashboard tally total", ("tally_total",), None),
-        ("ballots acked/s", ("ballots_per_s",), "higher"), ("ack p50 (ms)", ("ack_ms", "p50"), "lower"),
+        ("ballots offered/s", ("offered_per_s",), None), ("ballots acked/s", ("ballots_per_s",), "higher"),
+        ("ack p50 (ms)", ("ack_ms", "p50"), "lower"),
         ("ack p99 (ms)", ("ack_ms", "p99"), "lower"), ("ballot → dashboard p50 (ms)", ("tally_ms", "p50"), "lower"),
         ("ballot → dashboard p99 (ms)", ("tally_ms", "p99"), "lower"),
         ("server CPU, all processes (s)", ("server_cpu_s",), None),
@@ -389,16 +391,22 @@ def table(results: dict[str, Any], markdown: bool) -> str:
 
 
 def verdict(results: dict[str, Any]) -> str:
+    """Met: at least the target rate offered, every ballot acked and on the dashboard, dashboard p99 under target.
+    (Acked/s cannot reach the offered rate: the last acks come after the last send. A stack that could not keep
+    up would build a backlog, and the dashboard's p99 would grow with it.)"""
     parts = []
     for n in sorted(results["votes"]):
-        rate = _median(results["votes"][n], "ballots_per_s")
-        p99 = _median(results["votes"][n], "tally_ms", "p99")
-        ok = rate is not None and rate >= TARGET_BALLOTS_PER_S and p99 is not None and p99 < TARGET_P99_MS
-        parts.append(f"{n}p: {rate} ballots/s, dashboard p99 {p99} ms {'met' if ok else 'NOT met'}")
+        runs = results["votes"][n]
+        offered = _median(runs, "offered_per_s")
+        p99 = _median(runs, "tally_ms", "p99")
+        counted = all(r["ballots_acked"] == r["participants"] == r["tally_total"] for r in runs)
+        ok = (offered or 0) >= TARGET_BALLOTS_PER_S and counted and p99 is not None and p99 < TARGET_P99_MS
+        parts.append(f"{n}p: {offered} ballots/s offered, {'all' if counted else 'NOT all'} counted, dashboard p99 "
+                     f"{p99} ms {'met' if ok else 'NOT met'}")  # fmt: skip
     for m in results["memory"]:
         ok = m["kb_per_participant"] < TARGET_KB_PER_PARTICIPANT
         parts.append(f"{m['participants']} connected: {m['kb_per_participant']} KB each {'met' if ok else 'NOT met'}")
-    return (f"targets (>= {TARGET_BALLOTS_PER_S} ballots/s with dashboard p99 < {TARGET_P99_MS} ms; "
+    return (f"targets ({TARGET_BALLOTS_PER_S} ballots/s, every one counted, with dashboard p99 < {TARGET_P99_MS} ms; "
             f"< {TARGET_KB_PER_PARTICIPANT} KB per participant): " + "; ".join(parts))  # fmt: skip
 
 
