@@ -155,6 +155,9 @@ def test_a_deleted_workshop_leaves_nothing_in_the_store_files_or_key_stores_and_
     with serving(db) as client:  # a restart: still gone, the other one still there
         support.assert_error(client.get(f"/api/workshops/{gone.id}/views/dashboard",
                                         headers=support.bearer(gone.facilitator)), "not_found")  # fmt: skip
+        with support.Peer(client, gone.id) as peer:  # a phone that reconnects after the restart: told it is final
+            assert peer.wait(lambda m: m["type"] == "error", "the error")["code"] == "not_found"
+            assert peer.wait_closed().code == 4404
         assert support.view(client, kept.id, kept.facilitator, "dashboard")["data"]["counts"]["joined"] == 1
         again = Room(client)  # the join code index works as before
         assert again.join(name="New")["participant_id"]
