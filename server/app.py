@@ -88,7 +88,8 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         if follower is not None:
             follower.start()
         timer = asyncio.create_task(services.close_due_polls(), name="tavolo-poll-timer")
-        services.heap = HeapKeeper(on_full=services.metrics.gc_full.observe, freeze=settings.heap_freeze)
+        services.heap = HeapKeeper(on_full=services.metrics.gc_full.observe, freeze=settings.heap_freeze,
+                                   activity=lambda: hub.position)  # fmt: skip
         services.heap.start()
         try:
             yield

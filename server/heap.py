@@ -12,8 +12,8 @@ worth of new objects instead of the whole heap; the collector's own full collect
 nothing refers to them. What the collector no longer sees is frozen objects that became garbage *in a cycle* (a
 closed socket's task and its exception, say): those are reclaimed by a *compaction*, which unfreezes everything
 and collects it once. A compaction walks the whole heap, so it waits for a quiet moment (no command on this process
-for ``quiet`` seconds, the last compaction ``every`` seconds old) and runs anyway after ``at_most`` seconds: cyclic
-garbage cannot pile up for longer than that however busy the room is.
+and no new event in its views for ``quiet`` seconds, the last compaction ``every`` seconds old) and runs anyway
+after ``at_most`` seconds: cyclic garbage cannot pile up for longer than that however busy the room is.
 
 ``tavolo serve --no-heap-freeze`` leaves the collector as CPython sets it; either way the time each full collection
 holds the process is measured (``/metrics``: ``tavolo_gc_full_collection_seconds``).
@@ -22,9 +22,9 @@ holds the process is measured (``/metrics``: ``tavolo_gc_full_collection_seconds
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +35,7 @@ NO_AUTOMATIC_FULL = 1 << 30  # a third threshold no count reaches: the collector
 
 _holders = 0  # keepers installed in this process (tests run several apps); the last one out restores the collector
 _thresholds: tuple[int, int, int] | None = None
+_holding = threading.Lock()  # each test app's lifespan runs in a thread of its own
 
 
 class HeapKeeper:
@@ -46,10 +47,15 @@ class HeapKeeper:
         clock: Callable[[], float] = time.monotonic,
         on_full: Callable[[float], None] | None = None,
         freeze: bool = True,
+        activity: Callable[[], object] | None = None,
     ) -> None:
         self.quiet, self.every, self.at_most, self.clock = quiet, every, at_most, clock
         self.freeze = freeze  # False: only measure the collector's own full collections
         self.on_full = on_full  # the seconds each full collection held the process (metrics)
+        # Something that changes when the process does work it did not get a command for (the views' position:
+        # other processes' commits, folded here and pushed to this process's sockets).
+        self.activity = activity
+        self._seen: object = activity() if activity is not None else None
         self.last_busy = float("-inf")
         self.compacted_at = clock()
         self.compactions = 0
@@ -66,10 +72,11 @@ class HeapKeeper:
         self.installed = True
         if not self.freeze:
             return
-        if _holders == 0:
-            _thresholds = gc.get_threshold()
-            gc.set_threshold(_thresholds[0], _thresholds[1], NO_AUTOMATIC_FULL)
-        _holders += 1
+        with _holding:
+            if _holders == 0:
+                _thresholds = gc.get_threshold()
+                gc.set_threshold(_thresholds[0], _thresholds[1], NO_AUTOMATIC_FULL)
+            _holders += 1
 
     def uninstall(self) -> None:
         global _holders
@@ -79,10 +86,11 @@ class HeapKeeper:
         self.installed = False
         if not self.freeze:
             return
-        _holders -= 1
-        if _holders == 0 and _thresholds is not None:
-            gc.set_threshold(*_thresholds)
-            gc.unfreeze()  # the next full collection sees everything again
+        with _holding:
+            _holders -= 1
+            if _holders == 0 and _thresholds is not None:
+                gc.set_threshold(*_thresholds)
+                gc.unfreeze()  # the next full collection sees everything again
 
     def start(self, every: float = 1.0) -> None:
         """``install``, then ``tick`` every ``every`` seconds on the running loop."""
@@ -91,11 +99,12 @@ class HeapKeeper:
             self._task = asyncio.get_running_loop().create_task(self._run(every), name="tavolo-heap")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self.uninstall()
+        try:
+            if self._task is not None:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+        finally:
+            self.uninstall()  # even if stop() itself is cancelled: the collector is handed back
 
     def busy(self) -> None:
         """A command arrived: not a quiet moment."""
@@ -108,6 +117,11 @@ class HeapKeeper:
         return age >= self.at_most or (age >= self.every and now - self.last_busy >= self.quiet)
 
     def tick(self) -> None:
+        if self.activity is not None:
+            seen = self.activity()
+            if seen != self._seen:
+                self._seen = seen
+                self.busy()
         if self.due():
             self.compact()
         else:
@@ -126,14 +140,18 @@ class HeapKeeper:
         found = self.collect()
         self.compacted_at = self.clock()
         self.compactions += 1
-        log.debug("heap compacted in %.0f ms: %d unreachable objects, %d frozen",
-                  (time.perf_counter() - started) * 1000, found, gc.get_freeze_count())  # fmt: skip
+        if log.isEnabledFor(logging.DEBUG):  # counting the frozen objects walks them all
+            log.debug("heap compacted in %.0f ms: %d unreachable objects, %d frozen",
+                      (time.perf_counter() - started) * 1000, found, gc.get_freeze_count())  # fmt: skip
         return found
 
     async def _run(self, every: float) -> None:
         while True:
             await asyncio.sleep(every)
-            self.tick()
+            try:
+                self.tick()
+            except Exception:  # never leave the collector without its full collections
+                log.exception("heap keeping failed; trying again in %s s", every)
 
     def _timed(self, phase: str, info: dict[str, Any]) -> None:
         if info["generation"] != 2:

@@ -94,9 +94,10 @@ class Writer:
             held = self._take(batch, limit)
             release = self._lock([c for c, _ in batch])
             if release is not None and held is None:
-                # What arrived while another process had its turn goes in this one, not a turn later. (Workshops
-                # not locked above run unlocked: the locks only spare conflicts, which execute() retries anyway.)
-                held = self._take(batch, limit)
+                # What arrived while another process had its turn goes in this one, not a turn later; up to the
+                # first command for a workshop not locked (a conflict on it would run the whole batch again).
+                locked = {c.workshop_id for c, _ in batch}
+                held = self._take(batch, limit, locked)
             commands: list[Command] = [c for c, _ in batch]
             try:
                 outcomes = self._app.execute(commands)
@@ -114,15 +115,19 @@ class Writer:
             prepared = self._prepare(outcomes) if self._prepare is not None else None
             self._loop.call_soon_threadsafe(self._deliver, futures, outcomes, prepared)
 
-    def _take(self, batch: list[Any], limit: int) -> object:
-        """Move queued commands into ``batch`` up to ``limit``; a stop or a job met on the way is returned, to be
-        handled after the batch."""
+    def _take(self, batch: list[Any], limit: int, workshops: set[Any] | None = None) -> object:
+        """Move queued commands into ``batch`` up to ``limit`` (and, given ``workshops``, up to the first command
+        for another workshop; commands for none, such as creating one, go along). What stopped it (a stop, a job,
+        that command) is returned, to be handled after the batch, first."""
         while len(batch) < limit:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return None
             if item is _STOP or isinstance(item, _Job):
+                return item
+            workshop_id = item[0].workshop_id
+            if workshops is not None and workshop_id is not None and workshop_id not in workshops:
                 return item
             batch.append(item)
         return None

@@ -3,6 +3,7 @@ compaction at a quiet moment (and never later than ``at_most``), and the collect
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 import weakref
@@ -92,6 +93,7 @@ def test_measuring_only_leaves_the_collector_alone() -> None:
     before = gc.get_threshold()
     k = HeapKeeper(freeze=False, on_full=pauses.append)
     k.install()
+    gc.disable()  # only the collections this test asks for
     try:
         assert gc.get_threshold() == before
         gc.collect(0)
@@ -101,6 +103,7 @@ def test_measuring_only_leaves_the_collector_alone() -> None:
         assert gc.get_freeze_count() == 0
     finally:
         k.uninstall()
+        gc.enable()
     assert len(pauses) == 1 and 0 <= pauses[0] < 60
     gc.collect()
     assert len(pauses) == 1  # uninstalled: no longer measured
@@ -138,6 +141,81 @@ def test_a_compaction_waits_for_a_quiet_moment_but_not_forever() -> None:
     k.compacted_at = clock.now
     k.tick()
     assert calls == ["compact", "collect"]
+
+
+def test_a_compaction_starts_the_wait_again(keeper: HeapKeeper) -> None:
+    clock = Clock()
+    keeper.clock, keeper.compacted_at = clock, clock.now
+    clock.now += 700
+    assert keeper.due()
+    keeper.compact()
+    assert not keeper.due()
+    clock.now += 120
+    assert keeper.due()
+
+
+def test_new_events_in_the_views_are_activity_too() -> None:
+    # Other processes' commits, folded here and pushed to this process's sockets: no compaction meanwhile.
+    clock, position = Clock(), [0]
+    k = HeapKeeper(quiet=2, every=120, clock=clock, activity=lambda: position[0])
+    calls: list[str] = []
+    k.compact = lambda: calls.append("compact") or 0  # type: ignore[method-assign]
+    k.collect = lambda: calls.append("collect") or 0  # type: ignore[method-assign]
+    clock.now += 200
+    position[0] = 7
+    k.tick()
+    clock.now += 1
+    k.tick()
+    assert calls == ["collect", "collect"]  # the position moved a second ago
+    clock.now += 1
+    k.tick()
+    assert calls[-1] == "compact"
+
+
+def test_the_keeper_ticks_by_itself_and_reclaims_frozen_cycles() -> None:
+    async def scenario() -> tuple[int, bool]:
+        k = HeapKeeper(at_most=0)  # every tick is a compaction
+        k.start(every=0.01)
+        try:
+            node = Node()
+            k.collect()  # frozen
+            alive = weakref.ref(node)
+            del node
+            deadline = time.monotonic() + 10
+            while (alive() is not None or k.compactions < 2) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            return k.compactions, alive() is None
+        finally:
+            await k.stop()
+
+    compactions, freed = asyncio.run(scenario())
+    assert compactions >= 2 and freed
+    assert gc.get_freeze_count() == 0 and gc.get_threshold()[2] != NO_AUTOMATIC_FULL
+
+
+def test_a_failing_tick_is_logged_and_the_next_one_runs(caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> int:
+        k = HeapKeeper()
+        ticks = 0
+
+        def tick() -> None:
+            nonlocal ticks
+            ticks += 1
+            if ticks == 1:
+                raise RuntimeError("boom")
+
+        k.tick = tick  # type: ignore[method-assign]
+        k.start(every=0.01)
+        try:
+            deadline = time.monotonic() + 10
+            while ticks < 3 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+        finally:
+            await k.stop()
+        return ticks
+
+    assert asyncio.run(scenario()) >= 3
+    assert "heap keeping failed" in caplog.text
 
 
 def test_the_serve_option_turns_freezing_off() -> None:

@@ -171,3 +171,69 @@ def test_what_arrives_while_waiting_for_the_lock_goes_in_the_same_turn() -> None
 
     writer, locks = asyncio.run(scenario())
     assert (writer.batches, writer.commands, locks.turns) == (1, 51, 1)
+
+
+def _item(command_id: str, workshop_id: uuid.UUID) -> Command:
+    return Command(command_id, "add_agenda_item", {"title": "T", "kind": "plenary"}, workshop_id, Actor(ANONYMOUS))
+
+
+def test_the_turn_stops_at_a_workshop_it_did_not_lock_and_at_a_job() -> None:
+    # Queued during the wait: one more for the locked workshop, one for another workshop, one for the first, a job,
+    # one more. The turn stops before the other workshop (a conflict on it would run the whole batch again); the
+    # next batch, its own lock turn, stops at the job, which runs alone, then the last command.
+    locked, other = uuid.uuid4(), uuid.uuid4()
+
+    async def scenario() -> tuple[list[list[str]], int, SlowLocks]:
+        batches: list[list[str]] = []
+        app = Tavolo(store_env("memory://"))
+        writer = Writer(app, asyncio.get_running_loop(), lambda outcomes, prepared: batches.append(
+            [o.command.id for o in outcomes]), max_batch=64)  # fmt: skip
+        locks = SlowLocks()
+        writer._locks, writer._shared_until = locks, float("inf")  # type: ignore[assignment]
+        writer.start()
+        try:
+            pending = [asyncio.ensure_future(writer.submit(_item("a0", locked)))]
+            assert await asyncio.to_thread(locks.waiting.wait, 10)
+            pending += [asyncio.ensure_future(writer.submit(_item(c, w))) for c, w in
+                        (("a1", locked), ("b0", other), ("a2", locked))]  # fmt: skip
+            job = asyncio.ensure_future(writer.call(lambda: writer.batches))  # how many batches ran before it
+            pending += [asyncio.ensure_future(writer.submit(_item("a3", locked)))]
+            await asyncio.sleep(0.05)
+            locks.go.set()
+            outcomes = await asyncio.gather(*pending)
+            assert [o.command.id for o in outcomes] == ["a0", "a1", "b0", "a2", "a3"]  # every future settled
+            ran_after = await asyncio.wait_for(job, 10)
+        finally:
+            await asyncio.to_thread(writer.stop)
+        return batches, ran_after, locks
+
+    batches, ran_after, locks = asyncio.run(scenario())
+    assert batches == [["a0", "a1"], ["b0", "a2"], ["a3"]]
+    assert ran_after == 2 and locks.turns == 3
+
+
+def test_a_job_met_before_the_lock_still_runs_after_its_batch() -> None:
+    workshop = uuid.uuid4()
+
+    async def scenario() -> tuple[list[list[str]], int]:
+        batches: list[list[str]] = []
+        app = Tavolo(store_env("memory://"))
+        writer = Writer(app, asyncio.get_running_loop(), lambda outcomes, prepared: batches.append(
+            [o.command.id for o in outcomes]), max_batch=64)  # fmt: skip
+        locks = SlowLocks()
+        locks.go.set()
+        writer._locks, writer._shared_until = locks, float("inf")  # type: ignore[assignment]
+        first = asyncio.ensure_future(writer.submit(_item("a0", workshop)))
+        job = asyncio.ensure_future(writer.call(lambda: writer.batches))
+        last = asyncio.ensure_future(writer.submit(_item("a1", workshop)))
+        await asyncio.sleep(0)  # all three queued before the writer starts
+        writer.start()
+        try:
+            await asyncio.gather(first, last)
+            ran_after = await asyncio.wait_for(job, 10)
+        finally:
+            await asyncio.to_thread(writer.stop)
+        return batches, ran_after
+
+    batches, ran_after = asyncio.run(scenario())
+    assert batches == [["a0"], ["a1"]] and ran_after == 1
