@@ -79,9 +79,13 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         if settings.broker_url:
             if follower is None:
                 raise ValueError("--broker needs a PostgreSQL store shared by the processes (postgresql://…)")
-            services.broker = RedisBroker(settings.broker_url, follower.hint, services.metrics.redis_errors.inc,
-                                          follower.nudge)  # fmt: skip
-            services.broker.start()
+            broker = services.broker = RedisBroker(settings.broker_url, follower.hint,
+                                                   services.metrics.redis_errors.inc, follower.nudge)  # fmt: skip
+            # Who is online on the other processes (server/presence.py).
+            broker.local_online = lambda workshop_id: hub.online.get(workshop_id, {}).keys()
+            broker.on_presence, broker.on_presence_tick = hub.remote_presence, hub.expire_presence
+            hub.on_presence = broker.presence_changed
+            broker.start()
         app.state.services = services
         services.writer.start()
         hub.start()

@@ -8,6 +8,10 @@ update until the follower's next poll, and a process without Redis still converg
 
 One publisher task drains a coalescing buffer (latest position per workshop) with one pipeline per wake-up: no
 ``await publish()`` in request handlers (which exhausts the connection pool under load, shared/REALTIME-NOTES.md).
+
+The same channels carry presence (server/presence.py): ``{"on": [participant ids], "o": origin}``, the full list of
+who is connected to this process, per workshop, at most once a second when it changed and every ``HEARTBEAT``
+seconds while it is not empty.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import UUID
@@ -25,6 +29,8 @@ from uuid import UUID
 import msgpack
 import redis.asyncio as redis
 from redis.exceptions import RedisError
+
+from server.presence import HEARTBEAT
 
 log = logging.getLogger("tavolo.broker")
 
@@ -62,6 +68,12 @@ class RedisBroker:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._warned_at = 0.0
+        # Presence: who is connected here (``local_online``), and what to do with another process's list.
+        self.local_online: Callable[[UUID], Iterable[str]] | None = None
+        self.on_presence: Callable[[UUID, str, list[str]], None] | None = None
+        self.on_presence_tick: Callable[[], None] = lambda: None  # once a second: expire the others' old lists
+        self._presence_changed: set[UUID] = set()
+        self._presence_shared: set[UUID] = set()  # workshops whose list we sent was not empty
 
     def _client(self) -> redis.Redis:
         # Short timeouts: a Redis that does not answer must not hold a publish or a read for long.
@@ -79,11 +91,16 @@ class RedisBroker:
         if positions:
             self._wake.set()
 
+    def presence_changed(self, workshop_id: UUID) -> None:
+        """Who is connected to this process changed in a workshop: share the new list (within a second)."""
+        self._presence_changed.add(workshop_id)
+
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._publisher(), name="tavolo-broker-publish"),
             loop.create_task(self._subscriber(), name="tavolo-broker-subscribe"),
+            loop.create_task(self._presence(), name="tavolo-broker-presence"),
         ]
 
     async def stop(self) -> None:
@@ -121,6 +138,50 @@ class RedisBroker:
             with contextlib.suppress(Exception):
                 await client.aclose()
 
+    def presence_messages(self, heartbeat: bool) -> list[tuple[str, bytes]]:
+        """The presence lists to send now: the changed ones, and on a heartbeat every non-empty one."""
+        if self.local_online is None:
+            return []
+        due = self._presence_changed | (self._presence_shared if heartbeat else set())
+        self._presence_changed = set()
+        messages = []
+        for workshop_id in due:
+            ids = list(self.local_online(workshop_id))
+            if ids:
+                self._presence_shared.add(workshop_id)
+            elif workshop_id in self._presence_shared:
+                self._presence_shared.discard(workshop_id)  # one empty list, then silence
+            else:
+                continue
+            messages.append((self.channel(workshop_id), msgpack.packb({"on": ids, "o": self.origin})))
+        return messages
+
+    async def _presence(self, every: float = 1.0) -> None:
+        client = self._client()
+        last_heartbeat = 0.0
+        try:
+            while True:
+                await asyncio.sleep(every)
+                self.on_presence_tick()
+                now = time.monotonic()
+                heartbeat = now - last_heartbeat >= HEARTBEAT
+                if heartbeat:
+                    last_heartbeat = now
+                messages = self.presence_messages(heartbeat)
+                if not messages:
+                    continue
+                try:
+                    async with client.pipeline(transaction=False) as pipe:
+                        for channel, payload in messages:
+                            pipe.publish(channel, payload)
+                        await pipe.execute()
+                except (RedisError, OSError) as e:
+                    self._down("presence", e)
+                    self._presence_changed.update(self._presence_shared)  # all again once Redis is back
+        finally:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+
     async def _subscriber(self) -> None:
         backoff = 0.2
         while True:
@@ -149,9 +210,20 @@ class RedisBroker:
     def _handle(self, message: dict[str, Any]) -> None:
         try:
             data = msgpack.unpackb(message["data"])
-            position, origin = int(data["p"]), data.get("o")
+            origin = data.get("o")
+            if "on" in data:
+                channel = message["channel"]
+                channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+                workshop_id, ids = UUID(channel.rpartition(":")[2]), [str(i) for i in data["on"]]
+            else:
+                position = int(data["p"])
         except Exception:  # not ours or damaged: a hint is only a hint
             return
         self.received += 1
-        if origin != self.origin:
+        if origin == self.origin:
+            return
+        if "on" in data:
+            if self.on_presence is not None:
+                self.on_presence(workshop_id, str(origin), ids)
+        else:
             self.on_hint(position)

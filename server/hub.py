@@ -43,6 +43,7 @@ from projections import notes as note_folds
 from projections import rotations as rotation_folds
 from projections import timers as timer_folds
 from projections.workshop import WorkshopModel, apply
+from server.presence import RemotePresence
 from server.protocol import Encoding, encode
 from server.purge import Purge, forget
 
@@ -117,7 +118,9 @@ class Hub:
         self.models: dict[UUID, WorkshopModel] = {}
         self.by_code: dict[str, UUID] = {}
         self.position = 0
-        self.online: dict[UUID, Counter[str]] = defaultdict(Counter)
+        self.online: dict[UUID, Counter[str]] = defaultdict(Counter)  # this process's sockets
+        self.remote = RemotePresence()  # the other processes' (server/presence.py)
+        self.on_presence: Callable[[UUID], None] | None = None  # this process's presence changed (to share it)
         self.watchers: dict[UUID, set[Watcher]] = defaultdict(set)
         # The same watchers indexed by view and by person, so that a tick touches only those with news.
         self._by_view: dict[tuple[UUID, str], set[Watcher]] = defaultdict(set)
@@ -386,7 +389,7 @@ class Hub:
 
     def connected(self, workshop_id: UUID, participant_id: str) -> None:
         self.online[workshop_id][participant_id] += 1
-        self._dirty.add(workshop_id)
+        self._presence_changed(workshop_id)
 
     def disconnected(self, workshop_id: UUID, participant_id: str) -> None:
         online = self.online.get(workshop_id)
@@ -395,7 +398,20 @@ class Hub:
         online[participant_id] -= 1
         if online[participant_id] <= 0:
             del online[participant_id]
+        self._presence_changed(workshop_id)
+
+    def _presence_changed(self, workshop_id: UUID) -> None:
         self._dirty.add(workshop_id)
+        if self.on_presence is not None:
+            self.on_presence(workshop_id)
+
+    def remote_presence(self, workshop_id: UUID, origin: str, participant_ids: Iterable[str]) -> None:
+        """Another process's list of who is online there (server/presence.py)."""
+        if workshop_id in self.models and self.remote.update(workshop_id, origin, participant_ids, self._clock()):
+            self._dirty.add(workshop_id)
+
+    def expire_presence(self) -> None:
+        self._dirty.update(self.remote.expire(self._clock()))
 
     # Watching.
 
@@ -430,6 +446,7 @@ class Hub:
                 index.pop(key, None)  # type: ignore[attr-defined]
         self._dirty.discard(workshop_id)
         self.solving.discard(workshop_id)
+        self.remote.forget(workshop_id)
 
     def snapshot(self, watcher: Watcher) -> dict[str, Any]:
         """The watcher's whole view now; marks it as up to date."""
@@ -450,7 +467,7 @@ class Hub:
 
     def _shared(self, workshop_id: UUID, view: str) -> dict[str, Any]:
         """A view's data as everyone watching it sees it (the participant view without its personal part)."""
-        model, online = self.models[workshop_id], self.online[workshop_id]
+        model, online = self.models[workshop_id], self.remote.merged(workshop_id, self.online[workshop_id].keys())
         polls = views.PollSources(self.polls_of(workshop_id), self.memo, self.group_sizes(workshop_id))
         rotations = self.rotations.models.get(workshop_id)
         timer = timer_folds.view(self.timers, workshop_id)

@@ -338,3 +338,29 @@ def test_a_workshop_deleted_through_one_process_is_gone_from_the_other_and_from_
     wait_for(lambda: rows() == ["domain.workshop:Workshop.Deleted"], what="the purge of the deleted workshop")
     kept = b.request("GET", f"/api/workshops/{kept_wid}/views/dashboard", token=kept_fac)
     assert kept["data"]["counts"]["joined"] == 1
+
+
+def _phone(stack: contextlib.ExitStack, server: Server, wid: str, token: str) -> Any:
+    ws = stack.enter_context(connect(server.url.replace("http", "ws") + f"/ws/{wid}", open_timeout=10))
+    ws.send(json.dumps({"type": "hello", "token": token, "view": "participant"}))
+    while json.loads(ws.recv(timeout=10))["type"] != "snapshot":
+        pass
+    return ws
+
+
+def test_who_is_online_counts_the_phones_on_every_process(two: tuple[Server, Server]) -> None:
+    a, b = two
+    wid, fac, people = workshop(a, 4)
+    dashboard = Dashboard(b, wid, fac)
+    with contextlib.ExitStack() as stack:
+        stack.callback(dashboard.close)
+        phones = [_phone(stack, a, wid, people[0]), _phone(stack, a, wid, people[1]), _phone(stack, b, wid, people[2])]
+        data = dashboard.wait(lambda d: d["counts"]["online"] == 3)  # two of them through the other process
+        online = sorted(p["name"] for p in data["participants"].values() if p["online"])
+        assert online == ["Voter 0", "Voter 1", "Voter 2"]
+        wait_for(lambda: _view(a, wid, fac)["counts"]["online"] == 3, what="A counting B's phone")
+        phones[0].close()
+        dashboard.wait(lambda d: d["counts"]["online"] == 2)
+        phones[1].close()
+        data = dashboard.wait(lambda d: d["counts"]["online"] == 1)
+        assert [p["name"] for p in data["participants"].values() if p["online"]] == ["Voter 2"]
