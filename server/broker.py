@@ -125,10 +125,8 @@ class RedisBroker:
                 self._wake.clear()
                 pending, self._pending = self._pending, {}
                 try:
-                    async with client.pipeline(transaction=False) as pipe:
-                        for workshop_id, position in pending.items():
-                            pipe.publish(self.channel(workshop_id), msgpack.packb({"p": position, "o": self.origin}))
-                        await pipe.execute()
+                    await _send(client, [(self.channel(workshop_id), msgpack.packb({"p": position, "o": self.origin}))
+                                         for workshop_id, position in pending.items()])  # fmt: skip
                     self.published += len(pending)
                 except (RedisError, OSError) as e:
                     # Dropped, not retried: the other processes' followers poll the store anyway.
@@ -171,10 +169,7 @@ class RedisBroker:
                 if not messages:
                     continue
                 try:
-                    async with client.pipeline(transaction=False) as pipe:
-                        for channel, payload in messages:
-                            pipe.publish(channel, payload)
-                        await pipe.execute()
+                    await _send(client, messages)
                 except (RedisError, OSError) as e:
                     self._down("presence", e)
                     self._presence_changed.update(self._presence_shared)  # all again once Redis is back
@@ -227,3 +222,11 @@ class RedisBroker:
                 self.on_presence(workshop_id, str(origin), ids)
         else:
             self.on_hint(position)
+
+
+async def _send(client: redis.Redis, messages: list[tuple[str, bytes]]) -> None:
+    """Publish (channel, payload) pairs in one pipeline: one round trip."""
+    async with client.pipeline(transaction=False) as pipe:
+        for channel, payload in messages:
+            pipe.publish(channel, payload)
+        await pipe.execute()
