@@ -409,8 +409,9 @@ class Tavolo(Application):  # type: ignore[type-arg]
             ):
                 result |= {"facilitator_token": fac, "projector_token": proj}
             return Outcome(command, duplicate=True, result=result)
-        values.check_keys(command.args, DETAILS | {"facilitator_token", "projector_token"})
+        values.check_keys(command.args, DETAILS | {"facilitator_token", "projector_token", "timezone"})
         details = details_from({k: v for k, v in command.args.items() if k in DETAILS})
+        zone = values.timezone(command.args)
         code = self._free_code(aggregates)
         facilitator_token = values.token(command.args, "facilitator_token") or new_token()
         projector_token = values.token(command.args, "projector_token") or new_token()
@@ -424,6 +425,8 @@ class Tavolo(Application):  # type: ignore[type-arg]
             projector_token_hash=hash_token(projector_token),
             **details,
         )
+        if zone != "UTC":  # a new event rather than a field of Created: old streams stay valid, and read as UTC
+            workshop.trigger_event(Workshop.TimezoneSet, command_id=command.id, timezone=zone)
         aggregates[workshop_id] = workshop
         aggregates[JoinCode.id_for(code)] = JoinCode.reserve(code, workshop_id)
         return Outcome(

@@ -187,8 +187,8 @@ def remove_participant(workshop: Workshop, ctx: Context, args: Mapping[str, Any]
 
 
 def update_workshop(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Change the workshop's details."""
-    values.check_keys(args, {"title", "date", "venue", "language", "sectors"})
+    """Change the workshop's details (title, date, venue, language, sectors) and its time zone."""
+    values.check_keys(args, {"title", "date", "venue", "language", "sectors", "timezone"})
     current = {
         "title": workshop.title,
         "date": workshop.date,
@@ -197,8 +197,11 @@ def update_workshop(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -
         "sectors": list(workshop.sectors),
     }
     details = details_from({**current, **args})
+    zone = values.timezone(args, default=workshop.timezone)
     if details != {**current, "sectors": tuple(current["sectors"])}:
         workshop.trigger_event(Workshop.DetailsChanged, command_id=ctx.command_id, **details)
+    if zone != workshop.timezone:
+        workshop.trigger_event(Workshop.TimezoneSet, command_id=ctx.command_id, timezone=zone)
     return {}
 
 
@@ -217,7 +220,7 @@ def _item_fields(args: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "title": values.text(args, "title", values.TITLE_MAX),
         "kind": values.choice(args, "kind", values.AGENDA_KINDS),
-        "planned_start": values.hhmm(args, "planned_start"),
+        "planned_start": values.planned_start(args),
         "duration_min": values.minutes(args, "duration_min"),
     }
 

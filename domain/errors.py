@@ -39,6 +39,10 @@ class UnknownSector(DomainError):
     code = "unknown_sector"
 
 
+class UnknownTimezone(DomainError):
+    code = "unknown_timezone"
+
+
 class UnknownLanguage(DomainError):
     code = "unknown_language"
 

@@ -93,6 +93,8 @@ def categories(value: Any) -> tuple[str, ...]:
     out: list[str] = []
     for item in value:
         one = values.text({"category": item}, "category", CATEGORY_MAX)
+        if ";" in one:  # answers.csv joins an answer's tags with "; ": a category must not hold it
+            raise InvalidArgs("a category cannot contain ';'")
         if one.casefold() not in {c.casefold() for c in out}:
             out.append(one)
     return tuple(out)

@@ -6,10 +6,11 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from typing import Any
 
 from domain.countries import is_country
-from domain.errors import InvalidArgs, InvalidText, TextTooLong, UnknownCountry, UnknownLanguage
+from domain.errors import InvalidArgs, InvalidText, TextTooLong, UnknownCountry, UnknownLanguage, UnknownTimezone
 
 LANGUAGES = ("en", "it")
 NAME_MAX = 80
@@ -24,6 +25,7 @@ AGENDA_KINDS = ("plenary", "group_work", "poll", "rotation", "matchmaking", "bre
 ORGANISATION_TYPES = ("cluster", "company", "research", "public", "other")
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DAY_HHMM = re.compile(r"^(\d{4}-\d{2}-\d{2})T(([01]\d|2[0-3]):[0-5]\d)$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
 _MISSING = object()
 # Bidirectional overrides and isolates can make text display as something else (spoofing a name).
@@ -107,6 +109,46 @@ def hhmm(args: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str) or not _HHMM.fullmatch(value):
         raise InvalidArgs(f"'{key}' must be a time HH:MM")
     return value
+
+
+def planned_start(args: Mapping[str, Any], key: str = "planned_start") -> str:
+    """A planned start as wall time in the workshop's zone: ``HH:MM`` (on the workshop's date) or
+    ``YYYY-MM-DDTHH:MM`` (a programme over several days), or "" (not planned)."""
+    value = args.get(key)
+    if value is None or value == "":
+        return ""
+    day = _DAY_HHMM.fullmatch(value) if isinstance(value, str) else None
+    if day is None:
+        try:
+            return hhmm(args, key)
+        except InvalidArgs:
+            raise InvalidArgs(f"'{key}' must be a time HH:MM or a date and time YYYY-MM-DDTHH:MM") from None
+    iso_date({"d": day.group(1)}, "d")
+    return value
+
+
+def timezone(args: Mapping[str, Any], key: str = "timezone", default: str = "UTC") -> str:
+    """An IANA time zone name known to this machine's zoneinfo (``Europe/Rome``), or ``default`` if absent."""
+    value = args.get(key)
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str) or len(value) > 64 or value not in _zones():
+        raise UnknownTimezone(f"'{key}' must be an IANA time zone such as Europe/Rome")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UnknownTimezone(f"'{key}' must be an IANA time zone such as Europe/Rome") from None
+    return value
+
+
+_ZONES: set[str] = set()
+
+
+def _zones() -> set[str]:
+    # Only names of the zone database: ZoneInfo alone would also open arbitrary relative paths.
+    if not _ZONES:
+        _ZONES.update(available_timezones(), {"UTC"})
+    return _ZONES
 
 
 def minutes(args: Mapping[str, Any], key: str) -> int:

@@ -40,7 +40,7 @@ class AgendaItem:
     id: str
     title: str
     kind: str
-    planned_start: str
+    planned_start: str  # "HH:MM", or "YYYY-MM-DDTHH:MM" for a programme over several days (wall time in the zone)
     duration_min: int
     status: str = "planned"  # planned | running | done
 
@@ -87,6 +87,21 @@ class Workshop(Aggregate):
         def when(self, workshop: Workshop) -> None:
             workshop.title, workshop.date, workshop.venue = self.title, self.date, self.venue
             workshop.language, workshop.sectors = self.language, tuple(self.sectors)
+
+    class TimezoneSet(Event):
+        """The workshop's IANA time zone (e.g. ``Europe/Rome``) was chosen, at creation or later: every time shown
+        is in it. A workshop without this event is in UTC (streams recorded before zones existed)."""
+
+        timezone: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Workshop)
+            # Recorded beside Created (or DetailsChanged) under the same command: keep that event's answer.
+            aggregate.commands.setdefault(self.command_id, {})
+            self.when(aggregate)
+
+        def when(self, workshop: Workshop) -> None:
+            workshop.timezone = self.timezone
 
     class ParticipantJoined(Event):
         """A participant joined with their profile."""
@@ -294,6 +309,7 @@ class Workshop(Aggregate):
         self.current_item: str | None = None
         self.commands: dict[str, dict[str, Any]] = {command_id: {"code": code}}
         self.deleted = False
+        self.timezone = "UTC"  # until a TimezoneSet says otherwise
 
     @classmethod
     def create(cls, workshop_id: UUID, command_id: str, **details: Any) -> Workshop:

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from gettext import NullTranslations
 from typing import Any
 
 from domain.matchmaking import OUTCOMES
+from projections.clock import local_iso, zone_label
 from projections.groups import GroupsModel, QuestionSetRow, SplitRow
 from projections.matchmaking import MatchModel, counts
+from projections.minutes_prose import Translator, opening
 from projections.notes import NoteRow, NotesModel
 from projections.rotations import RotationRow, RotationsModel, statistics
 from projections.tallies import Tally, results_view
@@ -90,6 +93,7 @@ class Attendance:
     countries: tuple[tuple[str, int], ...]
     organisations: tuple[tuple[str, int], ...]
     sectors: tuple[tuple[str, int], ...]
+    organisation_types: tuple[tuple[str, int], ...] = ()  # distinct organisations by type ("" = not said)
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,9 @@ class Minutes:
     items: tuple[ItemMinutes, ...]
     outside: tuple[Section, ...]  # what happened while no agenda item was running
     notes: tuple[Note, ...]  # notes on the whole workshop
+    timezone: str = "UTC"  # every time above is the wall time in this zone (ISO with its offset)
+    zone_label: str = "UTC"  # "Europe/Rome (CET/CEST)"
+    opening: str = ""  # a factual paragraph in the minutes' language (projections/minutes_prose.py)
 
 
 def shown_name(participant: ParticipantRow | None) -> str:
@@ -130,7 +137,18 @@ def attendance(w: WorkshopModel) -> Attendance:
         countries=_ranked(p.country for p in attended),
         organisations=_ranked(p.organisation for p in attended),
         sectors=_ranked(p.sector for p in attended),
+        organisation_types=_organisation_types(attended),
     )
+
+
+def _organisation_types(people: Sequence[ParticipantRow]) -> tuple[tuple[str, int], ...]:
+    """Distinct organisations (by name, case-folded) counted by the type their first member gave."""
+    types: dict[str, str] = {}
+    for p in sorted(people, key=lambda p: (p.joined_at, p.id)):
+        key = p.organisation.strip().casefold()
+        if key and (key not in types or not types[key]):
+            types[key] = getattr(p, "organisation_type", "")
+    return _ranked(types.values())
 
 
 # Sections, one function per capability.
@@ -150,8 +168,14 @@ def _question_rows(result: dict[str, Any]) -> dict[str, Any]:
         if result.get("nps"):
             out["summary"]["nps"] = result["nps"]["score"]
     elif kind == "ranking":
+        # Borda points rank the options; the percent is the share of respondents who put the option first.
         out["unit"] = "points"
-        out["rows"] = [[f"{o['rank']}. {o['label']}", o["points"], None] for o in result["options"]]
+        out["percent_of"] = "first_choice"
+        n = result["respondents"] or 0
+        out["rows"] = [
+            [f"{o['rank']}. {o['label']}", o["points"], round(100 * o["first_places"] / n, 1) if n else 0.0]
+            for o in result["options"]
+        ]
     elif kind == "dots":
         out["unit"] = "dots"
         out["rows"] = [[i["label"], i["dots"], i["percent"]] for i in result["items"]]
@@ -192,16 +216,26 @@ def poll_sections(read: ReadModel) -> list[Section]:
 
 
 def _category_answers(qs: QuestionSetRow, contributions: list[Any], question_id: str) -> list[dict[str, Any]]:
-    """A group's answers to one question, grouped by category (in the set's order; untagged last)."""
+    """A group's answers to one question, grouped by category (in the set's order; untagged last). An answer
+    with several tags is listed once, under the first of them in the set's order, with all its tags."""
     live = [c for c in contributions if c.question_id == question_id and not c.removed]
     if not qs.categories:
-        return [{"category": UNTAGGED, "answers": [c.text for c in live]}] if live else []
-    groups = []
-    for category in (*qs.categories, UNTAGGED):
-        texts = [c.text for c in live if (category in c.tags if category else not c.tags)]
-        if texts:
-            groups.append({"category": category, "answers": texts})
-    return groups
+        return [{"category": UNTAGGED, "answers": [_answer(qs, c) for c in live]}] if live else []
+    order = {category: i for i, category in enumerate(qs.categories)}
+    by_category: dict[str, list[dict[str, Any]]] = {}
+    for c in live:
+        known = sorted((t for t in c.tags if t in order), key=order.__getitem__)
+        by_category.setdefault(known[0] if known else UNTAGGED, []).append(_answer(qs, c))
+    return [
+        {"category": category, "answers": by_category[category]}
+        for category in (*qs.categories, UNTAGGED)
+        if category in by_category
+    ]
+
+
+def _answer(qs: QuestionSetRow, c: Any) -> dict[str, Any]:
+    order = {category: i for i, category in enumerate(qs.categories)}
+    return {"text": c.text, "tags": sorted(c.tags, key=lambda t: (order.get(t, len(order)), t))}
 
 
 def _split_data(read: ReadModel, split: SplitRow) -> dict[str, Any]:
@@ -345,13 +379,35 @@ def _running(items: Sequence[ItemRow], at: str) -> str:
     return ""
 
 
-def _note(n: NoteRow) -> Note:
-    return Note(n.id, n.text, n.at, n.corrects)
+def _note(n: NoteRow, timezone: str) -> Note:
+    return Note(n.id, n.text, local_iso(n.at, timezone), n.corrects)
 
 
-def minutes(read: ReadModel, facilitators: Sequence[str] = ()) -> Minutes:
-    """The minutes of the workshop as of its read model."""
+# Keys of section data holding recorded instants (or slot times): shown as wall time in the workshop's zone.
+TIME_KEYS = frozenset({"at", "opened_at", "closed_at", "started_at", "finished_at", "first_slot", "last_slot",
+                       "scheduled_at"})  # fmt: skip
+
+
+def _localised(value: Any, timezone: str) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: local_iso(v, timezone) if k in TIME_KEYS and isinstance(v, str) else _localised(v, timezone)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_localised(v, timezone) for v in value]
+    return value
+
+
+def _local_section(s: Section, timezone: str) -> Section:
+    return Section(s.kind, s.title, local_iso(s.at, timezone), s.item_id, _localised(s.data, timezone))
+
+
+def minutes(read: ReadModel, facilitators: Sequence[str] = (), translations: Translator | None = None) -> Minutes:
+    """The minutes of the workshop as of its read model, every time in the workshop's zone, opening with a
+    paragraph in the language of ``translations`` (gettext; English msgids without)."""
     w = read.workshop
+    tz = w.timezone or "UTC"
     known = {i.id for i in w.agenda}
     placed: dict[str, list[Section]] = {i.id: [] for i in w.agenda}
     outside: list[Section] = []
@@ -362,11 +418,12 @@ def minutes(read: ReadModel, facilitators: Sequence[str] = ()) -> Minutes:
     notes_by_item: dict[str, list[Note]] = {i.id: [] for i in w.agenda}
     general: list[Note] = []
     for n in read.notes.notes if read.notes else ():
-        (notes_by_item[n.item_id] if n.item_id in known else general).append(_note(n))
+        (notes_by_item[n.item_id] if n.item_id in known else general).append(_note(n, tz))
     order = {kind: i for i, kind in enumerate(("groups", "questions", "poll", "rotation", "matchmaking"))}
 
     def ordered(sections: list[Section]) -> tuple[Section, ...]:
-        return tuple(sorted(sections, key=lambda s: (s.at, order.get(s.kind, len(order)), s.kind, s.title)))
+        ranked = sorted(sections, key=lambda s: (s.at, order.get(s.kind, len(order)), s.kind, s.title))
+        return tuple(_local_section(s, tz) for s in ranked)
 
     items = tuple(
         ItemMinutes(
@@ -377,22 +434,25 @@ def minutes(read: ReadModel, facilitators: Sequence[str] = ()) -> Minutes:
             planned_start=i.planned_start,
             duration_min=i.duration_min,
             status=i.status,
-            started_at=i.started_at or "",
-            finished_at=i.finished_at or "",
+            started_at=local_iso(i.started_at or "", tz),
+            finished_at=local_iso(i.finished_at or "", tz),
             sections=ordered(placed[i.id]),
             notes=tuple(notes_by_item[i.id]),
         )
         for number, i in enumerate(w.agenda, 1)
     )
-    return Minutes(
+    built = Minutes(
         title=w.title,
         date=w.date,
         venue=w.venue,
         language=w.language,
         facilitators=tuple(facilitators),
-        as_of=read.as_of,
+        as_of=local_iso(read.as_of, tz),
         attendance=attendance(w),
         items=items,
         outside=ordered(outside),
         notes=tuple(general),
+        timezone=tz,
+        zone_label=zone_label(tz, int(read.as_of[:4]) if read.as_of[:4].isdigit() else 2026),
     )
+    return replace(built, opening=opening(built, translations or NullTranslations()))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from projections.clock import format_day
 from projections.minutes import ItemMinutes, Minutes, Note, Section
 
 _SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
@@ -28,8 +29,38 @@ def cell(text: Any) -> str:
 
 
 def hm(iso: str) -> str:
-    """A recorded timestamp as HH:MM (UTC), or a dash."""
+    """A time of the minutes as HH:MM, or a dash: the minutes hold every instant as wall time in the workshop's
+    zone (``2026-05-12T09:38:00+02:00``), so its clock digits are what the room saw."""
     return iso[11:16] if len(iso) >= 16 else "—"
+
+
+def days(m: Minutes) -> bool:
+    """Whether the workshop spans several days (planned or held): then times show their day too."""
+    seen = {i.planned_start[:10] for i in m.items if len(i.planned_start) > 5}
+    seen |= {i.started_at[:10] for i in m.items if i.started_at}
+    return len(seen) > 1
+
+
+def when(iso: str, m: Minutes) -> str:
+    """A time of the minutes, with its day (``Wed, 13 May 09:30``) when the workshop spans several days."""
+    if not iso or not days(m):
+        return hm(iso)
+    return f"{format_day(iso[:10], m.language, m.timezone)} {hm(iso)}"
+
+
+def planned(item: ItemMinutes, m: Minutes) -> str:
+    """An item's planned start (wall time in the zone; ``YYYY-MM-DDTHH:MM`` on a programme of several days)."""
+    start = item.planned_start
+    if not start:
+        return "—"
+    if len(start) > 5:
+        return f"{format_day(start[:10], m.language, m.timezone)} {start[11:16]}" if days(m) else start[11:16]
+    return start
+
+
+def zone_line(m: Minutes) -> str:
+    """The header's promise about times: which zone they are in."""
+    return f"all times are {m.zone_label}, from the event log"
 
 
 def kind_name(kind: str) -> str:
@@ -39,6 +70,21 @@ def kind_name(kind: str) -> str:
 
 def _pct(value: Any) -> str:
     return "" if value is None else f"{value:.1f}%"
+
+
+def percent_header(q: dict[str, Any]) -> str:
+    """What a results table's percent column is a share of (ranking: respondents who put it first)."""
+    return "% first choice" if q.get("percent_of") == "first_choice" else "%"
+
+
+def answer_text(a: Any) -> str:
+    """A group's answer as plain text: older minutes held strings; now ``{"text", "tags"}``."""
+    return a if isinstance(a, str) else str(a["text"])
+
+
+def other_tags(a: Any, category: str) -> list[str]:
+    """An answer's tags besides the category it is listed under (it is listed once, with all its tags)."""
+    return [] if isinstance(a, str) else [t for t in a["tags"] if t != category]
 
 
 def _table(head: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -62,7 +108,7 @@ def _poll(s: Section) -> list[str]:
             parts = [f"{k} {v}" for k, v in summary.items() if v is not None]
             lines += ["_" + ", ".join(parts) + "_", ""] if parts else []
         if q.get("rows"):
-            head = ("Word" if q["kind"] == "text" else "Answer", q["unit"].capitalize(), "%")
+            head = ("Word" if q["kind"] == "text" else "Answer", q["unit"].capitalize(), percent_header(q))
             lines += _table(head, [(label, value, _pct(p)) for label, value, p in q["rows"]])
         for answer in q.get("answers", ()):
             lines.append(f"- {md(answer)}")
@@ -95,7 +141,10 @@ def _questions(s: Section) -> list[str]:
                 if c["category"] or len(g["by_category"]) > 1:
                     lines.append(f"  - _{md(c['category']) or 'untagged'}_")
                     indent = "    "
-                lines += [indent + "- " + md(a).replace("  \n", "  \n" + indent + "  ") for a in c["answers"]]
+                for a in c["answers"]:
+                    also = other_tags(a, c["category"])
+                    tags = f" _(also: {md('; '.join(also))})_" if also else ""
+                    lines.append(indent + "- " + md(answer_text(a)).replace("  \n", "  \n" + indent + "  ") + tags)
         lines.append("")
     return lines
 
@@ -227,8 +276,8 @@ def _item(item: ItemMinutes) -> list[str]:
     return lines
 
 
-def _planned(item: ItemMinutes) -> str:
-    start = item.planned_start or "—"
+def _planned(item: ItemMinutes, m: Minutes) -> str:
+    start = planned(item, m)
     return f"{start} ({item.duration_min} min)" if item.duration_min else start
 
 
@@ -238,7 +287,9 @@ def render(m: Minutes) -> str:
     lines = [f"# {md(m.title)}", ""]
     lines += [f"- Date: {md(m.date)}", f"- Venue: {md(m.venue) or '—'}"]
     lines.append(f"- Facilitators: {', '.join(md(f) for f in m.facilitators) or 'not recorded'}")
-    lines += [f"- As of: {m.as_of[:10]} {hm(m.as_of)} UTC (all times are UTC, from the event log)", ""]
+    lines += [f"- As of: {m.as_of[:10]} {hm(m.as_of)} ({zone_line(m)})", ""]
+    if m.opening:
+        lines += [md(m.opening), ""]
     lines += ["## Attendance", ""]
     lines += [f"{a.joined} joined: {a.present} present at the end, {a.left} left, {a.removed} removed.", ""]
     for title, rows in (("Country", a.countries), ("Organisation", a.organisations), ("Sector", a.sectors)):
@@ -247,7 +298,8 @@ def render(m: Minutes) -> str:
     if m.items:
         lines += ["## Agenda", ""]
         agenda = [
-            (i.number, i.title, kind_name(i.kind), _planned(i), hm(i.started_at), hm(i.finished_at)) for i in m.items
+            (i.number, i.title, kind_name(i.kind), _planned(i, m), when(i.started_at, m), when(i.finished_at, m))
+            for i in m.items
         ]
         lines += _table(("#", "Item", "Kind", "Planned", "Started", "Finished"), agenda)
     for item in m.items:

@@ -49,6 +49,7 @@ class WorkshopModel:
     date: str = ""
     venue: str = ""
     language: str = "en"
+    timezone: str = "UTC"  # IANA name; streams without a TimezoneSet are UTC
     sectors: tuple[str, ...] = ()
     code: str = ""
     created_at: str = ""
@@ -76,6 +77,10 @@ def _created(m: WorkshopModel, e: Workshop.Created) -> None:
 
 def _details_changed(m: WorkshopModel, e: Workshop.DetailsChanged) -> None:
     m.title, m.date, m.venue, m.language, m.sectors = e.title, e.date, e.venue, e.language, tuple(e.sectors)
+
+
+def _timezone_set(m: WorkshopModel, e: Workshop.TimezoneSet) -> None:
+    m.timezone = e.timezone
 
 
 def _participant_joined(m: WorkshopModel, e: Workshop.ParticipantJoined) -> None:
@@ -159,6 +164,7 @@ def _item_finished(m: WorkshopModel, e: Workshop.AgendaItemFinished) -> None:
 HANDLERS: dict[type, Fold] = {
     Workshop.Created: _created,
     Workshop.DetailsChanged: _details_changed,
+    Workshop.TimezoneSet: _timezone_set,
     Workshop.ParticipantJoined: _participant_joined,
     Workshop.ProfileChanged: _profile_changed,
     Workshop.ParticipantLeft: _participant_left,

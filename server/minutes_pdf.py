@@ -18,13 +18,18 @@ from fpdf import FPDF
 from projections.minutes import Minutes, Note, Section
 from projections.minutes_md import (
     MEETING_STATES,
+    answer_text,
     hm,
     kind_name,
     matchmaking_facts,
+    other_tags,
     outcome_name,
+    planned,
     replan_line,
     rotation_facts,
     rotation_lines,
+    when,
+    zone_line,
 )
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every font subset at INFO
@@ -55,6 +60,16 @@ class _Doc(FPDF):
         self.multi_cell(0, size * 0.5, self.t(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(gap)
 
+    def fit(self, text: str, width: float) -> str:
+        """Text cut on the right with "…" to fit ``width`` mm in the current font (a right-aligned cell would
+        otherwise spill over the margin on the left: "luster Agrifood Emilia-Rom…")."""
+        if self.get_string_width(text) <= width:
+            return text
+        ellipsis = "…" if self.unicode else "..."
+        while text and self.get_string_width(text + ellipsis) > width:
+            text = text[:-1]
+        return text.rstrip() + ellipsis
+
     def bars(self, rows: Sequence[Sequence[Any]]) -> None:
         values = [(str(r[0]), float(r[1] or 0)) for r in rows]
         if not values:
@@ -66,7 +81,7 @@ class _Doc(FPDF):
                 self.add_page()
             y = self.get_y()
             self.set_xy(self.l_margin, y)
-            self.cell(55, 4.5, self.t(label[:40]), align="R")
+            self.cell(55, 4.5, self.fit(self.t(label), 54), align="R")
             width = 90 * value / top
             self.set_fill_color(42, 111, 176)
             if width > 0:
@@ -94,6 +109,9 @@ def _section(doc: _Doc, s: Section) -> None:
         for q in d["questions"]:
             doc.para(f"{q['prompt'] or s.title} ({q['respondents']} respondents)", 9, "B", 0.5)
             doc.bars(q.get("rows") or [])
+            if q.get("percent_of") == "first_choice":
+                shares = " · ".join(f"{label} {p:.1f}%" for label, _, p in q["rows"])
+                doc.para(f"Ranked by Borda points; % first choice: {shares}", 8)
             for a in q.get("answers", ()):
                 doc.para(f"• {a}", 8, "", 0.3)
     elif s.kind == "groups":
@@ -110,7 +128,9 @@ def _section(doc: _Doc, s: Section) -> None:
                 for c in g["by_category"]:
                     prefix = f"[{c['category']}] " if c["category"] else ""
                     for a in c["answers"]:
-                        doc.para(f"• {prefix}{a}", 9, "", 0.3)
+                        also = other_tags(a, c["category"])
+                        tags = f" (also: {'; '.join(also)})" if also else ""
+                        doc.para(f"• {prefix}{answer_text(a)}{tags}", 9, "", 0.3)
     elif s.kind == "rotation":
         doc.para(f"Rotation: {s.title}" if s.title else "Rotation", 11, "B", 0.5)
         doc.para(" · ".join(rotation_facts(d)), 8)
@@ -138,7 +158,9 @@ def pdf(m: Minutes) -> bytes:
     doc.para(m.title, 18, "B", 1)
     doc.para(f"{m.date}{' · ' + m.venue if m.venue else ''}", 10)
     doc.para(f"Facilitators: {', '.join(m.facilitators) or 'not recorded'}", 9)
-    doc.para(f"As of {m.as_of[:10]} {hm(m.as_of)} UTC (all times are UTC, from the event log)", 9, "", 4)
+    doc.para(f"As of {m.as_of[:10]} {hm(m.as_of)} ({zone_line(m)})", 9, "", 4)
+    if m.opening:
+        doc.para(m.opening, 10, "", 4)
     a = m.attendance
     doc.para("Attendance", 14, "B", 1)
     doc.para(f"{a.joined} joined: {a.present} present at the end, {a.left} left, {a.removed} removed.")
@@ -149,10 +171,9 @@ def pdf(m: Minutes) -> bytes:
     if m.items:
         doc.para("Agenda", 14, "B", 1)
         for i in m.items:
-            planned = i.planned_start or "—"
             doc.para(
-                f"{i.number}. {i.title} — {kind_name(i.kind)}, planned {planned}, "
-                f"started {hm(i.started_at)}, finished {hm(i.finished_at)}",
+                f"{i.number}. {i.title} — {kind_name(i.kind)}, planned {planned(i, m)}, "
+                f"started {when(i.started_at, m)}, finished {when(i.finished_at, m)}",
                 9,
                 "",
                 0.5,

@@ -20,13 +20,18 @@ from markupsafe import Markup, escape
 from projections.minutes import Minutes, ReadModel, shown_name
 from projections.minutes_md import (
     MEETING_STATES,
+    answer_text,
     hm,
     kind_name,
     matchmaking_facts,
+    other_tags,
     outcome_name,
+    planned,
     replan_line,
     rotation_facts,
     rotation_lines,
+    when,
+    zone_line,
 )
 from projections.tallies import COLUMNS, csv_cell, poll_view, to_csv
 from server.pages import WEB_DIR
@@ -34,6 +39,9 @@ from server.pages import WEB_DIR
 HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 BAR_WIDTH = 260
+CHAR_W = 7  # px per character of a 12 px label, generous (wide letters and digits)
+LABEL_MAX_W = 300
+TAG_SEPARATOR = "; "  # between an answer's tags in answers.csv (a tag never holds it: domain/groups.py)
 
 
 def svg_bars(rows: Sequence[Sequence[Any]], unit: str = "") -> Markup:
@@ -42,7 +50,10 @@ def svg_bars(rows: Sequence[Sequence[Any]], unit: str = "") -> Markup:
     if not rows:
         return Markup("")
     top = max(v for _, v in rows) or 1.0
-    line, label_w = 22, 180
+    # The labels' column is as wide as the longest label needs (about 7 px a character at 12 px), up to a cap;
+    # a longer label is cut on the right with "…" and read whole in its <title> (a tooltip, and for screen readers).
+    line = 22
+    label_w = min(LABEL_MAX_W, max(60, 12 + max(len(label) for label, _ in rows) * CHAR_W))
     height = line * len(rows) + 4
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{label_w + BAR_WIDTH + 60}" '
@@ -51,10 +62,11 @@ def svg_bars(rows: Sequence[Sequence[Any]], unit: str = "") -> Markup:
     for i, (label, value) in enumerate(rows):
         y = i * line + 2
         width = round(BAR_WIDTH * value / top, 1)
-        shown = label if len(label) <= 28 else label[:27] + "…"
+        fits = (label_w - 12) // CHAR_W
+        shown = label if len(label) <= fits else label[: fits - 1].rstrip() + "…"
         number = f"{value:g}"
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(shown)}</text>'
+            f'<text x="6" y="{y + 15}"><title>{escape(label)}</title>{escape(shown)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="15" rx="2"></rect>'
             f'<text x="{label_w + width + 5}" y="{y + 15}">{escape(number)}</text>'
         )
@@ -77,7 +89,8 @@ def _environment() -> jinja2.Environment:
     env.globals.update(
         svg_bars=svg_bars, hm=hm, kind_name=kind_name, rotation_facts=rotation_facts, rotation_lines=rotation_lines,
         replan_line=replan_line, matchmaking_facts=matchmaking_facts, meeting_states=MEETING_STATES,
-        outcome_name=outcome_name, outcome_rows=outcome_rows,
+        outcome_name=outcome_name, outcome_rows=outcome_rows, answer_text=answer_text, other_tags=other_tags,
+        planned=planned, when=when, zone_line=zone_line,
     )  # fmt: skip
     return env
 
@@ -165,7 +178,8 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
                             "question": prompts.get(c.question_id, ""),
                             "contribution_id": c.id,
                             "text": c.text,
-                            "tags": " ".join(c.tags),
+                            # "; " and not a space: categories are phrases ("offer R&D and innovation")
+                            "tags": TAG_SEPARATOR.join(c.tags),
                             "final": sheet.final,
                         }
                     )

@@ -176,7 +176,9 @@ def render_minutes(read: ReadModel, fmt: str) -> tuple[bytes, str]:
 
         body = data_json(read).encode() if fmt == "data" else data_zip(read)
         return body, MEDIA[fmt][0]
-    m = minutes(read)
+    from server.i18n import translations  # the opening paragraph speaks the workshop's language
+
+    m = minutes(read, translations=translations(read.workshop.language))
     if fmt == "md":
         return render(m).encode(), MEDIA[fmt][0]
     if fmt == "json":
