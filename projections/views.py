@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from projections.tallies import Tally, breakdown_dimensions, breakdown_view, results_view
+from projections.clock import workshop_clock
 from projections.workshop import ParticipantRow, WorkshopModel
 
 VIEWS = ("dashboard", "projector", "participant")
@@ -61,6 +62,7 @@ def _workshop(model: WorkshopModel) -> dict[str, Any]:
         "venue": model.venue,
         "language": model.language,
         "sectors": list(model.sectors),
+        **workshop_clock(model.timezone, int(model.date[:4]) if model.date[:4].isdigit() else 2026),
     }
 
 

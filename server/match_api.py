@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from starlette.routing import Route
 
 from domain.commands import FACILITATOR, PARTICIPANT, Actor
 from projections import matchmaking as mm
+from projections.clock import local_iso
 from projections.tallies import csv_cell
 from server.api import ApiError, _actor, _services
 
@@ -66,8 +68,17 @@ async def suggestions(request: Request) -> Response:
     return JSONResponse({"suggestions": found})
 
 
-def agenda_ics(title: str, venue: str, agenda: list[dict[str, Any]], slots: list[dict[str, str]], uid: str) -> bytes:
-    """One's meetings as an iCalendar file (RFC 5545): an event per meeting, with who, where and the note."""
+def agenda_ics(
+    title: str, venue: str, agenda: list[dict[str, Any]], slots: list[dict[str, str]], uid: str, timezone: str = "UTC"
+) -> bytes:
+    """One's meetings as an iCalendar file (RFC 5545): an event per meeting, with who, where and the note. Times
+    are in the workshop's zone (``TZID=Europe/Rome``) with its VTIMEZONE, as §3.6.5 requires of every TZID used;
+    a slot's own offset (the facilitator's browser's) is only a way to write the instant."""
+    zone = ZoneInfo(timezone or "UTC")
+
+    def at(iso: str) -> datetime:
+        return datetime.fromisoformat(iso).astimezone(zone)
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Tavolo//Matchmaking agenda//EN")
     cal.add("version", "2.0")
@@ -79,15 +90,16 @@ def agenda_ics(title: str, venue: str, agenda: list[dict[str, Any]], slots: list
         other = item["with"]
         event = icalendar.Event()
         event.add("uid", f"{uid}-{item['id']}@tavolo")
-        event.add("dtstamp", datetime.fromisoformat(slot["start"]))
-        event.add("dtstart", datetime.fromisoformat(slot["start"]))
-        event.add("dtend", datetime.fromisoformat(slot["end"]))
+        event.add("dtstamp", datetime.fromisoformat(slot["start"]).astimezone(UTC))  # DTSTAMP is always UTC
+        event.add("dtstart", at(slot["start"]))
+        event.add("dtend", at(slot["end"]))
         who = ", ".join(x for x in (other["name"], other["organisation"]) if x)
         event.add("summary", f"Meeting: {who}")
         event.add("location", ", ".join(x for x in (f"Table {item['table']}", venue) if x))
         if item.get("note"):
             event.add("description", item["note"])
         cal.add_component(event)
+    cal.add_missing_timezones()
     return bytes(cal.to_ical())
 
 
@@ -102,7 +114,7 @@ async def agenda(request: Request) -> Response:
     mine = mm.participant_view(match, model, pid)
     if match is None or mine is None or not match.published:
         raise ApiError("not_scheduled", "the schedule has not been published yet", 409)
-    body = agenda_ics(model.title, model.venue, mine["agenda"], match.slots, f"{workshop_id}-{pid}")
+    body = agenda_ics(model.title, model.venue, mine["agenda"], match.slots, f"{workshop_id}-{pid}", model.timezone)
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="tavolo-meetings.ics"'})  # fmt: skip
 
@@ -127,7 +139,8 @@ async def meetings_csv(request: Request) -> Response:
         slot = match.slots[r.slot] if match and r.slot is not None and r.slot < len(match.slots) else {}
         a, b = model.participants.get(r.requester), model.participants.get(r.recipient)
         writer.writerow([csv_cell(v) for v in (
-            r.id, "" if r.slot is None else r.slot + 1, slot.get("start", ""), slot.get("end", ""),
+            r.id, "" if r.slot is None else r.slot + 1, local_iso(slot.get("start", ""), model.timezone),
+            local_iso(slot.get("end", ""), model.timezone),
             "" if r.table is None else r.table + 1, a.name if a else "", a.organisation if a else "",
             b.name if b else "", b.organisation if b else "", r.status, r.attendance,
             OUTCOME_LABELS.get(r.outcome, r.outcome), r.outcome_text, r.note,

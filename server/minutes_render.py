@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from projections.clock import local_iso
 from projections.minutes import Minutes, ReadModel, shown_name
 from projections.minutes_md import (
     MEETING_STATES,
@@ -110,6 +111,7 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
     """The read model as tables (what the CSV zip holds, one file each). People are named by ``shown_name``;
     secrets (token hashes) and voters are left out."""
     w = read.workshop
+    tz = w.timezone  # every time in the tables is written in the workshop's zone, with its offset
     out: dict[str, list[dict[str, Any]]] = {}
     out["participants"] = [
         {
@@ -120,7 +122,7 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
             "sector": p.sector,
             "role": p.role,
             "language": p.language,
-            "joined_at": p.joined_at,
+            "joined_at": local_iso(p.joined_at, tz),
             "status": p.status,
         }
         for p in w.participants.values()
@@ -134,8 +136,8 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
             "planned_start": i.planned_start,
             "duration_min": i.duration_min,
             "status": i.status,
-            "started_at": i.started_at or "",
-            "finished_at": i.finished_at or "",
+            "started_at": local_iso(i.started_at or "", tz),
+            "finished_at": local_iso(i.finished_at or "", tz),
         }
         for n, i in enumerate(w.agenda, 1)
     ]
@@ -183,7 +185,7 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
                             "final": sheet.final,
                         }
                     )
-    out["notes"] = [asdict(n) for n in (read.notes.notes if read.notes else ())]
+    out["notes"] = [asdict(n) | {"at": local_iso(n.at, tz)} for n in (read.notes.notes if read.notes else ())]
     out["rotation_meetings"], out["matchmaking_meetings"] = _rotation_rows(read), _match_rows(read)
     return out
 
@@ -201,7 +203,7 @@ def _rotation_rows(read: ReadModel) -> list[dict[str, Any]]:
                     "rotation": row.title,
                     "round": m.round,
                     "table": m.table,
-                    "ended_at": m.at,
+                    "ended_at": local_iso(m.at, read.workshop.timezone),
                     "members": "; ".join(shown_name(people.get(p)) for p in m.members),
                 }
             )
@@ -221,10 +223,12 @@ def _match_rows(read: ReadModel) -> list[dict[str, Any]]:
             "requester": shown_name(people.get(r.requester)),
             "recipient": shown_name(people.get(r.recipient)),
             "by_facilitator": r.by_facilitator,
-            "requested_at": r.requested_at,
+            "requested_at": local_iso(r.requested_at, read.workshop.timezone),
             "status": r.status,
             "slot": "" if r.slot is None else r.slot + 1,
-            "slot_start": m.slots[r.slot]["start"] if r.slot is not None and r.slot < len(m.slots) else "",
+            "slot_start": local_iso(m.slots[r.slot]["start"], read.workshop.timezone)
+            if r.slot is not None and r.slot < len(m.slots)
+            else "",
             "table": "" if r.table is None else r.table + 1,
             "attendance": r.attendance,
             "outcome": r.outcome,
@@ -244,6 +248,7 @@ def data_json(read: ReadModel) -> str:
             "date": w.date,
             "venue": w.venue,
             "language": w.language,
+            "timezone": w.timezone,
             "sectors": list(w.sectors),
             "created_at": w.created_at,
             "as_of": read.as_of,

@@ -466,6 +466,8 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Next meetings"),
     N_("No meetings in this slot."),
     N_("showing the first %(n)s: search to narrow the list"),
+    N_("Day (for a programme over several days)"),
+    N_("All times are %(zone)s"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).

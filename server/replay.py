@@ -23,6 +23,7 @@ from domain.polls import Poll
 from domain.rotations import Rotation
 from domain.timers import Timer
 from domain.workshop import Workshop
+from projections.clock import workshop_clock
 from projections.minutes import ReadModel, minutes
 from projections.minutes_md import render, to_json
 from server.archive import ArchiveError, WorkshopLog, fold, read_model, upto
@@ -132,6 +133,7 @@ class Replay:
         return {
             "workshop_id": str(wid),
             "title": model.title,
+            **workshop_clock(model.timezone),  # the page shows the log's times in the workshop's zone
             "start": {"position": first[0], "at": first[1].timestamp.isoformat()},
             "end": {"position": last[0], "at": last[1].timestamp.isoformat()},
             "events": len(self.log.events),

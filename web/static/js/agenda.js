@@ -81,7 +81,7 @@
         el("span", {class: "move"},
           button("↑", "up", item.id, {class: "btn icon", "aria-label": t("Move up"), disabled: index === 0}),
           button("↓", "down", item.id, {class: "btn icon", "aria-label": t("Move down"), disabled: index === agenda.length - 1})),
-        el("span", {class: "time"}, item.planned_start || "–"),
+        el("span", {class: "time"}, T.plannedLabel(item) || "–"),
         el("span", {class: "title"}, el("span", {class: "title-text"}, item.title),
           el("span", {class: "badge kind-" + item.kind}, T.label("kinds", item.kind))),
         el("span", {class: "duration"}, item.duration_min ? t("%(minutes)s min", {minutes: item.duration_min}) : ""),
@@ -96,11 +96,12 @@
     function editor(item) {
       var title = el("input", {name: "title", type: "text", required: true, maxlength: 200, "aria-label": t("Title")});
       var start = el("input", {name: "planned_start", type: "time", step: 300, "aria-label": t("Start time")});
+      var day = el("input", {name: "planned_day", type: "date", "aria-label": t("Day (for a programme over several days)")});
       var duration = el("input", {name: "duration_min", type: "number", min: 1, max: 1440, "aria-label": t("Minutes")});
       var kind = kindSelect(item.kind);
-      title.value = item.title; start.value = item.planned_start || ""; duration.value = item.duration_min || "";
+      title.value = item.title; start.value = (item.planned_start || "").slice(-5); day.value = (item.planned_start || "").length > 5 ? item.planned_start.slice(0, 10) : ""; duration.value = item.duration_min || "";
       var edit = el("form", {class: "agenda-row editing", dataset: {id: item.id}},
-        title, kind, start, duration,
+        title, kind, day, start, duration,
         el("span", {class: "row-actions"},
           el("button", {type: "submit", class: "btn small primary"}, t("Save")),
           button(t("Cancel"), "cancel", item.id)));
@@ -110,7 +111,8 @@
         if (!title.value.trim()) { title.focus(); return; }
         if (title.value.trim() !== item.title) args.title = title.value.trim();
         if (kind.value !== item.kind) args.kind = kind.value;
-        if (start.value !== (item.planned_start || "")) args.planned_start = start.value;
+        var planned = start.value && day.value ? day.value + "T" + start.value : start.value;
+        if (planned !== (item.planned_start || "")) args.planned_start = planned;
         if (minutes !== (item.duration_min || null)) args.duration_min = minutes;
         var done = function () { editing = null; refocus = {id: item.id, action: "edit"}; draw(); };
         if (Object.keys(args).length === 1) return done();
@@ -131,6 +133,7 @@
         else list.appendChild(row(item, index, next && next.id));
       });
       $("agenda-empty").hidden = agenda.length > 0;
+      $("agenda-zone").textContent = t("All times are %(zone)s", {zone: T.zone().zone_label});
       list.classList.toggle("has-current", !!currentId);
       if (refocus) {
         var target = list.querySelector('[data-id="' + refocus.id + '"][data-action="' + refocus.action + '"]');
@@ -201,7 +204,7 @@
       var title = $("a-title").value.trim(), start = $("a-start").value, minutes = $("a-duration").value;
       if (!title) { errorBox.textContent = t("Give the item a title."); errorBox.hidden = false; $("a-title").focus(); return; }
       var args = {title: title, kind: $("a-kind").value};
-      if (start) args.planned_start = start;
+      if (start) args.planned_start = $("a-day").value ? $("a-day").value + "T" + start : start;
       if (minutes) args.duration_min = parseInt(minutes, 10);
       var submit = form.querySelector("button[type=submit]");
       submit.disabled = true;

@@ -24,14 +24,11 @@
 
   function label(map, key) { return map[key] || key || ""; }
 
-  function dayOf(iso) {
-    var d = new Date(iso);
-    return isNaN(d) ? "" : d.toLocaleDateString(document.documentElement.lang, {weekday: "short", day: "numeric", month: "short"});
-  }
-  /* Whether the slots fall on more than one day (then each slot shows its date). */
+  function dayOf(iso) { return T.formatDay(iso); }
+  /* Whether the slots fall on more than one day in the workshop's zone (then each slot shows its date). */
   function manyDays(slots) {
     var days = {};
-    (slots || []).forEach(function (s) { days[new Date(s.start).toDateString()] = 1; });
+    (slots || []).forEach(function (s) { days[T.formatDay(s.start)] = 1; });
     return Object.keys(days).length > 1;
   }
   /* "10:20–10:40", with the date in front when the event lasts several days. */

@@ -11,7 +11,7 @@
     var S = form.dataset, itemsSig = null, titles = {};
     var api = "/api/workshops/" + encodeURIComponent(opts.workshopId) + "/notes";
 
-    function time(iso) { return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}); }
+    function time(iso) { return T.formatTime(iso); }
     function show(notes) {
       var list = clear($("notes-list"));
       notes.forEach(function (n) {

@@ -98,9 +98,10 @@
   function renderAgenda() {
     var list = T.clear($("agenda")), agenda = view.agenda || [];
     $("agenda-empty").hidden = agenda.length > 0;
+    $("agenda-zone").textContent = t("All times are %(zone)s", {zone: T.zone().zone_label});
     agenda.forEach(function (item) {
       list.appendChild(el("li", {class: "agenda-item " + item.status, "aria-current": item.status === "running" ? "step" : null},
-        el("span", {class: "time"}, item.planned_start || ""),
+        el("span", {class: "time"}, T.plannedLabel(item)),
         el("span", {class: "title"}, item.title),
         el("span", {class: "badge kind-" + item.kind}, T.label("kinds", item.kind)),
         item.status === "planned" ? null : el("span", {class: "badge status-" + item.status}, T.label("statuses", item.status))));

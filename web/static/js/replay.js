@@ -19,7 +19,7 @@
     });
   }
   function ms(iso) { return Date.parse(iso); }
-  function clock(t) { return new Date(t).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"}); }
+  function clock(t) { return T.formatTime(new Date(t).toISOString(), true); }
   function left(t) { return end > start ? (100 * (t - start) / (end - start)) + "%" : "0%"; }
 
   function drawTimeline(tl) {
@@ -184,6 +184,7 @@
   });
 
   function useTimeline(tl) {
+    T.useZone(tl);
     start = ms(tl.start.at); end = ms(tl.end.at);
     var scrubber = $("rp-scrubber");
     scrubber.max = String(end - start); scrubber.step = "1"; scrubber.disabled = false;

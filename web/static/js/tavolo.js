@@ -207,6 +207,14 @@
   var RETRYABLE = {unavailable: 1, rate_limited: 1};
   /* One live websocket to a workshop: hello → snapshot → updates, commands acknowledged once, automatic
    * reconnection (0.5 s → 10 s, with jitter) that resends unacknowledged commands with the same ids. */
+  /* The workshop's clock: every time shown is in its zone, in the hour cycle its language has there (computed on the
+   * server from CLDR: projections/clock.py) -- never the browser's own zone or locale. Set from each view. */
+  var zone = {timezone: "UTC", zone_label: "UTC", hour_cycles: {}};
+  function useZone(ws) {
+    if (ws && ws.timezone) zone = {timezone: ws.timezone, zone_label: ws.zone_label || ws.timezone, hour_cycles: ws.hour_cycles || {}};
+  }
+  function currentZone() { return zone; }
+
   function connect(opts) {
     var ws = null, ready = false, stopped = false, attempt = 0, timer = null, lastSeen = 0;
     var position = null, data = null, pending = new Map(), refusal = null;
@@ -275,12 +283,14 @@
           break;
         case "snapshot":
           position = msg.position; data = msg.data;
+          if (data) useZone(data.workshop);
           if (opts.onSnapshot) opts.onSnapshot(data, msg);
           break;
         case "update":
           if (data === null || (position !== null && msg.position < position)) return;
           position = msg.position;
           data = applyOps(data, msg.ops);
+          if (data) useZone(data.workshop);
           if (opts.onUpdate) opts.onUpdate(data, msg);
           break;
         case "pong":
@@ -359,6 +369,7 @@
   }
 
   window.Tavolo = {
+    useZone: useZone, zone: currentZone,
     readJSON: readJSON, t: t, tn: tn, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
     countryName: countryName, orgTypeName: orgTypeName, fold: fold, uuid: uuid, newToken: newToken, store: store, fromHash: fromHash, tokenFromHash: tokenFromHash,
     reloadOnNewSecrets: reloadOnNewSecrets,

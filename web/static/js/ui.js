@@ -60,9 +60,30 @@
     if (!d) return isoDate || "";
     return d.toLocaleDateString(document.documentElement.lang, {weekday: "long", day: "numeric", month: "long", year: "numeric"});
   }
-  function formatTime(isoInstant) {
+  /* The one place times are formatted: in the workshop's zone (T.zone(), from the view), in the page's language,
+   * with that language's hour cycle where the workshop is (24-hour in Italy, also in English). */
+  function zoned(options) {
+    var z = T.zone(), lang = document.documentElement.lang || "en";
+    var o = Object.assign({timeZone: z.timezone, hourCycle: z.hour_cycles[lang.split("-")[0]] || "h23"}, options);
+    try { return new Intl.DateTimeFormat(lang, o); } catch (e) { delete o.timeZone; return new Intl.DateTimeFormat(lang, o); }
+  }
+  function formatTime(isoInstant, seconds) {
     var d = isoInstant ? new Date(isoInstant) : null;
-    return d && !isNaN(d) ? d.toLocaleTimeString(document.documentElement.lang, {hour: "2-digit", minute: "2-digit"}) : "";
+    var o = seconds ? {hour: "2-digit", minute: "2-digit", second: "2-digit"} : {hour: "2-digit", minute: "2-digit"};
+    return d && !isNaN(d) ? zoned(o).format(d) : "";
+  }
+  /* "Wed 13 May" for an instant, as the day it is in the workshop's zone. */
+  function formatDay(isoInstant) {
+    var d = isoInstant ? new Date(isoInstant) : null;
+    return d && !isNaN(d) ? zoned({weekday: "short", day: "numeric", month: "short"}).format(d) : "";
+  }
+  /* A planned start as written in the agenda (wall time in the workshop's zone): "09:30", or "Wed 13 May 09:30" for
+   * an item planned on a date (a programme over several days). */
+  function plannedLabel(item) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})$/.exec(item.planned_start || "");
+    if (!m) return item.planned_start || "";
+    var day = new Intl.DateTimeFormat(document.documentElement.lang || "en", {timeZone: "UTC", weekday: "short", day: "numeric", month: "short"});
+    return day.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]))) + " " + m[4];
   }
   function today() {
     var d = new Date();
@@ -85,7 +106,7 @@
       parts.push(t("started at %(time)s", {time: formatTime(item.started_at)}));
       if (item.duration_min) parts.push(t("until %(time)s", {time: formatTime(new Date(started + item.duration_min * 60000).toISOString())}));
     } else {
-      if (item.planned_start) parts.push(item.planned_start);
+      if (item.planned_start) parts.push(plannedLabel(item));
       if (item.duration_min) parts.push(t("%(minutes)s min", {minutes: item.duration_min}));
     }
     return parts.join(" · ");
@@ -132,7 +153,7 @@
 
   Object.assign(T, {
     toast: toast, copyText: copyText, confirm: confirmAction, throttleFrame: throttleFrame, formatDate: formatDate,
-    formatTime: formatTime, today: today, currentAndNext: currentAndNext, itemMeta: itemMeta, renderBars: renderBars,
+    formatTime: formatTime, formatDay: formatDay, plannedLabel: plannedLabel, today: today, currentAndNext: currentAndNext, itemMeta: itemMeta, renderBars: renderBars,
     countryLabel: countryLabel, groupTitle: groupTitle, tagChip: tagChip, tagList: tagList
   });
 })();
