@@ -262,11 +262,11 @@ def _note(n: Note) -> list[str]:
     return [f"> **{what}**, added by the facilitator at {hm(n.at)}: {body}", ""]
 
 
-def _item(item: ItemMinutes) -> list[str]:
+def _item(item: ItemMinutes, m: Minutes) -> list[str]:
     lines = [f"## {item.number}. {md(item.title)}", ""]
     if item.started_at:
-        end = f", finished {hm(item.finished_at)}" if item.finished_at else ", not finished"
-        lines += [f"_{kind_name(item.kind)}; started {hm(item.started_at)}{end}._", ""]
+        end = f", finished {when(item.finished_at, m)}" if item.finished_at else ", not finished"
+        lines += [f"_{kind_name(item.kind)}; started {when(item.started_at, m)}{end}._", ""]
     else:
         lines += [f"_{kind_name(item.kind)}; not held._", ""]
     for s in item.sections:
@@ -303,7 +303,7 @@ def render(m: Minutes) -> str:
         ]
         lines += _table(("#", "Item", "Kind", "Planned", "Started", "Finished"), agenda)
     for item in m.items:
-        lines += _item(item)
+        lines += _item(item, m)
     if m.outside:
         lines += ["## Outside the agenda", ""]
         for s in m.outside:

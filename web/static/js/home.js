@@ -55,6 +55,9 @@
       language: $("f-language").value,
       sectors: sectorLines($("f-sectors").value)
     };
+    // The event is most likely where its organiser is: the browser's zone is the default (changeable later).
+    var zone = (Intl.DateTimeFormat().resolvedOptions() || {}).timeZone;
+    if (zone) body.timezone = zone;
     if (!body.title) return showError("title", t("Give the workshop a title."));
     if (!body.date) return showError("date", t("Choose the date of the workshop."));
     if (!body.sectors.length) return showError("sectors", t("List at least one sector."));

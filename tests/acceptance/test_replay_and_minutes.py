@@ -1,0 +1,82 @@
+"""Replay and minutes, through a live server: what a facilitator downloads after the event."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tests.acceptance.support import Room
+from tests.e2e.conftest import Server
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+def test_minutes_of_a_workshop_in_rome_show_its_local_times_and_open_with_the_facts(server: Server) -> None:
+    room = Room.create(server, title="Green clusters", timezone="Europe/Rome")
+    try:
+        room.join("Ana", organisation="Cluster Agrifood Emilia-Romagna", country="IT", organisation_type="cluster")
+        room.join("Bruno", organisation="Firm B", country="IT", organisation_type="company")
+        room.join("Cene", organisation="Lab C", country="SI", organisation_type="research")
+        first = room.command("add_agenda_item", {"title": "Welcome", "kind": "plenary",
+                                                 "planned_start": "2026-05-12T09:30", "duration_min": 30})  # fmt: skip
+        room.command("add_agenda_item", {"title": "Site visits", "kind": "plenary",
+                                         "planned_start": "2026-05-13T09:30", "duration_min": 60})  # fmt: skip
+        room.command("start_agenda_item", {"item_id": first["result"]["item_id"]})
+        started = room.view()["agenda"][0]["started_at"]  # recorded in UTC
+        local = datetime.fromisoformat(started).astimezone(ROME)
+        assert local.strftime("%H:%M") != datetime.fromisoformat(started).strftime("%H:%M")  # the test can tell
+
+        md = room.get("/minutes.md").decode()
+        assert "(all times are Europe/Rome (CET/CEST), from the event log)" in md
+        assert re.search(rf"_plenary; started \w+, \d+ \w+ {local:%H:%M}, not finished\._", md), md
+        assert "Tue, 12 May 09:30 (30 min)" in md and "Wed, 13 May 09:30 (60 min)" in md  # two days, not one
+        opening = md.split("\n\n")[2]
+        assert opening.startswith("3 participants from Italy (2) and Slovenia (1) took part.")
+        assert "They represented 3 organisations: 1 cluster, 1 company and 1 research organisation" in opening
+
+        page = room.get("/minutes.html").decode()
+        assert "all times are Europe/Rome (CET/CEST)" in page and "3 participants from Italy (2)" in page
+        assert f"{local:%H:%M}" in page
+        # The chart's labels start inside the drawing: none is cut on the left, the long one is whole in <title>.
+        assert '<text x="6"' in page and "<title>Cluster Agrifood Emilia-Romagna</title>" in page
+        pdf = room.get("/minutes.pdf")
+        assert pdf.startswith(b"%PDF")
+    finally:
+        room.close()
+
+
+def test_the_italian_minutes_open_in_italian(server: Server) -> None:
+    room = Room.create(server, title="Tavolo", language="it", timezone="Europe/Rome")
+    try:
+        for name in ("Ada", "Bea"):
+            room.join(name, country="IT", organisation=f"Org {name}", organisation_type="company")
+        md = room.get("/minutes.md").decode()
+        assert "Hanno partecipato 2 persone da Italia. Rappresentavano 2 organizzazioni: 2 imprese" in md
+    finally:
+        room.close()
+
+
+def test_answers_csv_keeps_multi_word_tags_apart_and_the_minutes_list_an_answer_once(server: Server) -> None:
+    room = Room.create(server, title="Offers", timezone="Europe/Rome")
+    try:
+        ana = room.join("Ana", country="IT")
+        split = room.command("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
+        categories = ["offer R&D and innovation", "seek partners abroad"]
+        qs = room.command("pose_questions", {"split_id": split, "questions": ["What do we bring?"],
+                                             "categories": categories})["result"]  # fmt: skip
+        groups = room.view()["groups"]
+        where = {"question_set_id": qs["question_set_id"], "group_id": groups["split"]["groups"][0]["id"],
+                 "question_id": groups["question_sets"][0]["questions"][0]["id"]}  # fmt: skip
+        room.command("add_contribution", {**where, "text": "Pilot lines", "tags": categories}, token=ana.token)
+
+        with zipfile.ZipFile(io.BytesIO(room.get("/minutes.csv"))) as z:
+            rows = list(csv.DictReader(io.StringIO(z.read("answers.csv").decode())))
+        assert [r["tags"].split("; ") for r in rows] == [categories]
+        md = room.get("/minutes.md").decode()
+        assert md.count("Pilot lines") == 1 and "_(also: seek partners abroad)_" in md
+    finally:
+        room.close()
