@@ -6,8 +6,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain.countries import is_country
 from domain.errors import InvalidArgs, InvalidText, TextTooLong, UnknownCountry, UnknownLanguage, UnknownTimezone
@@ -124,7 +124,7 @@ def planned_start(args: Mapping[str, Any], key: str = "planned_start") -> str:
         except InvalidArgs:
             raise InvalidArgs(f"'{key}' must be a time HH:MM or a date and time YYYY-MM-DDTHH:MM") from None
     iso_date({"d": day.group(1)}, "d")
-    return value
+    return str(value)
 
 
 def timezone(args: Mapping[str, Any], key: str = "timezone", default: str = "UTC") -> str:

@@ -61,12 +61,17 @@ class _Words:
         return format_decimal(value, "#,##0.##", locale=self.locale)
 
 
+def plural(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural pair for extraction (web/babel.cfg lists it as a keyword)."""
+    return singular, plural
+
+
 ORGANISATION_TYPES = {  # type -> (singular, plural), both with %(count)d
-    "cluster": ("%(count)d cluster", "%(count)d clusters"),
-    "company": ("%(count)d company", "%(count)d companies"),
-    "research": ("%(count)d research organisation", "%(count)d research organisations"),
-    "public": ("%(count)d public body", "%(count)d public bodies"),
-    "other": ("%(count)d other organisation", "%(count)d other organisations"),
+    "cluster": plural("%(count)d cluster", "%(count)d clusters"),
+    "company": plural("%(count)d company", "%(count)d companies"),
+    "research": plural("%(count)d research organisation", "%(count)d research organisations"),
+    "public": plural("%(count)d public body", "%(count)d public bodies"),
+    "other": plural("%(count)d other organisation", "%(count)d other organisations"),
 }
 
 
@@ -103,12 +108,16 @@ def _who(m: Minutes, w: _Words) -> list[str]:
             second += ": " + w.list(kinds)
         named = [(s, n) for s, n in a.sectors if s]
         sectors = named if len(named) <= 3 else _top(named)
-        if sectors and len(sectors) == len(named):
-            second += w.n("; their sector was %(sectors)s", "; their sectors were %(sectors)s", len(sectors),
-                          sectors=w.list([s for s, _ in sectors]))  # fmt: skip
-        elif sectors:
-            second += w.n("; the main sector was %(sectors)s", "; the main sectors were %(sectors)s", len(sectors),
-                          sectors=w.list([s for s, _ in sectors]))  # fmt: skip
+        if sectors:
+            names = {"sectors": w.list([s for s, _ in sectors])}
+            if len(sectors) == len(named):
+                phrase = w.t.ngettext(
+                    "; their sector was %(sectors)s", "; their sectors were %(sectors)s", len(sectors)
+                )
+            else:
+                phrase = w.t.ngettext("; the main sector was %(sectors)s", "; the main sectors were %(sectors)s",
+                                      len(sectors))  # fmt: skip
+            second += phrase % names
         sentences.append(second + ".")
     return sentences
 

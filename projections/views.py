@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from projections.tallies import Tally, breakdown_dimensions, breakdown_view, results_view
 from projections.clock import workshop_clock
+from projections.tallies import Tally, breakdown_dimensions, breakdown_view, results_view
 from projections.workshop import ParticipantRow, WorkshopModel
 
 VIEWS = ("dashboard", "projector", "participant")

@@ -177,3 +177,22 @@ def main(path: str) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1])
+
+
+def contribution_with_tags() -> tuple[Any, list[str]]:
+    """A small workshop whose one answer carries two multi-word tags: its read model and the tags."""
+    from server.archive import read_model_at, workshop_events
+
+    categories = ["offer R&D and innovation", "seek partners abroad"]
+    with fake_clock() as clock:
+        app = Tavolo({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        s = Script(app, "tags")
+        s.workshop_id = UUID(s.run(CREATE, DETAILS, Actor("anonymous"))["workshop_id"])
+        profile = {"name": "Ana", "organisation": "Lab", "country": "IT", "sector": DETAILS["sectors"][0]}
+        s.run("join", profile, Actor("anonymous"))
+        clock.advance(1)
+        split_id = s.run("split_groups", {"strategy": "balanced", "groups": 1, "seed": 1})["split_id"]
+        qs = s.run("pose_questions", {"split_id": split_id, "questions": ["What?"], "categories": categories})
+        where = {"question_set_id": qs["question_set_id"], "group_id": "s1g1", "question_id": "q1"}
+        s.run("add_contribution", {**where, "text": "Pilot lines", "tags": categories})
+        return read_model_at(workshop_events(app, s.workshop_id)), categories

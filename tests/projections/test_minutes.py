@@ -226,3 +226,29 @@ def test_the_second_minutes_are_byte_identical_on_another_store(tmp_path: Path) 
     a, b = minutes(read_model_at(log)), minutes(read_model_at(workshop_events(other, workshop_id)))
     assert to_json(a) == to_json(b) and render(a) == render(b)
     other.close()
+
+
+def test_an_answer_with_two_tags_is_listed_once_and_answers_csv_keeps_multi_word_tags() -> None:
+    import csv
+    import io
+    import zipfile
+
+    from server.replay import render_minutes
+    from tests.projections.scripted import contribution_with_tags
+
+    read, categories = contribution_with_tags()
+    text = render(minutes(read))
+    assert text.count("Pilot lines") == 1 and f"_(also: {categories[1]})_" in text
+    with zipfile.ZipFile(io.BytesIO(render_minutes(read, "csv")[0])) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read("answers.csv").decode())))
+    assert [r["tags"].split("; ") for r in rows if r["text"] == "Pilot lines"] == [categories]
+
+
+def test_the_ranking_percent_is_the_share_of_first_choices() -> None:
+    from projections.minutes import _question_rows
+
+    result = {"kind": "ranking", "prompt": "P", "respondents": 4, "options": [
+        {"rank": 1, "label": "A", "points": 7, "first_places": 3}, {"rank": 2, "label": "B", "points": 5,
+                                                                    "first_places": 1}]}  # fmt: skip
+    q = _question_rows(result)
+    assert [r[2] for r in q["rows"]] == [75.0, 25.0] and q["percent_of"] == "first_choice"
