@@ -8,19 +8,9 @@
   var T = window.Tavolo, M = window.TavoloMatch, t = T.t, el = T.el, $ = T.$;
   var ROWS = 300;  // meetings listed at once; the filter finds the others
 
-  function pad(n) { return String(n).padStart(2, "0"); }
-  /* A date ("YYYY-MM-DD") and a time ("HH:MM") on this device's calendar, as ISO 8601 with the UTC offset. */
-  function localISO(date, hhmm) {
-    var d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date || ""), m = /^(\d{2}):(\d{2})$/.exec(hhmm || "");
-    if (!d || !m) return null;
-    var at = new Date(+d[1], +d[2] - 1, +d[3], +m[1], +m[2], 0, 0);
-    var off = -at.getTimezoneOffset(), a = Math.abs(off);
-    return d[0] + "T" + m[0] + ":00" + (off >= 0 ? "+" : "-") + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
-  }
-  function localParts(iso) {
-    var d = new Date(iso);
-    return {date: d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()), time: pad(d.getHours()) + ":" + pad(d.getMinutes())};
-  }
+  /* Sessions are typed as wall time in the workshop's zone (not this laptop's): ui.js converts both ways. */
+  function localISO(date, hhmm) { return T.wallISO(date, hhmm); }
+  function localParts(iso) { return T.wallParts(iso); }
 
   function mount(opts) {
     var form = $("mm-form"), data = null, people = {}, formOpen = false, formFilled = false;

@@ -33,16 +33,9 @@
       syncForm();
     }
     function formError(text) { $("ro-error").textContent = text; $("ro-error").hidden = false; }
-    /* "HH:MM" today, on this device's calendar, as an ISO date-time with its UTC offset. */
+    /* "HH:MM" today in the workshop's zone (the room's clock, not this laptop's), as ISO with the zone's offset. */
     function untilISO(hhmm) {
-      var m = /^(\d{2}):(\d{2})$/.exec(hhmm || "");
-      if (!m) return null;
-      var d = new Date(T.clock.now());
-      d.setHours(+m[1], +m[2], 0, 0);
-      var off = -d.getTimezoneOffset(), sign = off >= 0 ? "+" : "-", a = Math.abs(off);
-      var pad = function (n) { return String(n).padStart(2, "0"); };
-      return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + m[1] + ":" + m[2] + ":00" +
-        sign + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
+      return T.wallISO(T.wallParts(new Date(T.clock.now()).toISOString()).date, hhmm);
     }
     $("ro-new").addEventListener("click", function () { showForm(form.hidden); if (!form.hidden) form.elements.table_size.focus(); });
     $("ro-cancel").addEventListener("click", function () { showForm(false); });

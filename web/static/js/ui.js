@@ -77,6 +77,30 @@
     var d = isoInstant ? new Date(isoInstant) : null;
     return d && !isNaN(d) ? zoned({weekday: "short", day: "numeric", month: "short"}).format(d) : "";
   }
+  /* An instant's wall date and time in the workshop's zone: {date: "YYYY-MM-DD", time: "HH:MM"}. */
+  function wallParts(isoInstant) {
+    var d = new Date(isoInstant), parts = {};
+    if (isNaN(d)) return {date: "", time: ""};
+    zoned({year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23"})
+      .formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+    return {date: parts.year + "-" + parts.month + "-" + parts.day, time: parts.hour + ":" + parts.minute};
+  }
+  /* A wall date and time in the workshop's zone (what a facilitator types) as ISO 8601 with that zone's offset then,
+   * whatever this device's own zone: "2026-05-12", "11:00" in Europe/Rome -> "2026-05-12T11:00:00+02:00". */
+  function wallISO(date, hhmm) {
+    var d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date || ""), m = /^(\d{2}):(\d{2})$/.exec(hhmm || "");
+    if (!d || !m) return null;
+    var wall = Date.UTC(+d[1], +d[2] - 1, +d[3], +m[1], +m[2]);
+    function offsetAt(ms) {  // minutes the zone is ahead of UTC at the instant ms
+      var p = wallParts(new Date(ms).toISOString()), a = /^(\d+)-(\d+)-(\d+)$/.exec(p.date), b = p.time.split(":");
+      return Math.round((Date.UTC(+a[1], +a[2] - 1, +a[3], +b[0], +b[1]) - ms) / 60000);
+    }
+    var off = offsetAt(wall), second = offsetAt(wall - off * 60000);
+    if (second !== off) off = second;  // the wall time is near a change of offset: the offset in force then
+    var pad = function (n) { return String(n).padStart(2, "0"); }, a = Math.abs(off);
+    return d[0] + "T" + m[0] + ":00" + (off >= 0 ? "+" : "-") + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
+  }
+
   /* A planned start as written in the agenda (wall time in the workshop's zone): "09:30", or "Wed 13 May 09:30" for
    * an item planned on a date (a programme over several days). */
   function plannedLabel(item) {
@@ -153,7 +177,7 @@
 
   Object.assign(T, {
     toast: toast, copyText: copyText, confirm: confirmAction, throttleFrame: throttleFrame, formatDate: formatDate,
-    formatTime: formatTime, formatDay: formatDay, plannedLabel: plannedLabel, today: today, currentAndNext: currentAndNext, itemMeta: itemMeta, renderBars: renderBars,
+    formatTime: formatTime, formatDay: formatDay, plannedLabel: plannedLabel, wallParts: wallParts, wallISO: wallISO, today: today, currentAndNext: currentAndNext, itemMeta: itemMeta, renderBars: renderBars,
     countryLabel: countryLabel, groupTitle: groupTitle, tagChip: tagChip, tagList: tagList
   });
 })();
