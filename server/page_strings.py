@@ -569,6 +569,7 @@ ERRORS: dict[str, str] = {
     "meeting_state": N_("This meeting changed meanwhile: it can no longer be answered so."),
     "schedule_stale": N_("The meetings changed meanwhile: schedule again."),
     "not_scheduled": N_("The meetings have not been scheduled and published yet."),
+    "unknown_timezone": N_("Choose a time zone from the list, such as Europe/Rome."),
 }
 
 AGENDA_KINDS: dict[str, str] = {

@@ -206,6 +206,11 @@
     settings.elements.date.value = ws.date || "";
     settings.elements.venue.value = ws.venue || "";
     settings.elements.language.value = ws.language || "en";
+    settings.elements.timezone.value = ws.timezone || "UTC";
+    var zones = $("s-timezones");
+    if (!zones.children.length && Intl.supportedValuesOf) {
+      Intl.supportedValuesOf("timeZone").forEach(function (z) { zones.appendChild(el("option", {value: z})); });
+    }
     settings.elements.sectors.value = (ws.sectors || []).join("\n");
     $("settings-error").hidden = true;
     dialog.showModal();
@@ -214,7 +219,7 @@
   settings.addEventListener("submit", function (event) {
     event.preventDefault();
     var ws = view.workshop || {}, f = settings.elements, changes = {};
-    ["title", "date", "venue", "language"].forEach(function (k) {
+    ["title", "date", "venue", "language", "timezone"].forEach(function (k) {
       var v = f[k].value.trim();
       if (v !== (ws[k] || "")) changes[k] = v;
     });
