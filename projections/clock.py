@@ -103,6 +103,4 @@ def format_day(day: str, language: str, timezone: str) -> str:
         value = date.fromisoformat(day[:10])
     except ValueError:
         return day
-    return str(
-        format_skeleton("MMMEd", value, locale=locale(language, timezone))
-    )
+    return str(format_skeleton("MMMEd", value, locale=locale(language, timezone)))
