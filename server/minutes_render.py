@@ -147,6 +147,9 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
     ]
     for row in out["polls"]:
         row["groups"] = " ".join(row["groups"])
+        for key in ("created_at", "opened_at", "closed_at", "closes_at"):
+            if isinstance(row.get(key), str):
+                row[key] = local_iso(row[key], tz)
     g = read.groups
     out["groups"], out["answers"] = [], []
     if g is not None:

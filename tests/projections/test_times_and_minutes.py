@@ -52,3 +52,15 @@ def test_chart_labels_are_never_cut_on_the_left() -> None:
     svg = str(svg_bars([(label, 3), ("B", 1)]))
     assert 'text-anchor="end"' not in svg and f"<title>{label}</title>" in svg
     assert "Cluster Agrifood Emilia-Rom" in svg.split("</title>")[1]  # cut on the right, if at all
+
+
+def test_the_csv_tables_write_times_in_the_workshops_zone() -> None:
+    from dataclasses import replace
+
+    from server.minutes_render import tables
+    from tests.projections.scripted import contribution_with_tags
+
+    read, _ = contribution_with_tags()
+    read = replace(read, workshop=replace(read.workshop, timezone="Europe/Rome"))
+    joined = tables(read)["participants"][0]["joined_at"]
+    assert joined.endswith("+01:00") or joined.endswith("+02:00"), joined
