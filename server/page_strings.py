@@ -466,6 +466,9 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Next meetings"),
     N_("No meetings in this slot."),
     N_("showing the first %(n)s: search to narrow the list"),
+    N_("%(h)s h %(mm)s min"),
+    N_("Working out the rounds…"),
+    N_("Enter how many others everyone meets, from 1 to 100."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -494,6 +497,7 @@ JS_PLURALS: tuple[tuple[str, str], ...] = (
     ngettext("%(count)s accepted meeting waits to be scheduled.", "%(count)s accepted meetings wait to be scheduled."),
     ngettext("%(count)s table", "%(count)s tables"),
     ngettext("%(count)s person found", "%(count)s people found"),
+    ngettext("%(count)s round", "%(count)s rounds"),
 )
 
 # What a person is told for each error code of docs/protocol.md (the server's own message is for developers).
