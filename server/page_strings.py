@@ -469,6 +469,7 @@ JS_STRINGS: tuple[str, ...] = (
     N_("%(h)s h %(mm)s min"),
     N_("Working out the rounds…"),
     N_("Enter how many others everyone meets, from 1 to 100."),
+    N_("%(start)s – %(time)s"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).

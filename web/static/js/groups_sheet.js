@@ -152,7 +152,11 @@
         });
       var ends = q.ends_at ? Date.parse(q.ends_at) : NaN;
       block.due.hidden = isNaN(ends);
-      block.due.textContent = isNaN(ends) ? "" : Date.now() > ends ? "⏱ " + t("Time is up") : "⏱ " + t("until %(time)s", {time: T.formatTime(q.ends_at)});
+      /* Time boxes run one after another: a later question's box may not have begun yet. */
+      var starts = q.starts_at ? Date.parse(q.starts_at) : NaN, now = T.clock.now();
+      block.due.textContent = isNaN(ends) ? "" : now > ends ? "⏱ " + t("Time is up")
+        : now < starts ? "⏱ " + t("%(start)s – %(time)s", {start: T.formatTime(q.starts_at), time: T.formatTime(q.ends_at)})
+        : "⏱ " + t("until %(time)s", {time: T.formatTime(q.ends_at)});
       block.form.hidden = readOnly;
       block.list.dataset.empty = contributions.length ? "" : t("No contributions yet");
     }
