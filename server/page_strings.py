@@ -469,7 +469,9 @@ JS_STRINGS: tuple[str, ...] = (
     N_("%(h)s h %(mm)s min"),
     N_("Working out the rounds…"),
     N_("Enter how many others everyone meets, from 1 to 100."),
-    N_("%(start)s – %(time)s"),
+    N_("from %(start)s to %(time)s"),
+    N_("Contribution removed."),
+    N_("Undo"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -572,6 +574,8 @@ ERRORS: dict[str, str] = {
     "meeting_state": N_("This meeting changed meanwhile: it can no longer be answered so."),
     "schedule_stale": N_("The meetings changed meanwhile: schedule again."),
     "not_scheduled": N_("The meetings have not been scheduled and published yet."),
+    "not_your_contribution": N_("Only its author, the group's rapporteur or the facilitators may change this."),
+    "undo_expired": N_("Too late to undo: a removal can be undone for a minute. Add the text again instead."),
 }
 
 AGENDA_KINDS: dict[str, str] = {

@@ -53,7 +53,7 @@ def busy_room() -> GroupRoom:
         r.add("Bob", "Only us", qs="one"),
     )
     r.given(
-        r.write("Eve", "edit_contribution", contribution_id="c1", text="Shared labs and data", base_version=1),
+        r.write("Cy", "edit_contribution", contribution_id="c1", text="Shared labs and data", base_version=1),
         r.write("Cy", "remove_contribution", contribution_id="c2"),
         r.on_split("move_participant", participant_id=r.id("Cy"), group_id=g2),
         r.write("Ann", "mark_final"),
@@ -237,6 +237,8 @@ def write(r: GroupRoom, who: str, kind: str, contribution_id: str, version: int,
         return r.write(who, "edit_contribution", contribution_id=contribution_id, text=text, base_version=version)
     if kind == "remove":
         return r.write(who, "remove_contribution", contribution_id=contribution_id)
+    if kind == "restore":
+        return r.write(who, "restore_contribution", contribution_id=contribution_id)
     return r.write(who, "mark_final", final=kind == "final")
 
 
@@ -245,7 +247,7 @@ def write(r: GroupRoom, who: str, kind: str, contribution_id: str, version: int,
     st.lists(
         st.tuples(
             st.sampled_from(list(ROOM)),
-            st.sampled_from(["add", "edit", "remove", "final", "unfinal"]),
+            st.sampled_from(["add", "edit", "remove", "restore", "final", "unfinal"]),
             st.integers(1, 4),
             st.integers(1, 3),
         ),
