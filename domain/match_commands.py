@@ -358,7 +358,6 @@ def apply_schedule(call: Call) -> None:
         ):
             raise errors.InvalidArgs("a placement is outside the slots or tables")
         a, b = inst.meetings[m]
-        unavailable = {p.id: p.unavailable for p in inst.participants}
         if (
             m in placed
             or (slot, table) in tables
