@@ -9,6 +9,7 @@ is silently overwritten. Contribution ids are ``c1``, ``c2``, ... in the order t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -32,6 +33,9 @@ class Contribution:
     version: int = 1
     editor: str = ""  # who made the current version
     removed: bool = False
+    removed_at: datetime | None = (
+        None  # when it was last removed (the event's time): a removal is undone within a minute
+    )
 
 
 class AnswerSheet(Aggregate):
@@ -91,13 +95,25 @@ class AnswerSheet(Aggregate):
             return {"contribution_id": self.contribution_id, "version": self.version}
 
     class ContributionRemoved(Event):
-        """Removed from the sheet (its text stays in the history)."""
+        """Removed from the sheet (its text stays in the history) by its author, the rapporteur or the facilitator;
+        undone within a minute by ``ContributionRestored``."""
 
         contribution_id: str
         by_id: str
 
         def when(self, sheet: AnswerSheet) -> None:
-            sheet.contributions[self.contribution_id].removed = True
+            c = sheet.contributions[self.contribution_id]
+            c.removed, c.removed_at = True, self.timestamp
+
+    class ContributionRestored(Event):
+        """A removal undone (within a minute of it): the contribution is back as it was, same version."""
+
+        contribution_id: str
+        by_id: str
+
+        def when(self, sheet: AnswerSheet) -> None:
+            c = sheet.contributions[self.contribution_id]
+            c.removed, c.removed_at = False, None
 
     class FinalMarked(Event):
         """The rapporteur (or the facilitator) marked the group's answers final, or took that back."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -40,6 +41,10 @@ FACILITATOR, PARTICIPANT = "facilitator", "participant"  # the role names of dom
 Loader = Callable[[UUID], Any]
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _random_seed() -> int:
     return secrets.randbits(32)
 
@@ -52,6 +57,7 @@ class GroupContext:
     command_id: str
     seed_source: Callable[[], int] = _random_seed
     planner: Callable[..., Plan] = plan_split
+    now: Callable[[], datetime] = _now  # the server's clock: how long ago a removal was, for its undo
 
 
 @dataclass
@@ -160,6 +166,7 @@ def _specs() -> dict[str, GroupSpec]:
         "add_contribution": GroupSpec(fp, sc.add_contribution, _sheet, AnswerSheet),
         "edit_contribution": GroupSpec(fp, sc.edit_contribution, _sheet, AnswerSheet),
         "remove_contribution": GroupSpec(fp, sc.remove_contribution, _sheet, AnswerSheet),
+        "restore_contribution": GroupSpec(fp, sc.restore_contribution, _sheet, AnswerSheet),
         "mark_final": GroupSpec(fp, sc.mark_final, _sheet, AnswerSheet),
     }
 

@@ -100,3 +100,17 @@ class ContributionRemoved(ConflictError):
     """The contribution was removed meanwhile; ``details.yours`` is the refused text (add it again to keep it)."""
 
     code = "contribution_removed"
+
+
+class NotYourContribution(DomainError):
+    """A member edits or removes only their own contributions; the rapporteur and the facilitator anyone's."""
+
+    code = "not_your_contribution"
+    status = 403
+
+
+class UndoExpired(DomainError):
+    """A removal is undone within UNDO_SECONDS of it, on the server's clock; after that it stands."""
+
+    code = "undo_expired"
+    status = 409

@@ -329,9 +329,16 @@ def schedule_meetings(call: Call) -> None:
 
 def apply_schedule(call: Call) -> None:
     """Record a better schedule found off the write path, if nothing changed since the one it improves and
-    every placement holds (nobody double-booked or unavailable, no slot over its tables)."""
+    every placement holds (nobody double-booked or unavailable, no slot over its tables).
+
+    ``based_on`` is the ``schedule_version`` of the schedule the solver started from (the aggregate version of its
+    ``Scheduled`` event, as ``schedule_meetings`` returns it and the dashboard shows it). The result is stale, and
+    refused, if another schedule was recorded since (a different version) or a meeting changed since."""
     values.check_keys(call.args, {"based_on", "placements", "info"})
-    if call.args.get("based_on") != call.mm.schedule.version or call.mm.schedule.changes_since:
+    based_on = call.args.get("based_on")
+    if isinstance(based_on, bool) or not isinstance(based_on, int):
+        raise errors.InvalidArgs("'based_on' must be the schedule_version the solver started from")
+    if not call.mm.schedule.version or based_on != call.mm.schedule.version or call.mm.schedule.changes_since:
         raise ScheduleStale("the meetings changed since; schedule again")
     inst, ids = instance(call.workshop, call.mm)
     index = {meeting_id: i for i, meeting_id in enumerate(ids)}
@@ -351,7 +358,6 @@ def apply_schedule(call: Call) -> None:
         ):
             raise errors.InvalidArgs("a placement is outside the slots or tables")
         a, b = inst.meetings[m]
-        unavailable = {p.id: p.unavailable for p in inst.participants}
         if (
             m in placed
             or (slot, table) in tables

@@ -54,7 +54,10 @@ class Meeting:
 
 @dataclass
 class ScheduleInfo:
-    version: int = 0  # Scheduled events so far
+    # The matchmaking's aggregate version at which this schedule was recorded (0: none yet): the
+    # ``schedule_version`` a command's result and the dashboard show, and what ``apply_schedule``'s ``based_on``
+    # names. Any later schedule has a higher one, so a result based on an older schedule is told apart.
+    version: int = 0
     count: int = 0
     upper_bound: int = 0
     optimal: bool = False
@@ -171,7 +174,7 @@ class Matchmaking(Aggregate):
                 mm.meetings[meeting_id].slot, mm.meetings[meeting_id].table = slot, table
             info = dict(self.info)
             mm.schedule = ScheduleInfo(
-                mm.schedule.version + 1, len(self.placements), int(info.get("upper_bound", 0)),
+                self.originator_version, len(self.placements), int(info.get("upper_bound", 0)),
                 bool(info.get("optimal")), str(info.get("method", "")), mm.schedule.published, 0, info,
             )  # fmt: skip
 

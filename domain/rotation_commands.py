@@ -20,6 +20,7 @@ from uuid import UUID
 from domain import errors, values
 from domain.clock import PAUSED, RUNNING, Clock, seconds
 from domain.matchmaking import LIVE, Matchmaking, matchmaking_id
+from domain.planning import rotation_goal as goal
 from domain.planning import rotations as planner
 from domain.rotation_errors import (
     CannotPlan,
@@ -46,6 +47,8 @@ SETTINGS = {
     "title", "table_size", "round_seconds", "rounds", "avoid", "prefer_cross_sector", "odd", "hosts", "must_meet",
     "exclude", "seed", "agenda_item_id",
 }  # fmt: skip
+# create_rotation's ways of saying how many rounds: a number, "as many as fit before", "until everyone met M"
+HOW_MANY = ("rounds", "until", "meet_at_least")
 
 
 def _now() -> datetime:
@@ -83,15 +86,17 @@ def _plan(
     rotation_settings: Mapping[str, Any],
     seed: int,
     history: list[list[list[str]]],
+    meet_at_least: int | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Ask the pure planner; map its indices back to participant ids."""
+    """Ask the pure planner; map its indices back to participant ids. With ``meet_at_least``, ``rounds`` is
+    ignored: the plan has the fewest rounds in which everyone meets at least that many others."""
     index = {p.id: i for i, p in enumerate(people)}
     persons = [planner.Person(i, p.organisation, p.country, p.sector) for i, p in enumerate(people)]
     held = [[[index[pid] for pid in table if pid in index] for table in tables] for tables in history]
     hosts = {index[pid]: table for table, pid in enumerate(rotation_settings.get("hosts", ())) if pid in index}
     must = [(index[a], index[b]) for a, b in rotation_settings.get("must_meet", ()) if a in index and b in index]
     try:
-        plan = _run_planner(persons, table_size, rounds, rotation_settings, must, hosts, held, seed)
+        plan = _run_planner(persons, table_size, rounds, rotation_settings, must, hosts, held, seed, meet_at_least)
     except planner.RotationError as e:
         raise CannotPlan(str(e)) from None
     ids = [p.id for p in people]
@@ -111,20 +116,21 @@ def _run_planner(
     hosts: dict[int, int],
     held: list[list[list[int]]],
     seed: int,
+    meet_at_least: int | None = None,
 ) -> planner.RotationPlan:
-    return planner.plan_rotation(
-        persons,
-        table_size,
-        rounds,
-        avoid=tuple(rotation_settings.get("avoid", ())),
-        prefer_cross=("sector",) if rotation_settings.get("prefer_cross_sector") else (),
-        must_meet=tuple(must),
-        hosts=hosts,
-        odd=rotation_settings.get("odd", "sit_out"),
-        history=[[t for t in tables if len(t) > 1] for tables in held],
-        seed=seed,
-        time_limit=LIVE_TIME_LIMIT,
-    )
+    options: dict[str, Any] = {
+        "avoid": tuple(rotation_settings.get("avoid", ())),
+        "prefer_cross": ("sector",) if rotation_settings.get("prefer_cross_sector") else (),
+        "must_meet": tuple(must),
+        "hosts": hosts,
+        "odd": rotation_settings.get("odd", "sit_out"),
+        "history": [[t for t in tables if len(t) > 1] for tables in held],
+        "seed": seed,
+        "time_limit": LIVE_TIME_LIMIT,
+    }
+    if meet_at_least is not None:
+        return goal.plan_to_meet_at_least(persons, table_size, meet_at_least, max_rounds=ROUNDS_MAX, **options)
+    return planner.plan_rotation(persons, table_size, rounds, **options)
 
 
 def _with_wishes(call: Call, rotation_settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -188,6 +194,18 @@ def _settings(workshop: Workshop, args: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _meet_at_least(args: Mapping[str, Any]) -> int | None:
+    """``meet_at_least`` (given alone: not with ``rounds`` or ``until``), or None."""
+    if "meet_at_least" not in args:
+        return None
+    if sum(key in args for key in HOW_MANY) > 1:
+        raise errors.InvalidArgs("give one of 'rounds', 'until' or 'meet_at_least'")
+    n = args["meet_at_least"]
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= ROUNDS_MAX:
+        raise errors.InvalidArgs(f"'meet_at_least' must be a whole number from 1 to {ROUNDS_MAX}")
+    return n
+
+
 def _rounds(args: Mapping[str, Any], round_seconds: int, now: datetime) -> int:
     """``rounds``, or as many whole rounds as fit before ``until`` (an ISO date-time with a UTC offset)."""
     if "rounds" in args:
@@ -233,12 +251,13 @@ class Call:
 def create_rotation(call: Call) -> Rotation:
     """Plan a rotation of the people present (pairs when ``table_size`` is 2); it starts with start_rotation."""
     args, workshop, cid = call.args, call.workshop, call.ctx.command_id
-    values.check_keys(args, SETTINGS | {"until"})
+    values.check_keys(args, SETTINGS | {"until", "meet_at_least"})
     table_size = args.get("table_size", 2)
     if isinstance(table_size, bool) or not isinstance(table_size, int) or not 2 <= table_size <= TABLE_SIZE_MAX:
         raise errors.InvalidArgs(f"'table_size' must be a whole number from 2 to {TABLE_SIZE_MAX}")
     round_seconds = seconds(args.get("round_seconds", 240), "round_seconds", 5, 4 * 3600)
-    rounds = _rounds(args, round_seconds, call.ctx.now())
+    meet_at_least = _meet_at_least(args)
+    rounds = 0 if meet_at_least else _rounds(args, round_seconds, call.ctx.now())
     title = values.text(args, "title", values.TITLE_MAX, required=False) if "title" in args else ""
     item = values.identifier(args, "agenda_item_id") if args.get("agenda_item_id") else ""
     if item and item not in {i.id for i in workshop.agenda}:
@@ -253,7 +272,7 @@ def create_rotation(call: Call) -> Rotation:
     if len(rotation_settings["hosts"]) > (len(people) + table_size - 1) // table_size:
         raise errors.InvalidArgs("more hosts than tables")
     seed = _seed(args, cid)
-    plan, quality = _plan(people, table_size, rounds, _with_wishes(call, rotation_settings), seed, [])
+    plan, quality = _plan(people, table_size, rounds, _with_wishes(call, rotation_settings), seed, [], meet_at_least)
     rotation_id = rotation_id_for(workshop.id, cid)
     index = call.load(rotations_id(workshop.id))
     if not isinstance(index, Rotations):

@@ -93,7 +93,9 @@ class Rotation(Aggregate):
         agenda_item_id: str
 
         def result(self) -> dict[str, Any]:
-            return {"rotation_id": str(self.originator_id)}
+            # How many rounds and how long they take: what a facilitator asking "everyone meets at least M" needs
+            return {"rotation_id": str(self.originator_id), "rounds": len(self.rounds),
+                    "total_seconds": len(self.rounds) * self.round_seconds}  # fmt: skip
 
     class Replanned(Event):
         """The rounds from ``from_round`` (1-based) on were planned again (``reason``: who left or arrived, or

@@ -1,13 +1,16 @@
 """Commands on question sets and answer sheets: pose questions, show or hide other groups' sheets, lock answers,
 step through the report-back, and write a group's answers together. domain/group_commands.py dispatches them.
 
-A participant may act only on their own group's sheet (``not_a_member``). An edit names the version it was based
-on; if the contribution changed since, the edit is refused with both texts (``edit_conflict``), unless the two
-writers wrote the same thing.
+A participant may act only on their own group's sheet (``not_a_member``), and edit or remove only their own
+contributions, unless they are the group's rapporteur (``not_your_contribution``; the facilitator may do either on
+any sheet). An edit names the version it was based on; if the contribution changed since, the edit is refused with
+both texts (``edit_conflict``), unless the two writers wrote the same thing. A removal can be undone for a minute
+(``restore_contribution``; after that ``undo_expired``).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain import errors, values
@@ -20,8 +23,10 @@ from domain.group_errors import (
     EditConflict,
     NotAMember,
     NotRapporteur,
+    NotYourContribution,
     SheetFull,
     SplitSuperseded,
+    UndoExpired,
     UnknownContribution,
     UnknownGroup,
 )
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
     from domain.group_commands import Call
 
 SHEET = {"question_set_id", "group_id"}
+UNDO_SECONDS = 60  # how long a removed contribution can be brought back
 
 
 def pose_questions(call: Call) -> QuestionSet:
@@ -160,6 +166,14 @@ def _contribution(call: Call) -> Contribution:
     return sheet.contributions[contribution_id]
 
 
+def _may_change(call: Call, split: Split, group_id: str, c: Contribution) -> None:
+    """Its author, the group's rapporteur, or the facilitator; nobody else changes someone's contribution."""
+    if call.is_facilitator or c.author == call.author:
+        return
+    if split.groups[group_id].rapporteur != call.author:
+        raise NotYourContribution("only its author, the group's rapporteur or the facilitator may change this")
+
+
 def _base_version(call: Call) -> int:
     version = gv.count(call.args, "base_version", 2**31 - 1)
     if not version:
@@ -197,9 +211,10 @@ def add_contribution(call: Call) -> AnswerSheet:
 
 def edit_contribution(call: Call) -> AnswerSheet:
     """Replace a contribution's text (and ``tags``, if given), starting from ``base_version``."""
-    qs, _, _ = _open_sheet(call, {"contribution_id", "text", "tags", "base_version"})
+    qs, split, group_id = _open_sheet(call, {"contribution_id", "text", "tags", "base_version"})
     _unless_final(call)
     c = _contribution(call)
+    _may_change(call, split, group_id, c)
     text = gv.contribution_text(call.args)
     tags = gv.tags(call.args["tags"], qs.categories) if "tags" in call.args else c.tags
     base = _base_version(call)
@@ -225,10 +240,12 @@ def edit_contribution(call: Call) -> AnswerSheet:
 
 
 def remove_contribution(call: Call) -> AnswerSheet:
-    """Remove a contribution; with ``base_version``, only if nobody changed it since."""
-    _open_sheet(call, {"contribution_id", "base_version"})
+    """Remove a contribution (one's own; the rapporteur and the facilitator anyone's); with ``base_version``, only
+    if nobody changed it since. It can be brought back for a minute with ``restore_contribution``."""
+    _, split, group_id = _open_sheet(call, {"contribution_id", "base_version"})
     _unless_final(call)
     c = _contribution(call)
+    _may_change(call, split, group_id, c)
     sheet: AnswerSheet = call.target
     if c.removed:
         return sheet
@@ -237,6 +254,24 @@ def remove_contribution(call: Call) -> AnswerSheet:
         raise EditConflict("someone changed this contribution meanwhile; it was not removed", details)
     sheet.trigger_event(
         AnswerSheet.ContributionRemoved, command_id=call.ctx.command_id, contribution_id=c.id, by_id=call.author
+    )
+    return sheet
+
+
+def restore_contribution(call: Call) -> AnswerSheet:
+    """Undo a removal: the contribution comes back as it was, if it was removed less than a minute ago on the
+    server's clock (``undo_expired`` after that). Whoever may remove it may bring it back."""
+    _, split, group_id = _open_sheet(call, {"contribution_id"})
+    _unless_final(call)
+    c = _contribution(call)
+    _may_change(call, split, group_id, c)
+    sheet: AnswerSheet = call.target
+    if not c.removed:
+        return sheet
+    if c.removed_at is None or call.ctx.now() - c.removed_at > timedelta(seconds=UNDO_SECONDS):
+        raise UndoExpired(f"a removal can be undone for {UNDO_SECONDS} seconds; add the text again instead")
+    sheet.trigger_event(
+        AnswerSheet.ContributionRestored, command_id=call.ctx.command_id, contribution_id=c.id, by_id=call.author
     )
     return sheet
 

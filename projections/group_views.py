@@ -99,18 +99,29 @@ def _posed(m: GroupsModel, qs: QuestionSetRow) -> list[GroupRow]:
     return [g for g in _groups(m.splits[qs.split_id]) if not qs.groups or g.id in qs.groups]
 
 
+def timed(questions: list[dict[str, Any]], posed_at: str) -> list[dict[str, Any]]:
+    """The questions with their time boxes laid end to end, in order: the first starts when the set was posed,
+    each next one when the one before ends ("10 minutes per question" for two questions is 20 minutes, not two
+    boxes ending together). A question without a time box has ``starts_at`` and ``ends_at`` "" and takes no time."""
+    at = datetime.fromisoformat(posed_at)
+    out = []
+    for q in questions:
+        if q["time_box_min"]:
+            start, at = at, at + timedelta(minutes=q["time_box_min"])
+            out.append({**q, "starts_at": start.isoformat(), "ends_at": at.isoformat()})
+        else:
+            out.append({**q, "starts_at": "", "ends_at": ""})
+    return out
+
+
 def question_set_view(qs: QuestionSetRow) -> dict[str, Any]:
-    """The questions as everyone sees them; a time box ends ``time_box_min`` after the set was posed."""
-    posed = datetime.fromisoformat(qs.posed_at)
+    """The questions as everyone sees them, each time box after the one before (``timed``)."""
     return {
         "id": str(qs.id),
         "split_id": str(qs.split_id),
         "title": qs.title,
         "posed_at": qs.posed_at,
-        "questions": [
-            {**q, "ends_at": (posed + timedelta(minutes=q["time_box_min"])).isoformat() if q["time_box_min"] else ""}
-            for q in qs.questions
-        ],
+        "questions": timed(qs.questions, qs.posed_at),
         "groups": list(qs.groups),
         "categories": list(qs.categories),
         "visibility": qs.visibility,

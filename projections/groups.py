@@ -159,6 +159,10 @@ def _removed(m: GroupsModel, e: AnswerSheet.ContributionRemoved) -> None:
     m.sheets[e.originator_id].contributions[e.contribution_id].removed = True
 
 
+def _restored(m: GroupsModel, e: AnswerSheet.ContributionRestored) -> None:
+    m.sheets[e.originator_id].contributions[e.contribution_id].removed = False
+
+
 def _final(m: GroupsModel, e: AnswerSheet.FinalMarked) -> None:
     m.sheets[e.originator_id].final = e.final
 
@@ -190,6 +194,7 @@ HANDLERS: dict[type, Callable[[GroupsModel, Any], None]] = {
     AnswerSheet.ContributionAdded: _added,
     AnswerSheet.ContributionEdited: _edited,
     AnswerSheet.ContributionRemoved: _removed,
+    AnswerSheet.ContributionRestored: _restored,
     AnswerSheet.FinalMarked: _final,
     AnswerSheet.CommandNoted: _nothing,
 }

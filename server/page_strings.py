@@ -468,6 +468,12 @@ JS_STRINGS: tuple[str, ...] = (
     N_("showing the first %(n)s: search to narrow the list"),
     N_("Day (for a programme over several days)"),
     N_("All times are %(zone)s"),
+    N_("%(h)s h %(mm)s min"),
+    N_("Working out the rounds…"),
+    N_("Enter how many others everyone meets, from 1 to 100."),
+    N_("from %(start)s to %(time)s"),
+    N_("Contribution removed."),
+    N_("Undo"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -496,6 +502,7 @@ JS_PLURALS: tuple[tuple[str, str], ...] = (
     ngettext("%(count)s accepted meeting waits to be scheduled.", "%(count)s accepted meetings wait to be scheduled."),
     ngettext("%(count)s table", "%(count)s tables"),
     ngettext("%(count)s person found", "%(count)s people found"),
+    ngettext("%(count)s round", "%(count)s rounds"),
 )
 
 # What a person is told for each error code of docs/protocol.md (the server's own message is for developers).
@@ -570,6 +577,8 @@ ERRORS: dict[str, str] = {
     "schedule_stale": N_("The meetings changed meanwhile: schedule again."),
     "not_scheduled": N_("The meetings have not been scheduled and published yet."),
     "unknown_timezone": N_("Choose a time zone from the list, such as Europe/Rome."),
+    "not_your_contribution": N_("Only its author, the group's rapporteur or the facilitators may change this."),
+    "undo_expired": N_("Too late to undo: a removal can be undone for a minute. Add the text again instead."),
 }
 
 AGENDA_KINDS: dict[str, str] = {

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.planning.groups import PlanError
+from domain.planning.rotation_goal import hours_minutes, least_met, plan_to_meet_at_least
 from domain.planning.rotations import DEFAULT_BUDGET, ODD, Person, RotationPlan, plan_rotation
 from server.plan_groups import read_people
 
@@ -27,7 +28,13 @@ def add_parser(sub: Any) -> None:
     who.add_argument("--participants", type=Path, help="CSV with a header row: name, organisation, country, sector")
     who.add_argument("--count", type=int, help="plan for N anonymous people (0..N-1)")
     rotation.add_argument("--table-size", type=int, required=True, help="people per table (2: pairs)")
-    rotation.add_argument("--rounds", type=int, required=True, help="number of rounds")
+    how_many = rotation.add_mutually_exclusive_group(required=True)
+    how_many.add_argument("--rounds", type=int, help="number of rounds")
+    how_many.add_argument("--meet-at-least", type=int, metavar="M",
+                          help="as many rounds as it takes for everyone to meet at least M others "
+                          "(the plan is checked; it says how long that takes)")  # fmt: skip
+    rotation.add_argument("--round-minutes", type=float, default=4.0,
+                          help="minutes per round, for the total duration (default 4)")  # fmt: skip
     rotation.add_argument("--avoid", default="organisation",
                           help="attributes two people at a table should not share, comma-separated "
                           "(default organisation; 'none' for none)")  # fmt: skip
@@ -77,10 +84,18 @@ def run(args: argparse.Namespace) -> int:
         must = [(_person(a, rows), _person(b, rows)) for a, b in pairs]
         if args.time_limit is not None and args.time_limit <= 0:
             raise _Usage("--time-limit must be positive")
-        plan = plan_rotation(
-            people, args.table_size, args.rounds, avoid=_names(args.avoid), prefer_cross=_names(args.prefer_cross),
-            must_meet=must, hosts=hosts, odd=args.odd, seed=args.seed, budget=args.budget, time_limit=args.time_limit,
-        )  # fmt: skip
+        if not args.round_minutes > 0:
+            raise _Usage("--round-minutes must be positive")
+        options: dict[str, Any] = {
+            "avoid": _names(args.avoid), "prefer_cross": _names(args.prefer_cross), "must_meet": must, "hosts": hosts,
+            "odd": args.odd, "seed": args.seed, "budget": args.budget, "time_limit": args.time_limit,
+        }  # fmt: skip
+        goal: dict[str, Any] | None = None
+        if args.meet_at_least is not None:
+            plan = plan_to_meet_at_least(people, args.table_size, args.meet_at_least, **options)
+            goal = _goal(plan, people, args, options)
+        else:
+            plan = plan_rotation(people, args.table_size, args.rounds, **options)
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         print(f"tavolo plan: cannot read {args.participants}: {e}", file=sys.stderr)
         return 2
@@ -88,10 +103,38 @@ def run(args: argparse.Namespace) -> int:
         print(f"tavolo plan: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(plan.to_dict(), ensure_ascii=False))
+        print(json.dumps({**plan.to_dict(), **({"goal": goal} if goal else {})}, ensure_ascii=False))
     else:
         _print(plan, rows, args)
+        if goal:
+            _print_goal(goal)
     return 0
+
+
+def _goal(
+    plan: RotationPlan, people: list[Person], args: argparse.Namespace, options: dict[str, Any]
+) -> dict[str, Any]:
+    """What "everyone meets at least M" came to: rounds, least met, total minutes; for pairs with one left over
+    sitting out, the same with a table of three instead."""
+    minutes = len(plan.rounds) * args.round_minutes
+    goal: dict[str, Any] = {
+        "meet_at_least": args.meet_at_least, "rounds": len(plan.rounds), "least_met": least_met(plan),
+        "round_minutes": args.round_minutes, "total_minutes": minutes, "duration": hours_minutes(minutes * 60),
+    }  # fmt: skip
+    if args.table_size == 2 and len(people) % 2 and args.odd == "sit_out":
+        trio = plan_to_meet_at_least(people, 2, args.meet_at_least, **{**options, "odd": "trio"})
+        goal["with_trio"] = {"rounds": len(trio.rounds), "total_minutes": len(trio.rounds) * args.round_minutes,
+                             "duration": hours_minutes(len(trio.rounds) * args.round_minutes * 60)}  # fmt: skip
+    return goal
+
+
+def _print_goal(goal: dict[str, Any]) -> None:
+    print(f"Everyone meets at least {goal['meet_at_least']} others in {goal['rounds']} rounds · {goal['duration']} "
+          f"at {goal['round_minutes']:g} min a round.")  # fmt: skip
+    trio = goal.get("with_trio")
+    if trio and trio["rounds"] < goal["rounds"]:
+        print(f"With a table of three instead of sitting out (--odd trio): {trio['rounds']} rounds · "
+              f"{trio['duration']}.")  # fmt: skip
 
 
 def _print(plan: RotationPlan, rows: list[dict[str, str]], args: argparse.Namespace) -> None:

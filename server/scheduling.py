@@ -27,7 +27,11 @@ log = logging.getLogger("tavolo.scheduling")
 
 
 def wanted(events: list[tuple[int, Any]]) -> list[tuple[UUID, int]]:
-    """The (matchmaking aggregate, schedule version) of greedy schedules just committed that may be improved."""
+    """The (matchmaking aggregate, schedule version) of greedy schedules just committed that may be improved.
+
+    The schedule version is the aggregate version of the ``Scheduled`` event (what ``schedule_meetings`` returns
+    as ``schedule_version``): the solver's result names it as ``based_on``, and the domain refuses it as stale
+    if any other schedule was recorded, or a meeting changed, since."""
     return [
         (e.originator_id, e.originator_version) for _, e in events
         if isinstance(e, Matchmaking.Scheduled) and e.info.get("method") == "greedy" and not e.info.get("optimal")
@@ -44,13 +48,21 @@ async def improve(services: Services, aggregate_id: UUID, version: int) -> None:
     inst, ids = mm.instance(match, model)  # read on the event loop, where the read model lives
     current = dict(match.schedule)
     hub.set_solving(workshop_id, True)
+    try:  # "improving…" lasts until the better schedule is recorded, so nobody publishes the greedy one meanwhile
+        await _solve_and_offer(services, aggregate_id, version, workshop_id, inst, ids, current)
+    finally:
+        hub.set_solving(workshop_id, False)
+
+
+async def _solve_and_offer(
+    services: Services, aggregate_id: UUID, version: int, workshop_id: UUID, inst: planner.Instance,
+    ids: list[str], current: dict[str, Any],
+) -> None:  # fmt: skip
     try:
         found = await asyncio.to_thread(planner.schedule, inst, services.settings.solver_seconds)
     except Exception:
         log.exception("the solver failed; the greedy schedule stands")
         return
-    finally:
-        hub.set_solving(workshop_id, False)
     better = (found.count, found.optimal, -found.idle) > (
         int(current.get("count", 0)),
         bool(current.get("optimal")),

@@ -5,8 +5,10 @@ facilitator, over its dashboard websocket, splits the room (`balanced`, `--group
 participants) and poses a set of two questions to every group. Each member waits until its own view shows its group
 and the question set, then writes on the group's sheet every `--edit-interval` seconds (first moment drawn
 uniformly in the first interval) for `--write-seconds` seconds: first a contribution of its own, then mostly edits
-of its own contributions from the version it last wrote (now and then a new contribution). A share of the steps
-(`--conflict-share`, 10 %) edits another member's contribution from a stale `base_version` on purpose: the server
+of its own contributions from the version it last wrote (now and then a new contribution). One member per group
+(the first by participant id) makes itself the group's rapporteur (`set_rapporteur`): only a rapporteur may edit
+someone else's contribution, so a share of the rapporteur's steps (`--conflict-share`, 10 %) edits another
+member's contribution from a stale `base_version` on purpose: the server
 must refuse it with `edit_conflict` (both texts attached), and the writer re-sends its text from `theirs.version`,
 as a client does after showing both texts. An owner whose contribution was edited meanwhile gets `edit_conflict`
 too and resolves it the same way. When everyone has stopped, the dashboard is followed until it shows every
@@ -93,6 +95,11 @@ class _Member:
     group_id: str | None = None
     question_ids: list[str] = field(default_factory=list)
     own: dict[Key, int] = field(default_factory=dict)  # my contributions -> the version I last wrote
+    rapporteur: bool = False  # the one member of its group who may edit the others' contributions
+
+    def members(self) -> list[str]:
+        group = (((self.data.get("me") or {}).get("group")) or {}).get("group") or {}
+        return sorted(str(m["id"]) for m in group.get("members") or [])
 
     def check(self, question_set_id: str | None, now: float) -> None:
         if question_set_id is None or self.ready.is_set():
@@ -248,6 +255,11 @@ class GroupsSimulation(PollSimulation):
             self.error_codes["question_set_not_visible"] += 1
             return
         self.group_visible.append(member.ready_at - self.pose_sent_at)
+        members, me = member.members(), self.pids.get(i)
+        if members and members[0] == me:  # the group's rapporteur: the only member who edits others' texts
+            args = {"split_id": self.split_id, "group_id": member.group_id, "participant_id": me}
+            answer = await self._send(ws, member, "set_rapporteur", args)
+            member.rapporteur = answer is not None and answer[2].get("type") == "ack"
         rng = random.Random(f"{self.args.seed}:{i}:groups")
         interval = max(0.05, self.args.edit_interval)
         end = self.write_start + max(0.0, self.args.write_seconds)
@@ -260,7 +272,7 @@ class GroupsSimulation(PollSimulation):
                       if self.owner.get(k) != i and self.latest[k][0] >= 2]  # fmt: skip
             if not member.own or rng.random() < 0.15:
                 await self._add(i, ws, member, rng.choice(member.question_ids), f"{rng.choice(_IDEAS)} ({i}.{step})")
-            elif others and rng.random() < self.args.conflict_share:
+            elif member.rapporteur and others and rng.random() < self.args.conflict_share:
                 key = rng.choice(others)
                 stale = self.latest[key][0] - 1
                 await self._edit(i, ws, member, key, stale, f"Adding to it: {rng.choice(_IDEAS)} ({i}.{step})", True)

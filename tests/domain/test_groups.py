@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -51,6 +52,7 @@ class GroupRoom:
         self.seeds = itertools.count(1000)
         self.splits: dict[str, UUID] = {}
         self.sets: dict[str, UUID] = {}
+        self.later = timedelta(0)  # how far ahead of the real clock the server's clock runs (to test the undo limit)
 
     # People.
 
@@ -110,7 +112,9 @@ class GroupRoom:
         outcomes: list[Outcome] = []
         for c in commands:
             assert c.workshop_id is not None
-            ctx = GroupContext(c.actor, c.id, seed_source=lambda: next(self.seeds))
+            ctx = GroupContext(
+                c.actor, c.id, seed_source=lambda: next(self.seeds), now=lambda: datetime.now(UTC) + self.later
+            )
             try:
                 out = run_group_command(c.name, load(c.workshop_id), load, ctx, c.args)
             except DomainError as e:
@@ -172,6 +176,10 @@ class GroupRoom:
     def stranger(self, who: str) -> str:
         """Someone in another group than who's."""
         return next(a for a in ROOM if a in self.s.ids and self.group_of(a) != self.group_of(who))
+
+
+def make_rapporteur(r: GroupRoom, alias: str) -> None:
+    r.given(r.on_split("set_rapporteur", group_id=r.group_of(alias), participant_id=r.id(alias)))
 
 
 def created(when: When) -> Any:
@@ -637,6 +645,7 @@ class TestContributions:
         )
 
     def test_edit_from_the_current_version(self, posed: GroupRoom) -> None:
+        make_rapporteur(posed, posed.mates("Ann")[0])  # the rapporteur may change anyone's contribution
         mate = posed.mates("Ann")[0]
         posed.given(posed.add("Ann", "Labs"))
         w = posed.when(posed.write(mate, "edit_contribution", contribution_id="c1", text="Shared labs", base_version=1))
@@ -662,6 +671,7 @@ class TestContributions:
         )
 
     def test_two_members_editing_at_once_lose_nothing(self, posed: GroupRoom) -> None:
+        make_rapporteur(posed, posed.mates("Ann")[0])  # the rapporteur may change anyone's contribution
         mate = posed.mates("Ann")[0]
         posed.given(posed.add("Ann", "Labs"))
         first = posed.write("Ann", "edit_contribution", contribution_id="c1", text="Labs, shared", base_version=1)
@@ -682,6 +692,7 @@ class TestContributions:
         then(posed.when(merged), ("AnswerSheet.ContributionEdited", {"version": 3}))
 
     def test_a_stale_edit_that_says_the_same_changes_nothing(self, posed: GroupRoom) -> None:
+        make_rapporteur(posed, posed.mates("Ann")[0])  # the rapporteur may change anyone's contribution
         posed.given(
             posed.add("Ann", "Labs"),
             posed.write("Ann", "edit_contribution", contribution_id="c1", text="Lab", base_version=1),
@@ -692,6 +703,7 @@ class TestContributions:
         then_nothing(w, "AnswerSheet")
 
     def test_editing_a_removed_contribution_hands_the_text_back(self, posed: GroupRoom) -> None:
+        make_rapporteur(posed, posed.mates("Ann")[0])  # the rapporteur may change anyone's contribution
         posed.given(posed.add("Ann", "Labs"), posed.write("Ann", "remove_contribution", contribution_id="c1"))
         w = posed.when(
             posed.write(
@@ -715,6 +727,7 @@ class TestContributions:
         then_error(posed.when(posed.write("Ann", "edit_contribution", **{"text": "New", **args})), code)
 
     def test_remove(self, posed: GroupRoom) -> None:
+        make_rapporteur(posed, posed.mates("Ann")[0])  # the rapporteur may change anyone's contribution
         posed.given(
             posed.add("Ann", "Labs"),
             posed.write("Ann", "edit_contribution", contribution_id="c1", text="Lab", base_version=1),
@@ -735,6 +748,57 @@ class TestContributions:
             ),
             ("AnswerSheet.ContributionRemoved", {"by_id": ""}),
         )
+
+    def test_a_member_edits_and_removes_only_their_own(self, posed: GroupRoom) -> None:
+        mate = posed.mates("Ann")[0]
+        posed.given(posed.add("Ann", "Labs"))
+        edit = posed.write(mate, "edit_contribution", contribution_id="c1", text="Mine now", base_version=1)
+        then_error(posed.when(edit), "not_your_contribution")
+        then_error(posed.when(posed.write(mate, "remove_contribution", contribution_id="c1")), "not_your_contribution")
+        then(
+            posed.when(posed.write("Ann", "edit_contribution", contribution_id="c1", text="Lab", base_version=1)),
+            ("AnswerSheet.ContributionEdited", {"editor_id": posed.id("Ann")}),
+        )
+        then(
+            posed.when(posed.write("Ann", "remove_contribution", contribution_id="c1")),
+            ("AnswerSheet.ContributionRemoved", {"by_id": posed.id("Ann")}),
+        )
+
+    def test_the_rapporteur_and_the_facilitator_change_anyones(self, posed: GroupRoom) -> None:
+        mate, group = posed.mates("Ann")[0], posed.group_of("Ann")
+        posed.given(posed.add("Ann", "Labs"), posed.add("Ann", "Data"))
+        make_rapporteur(posed, mate)
+        then(
+            posed.when(posed.write(mate, "edit_contribution", contribution_id="c1", text="Lab", base_version=1)),
+            ("AnswerSheet.ContributionEdited", {"editor_id": posed.id(mate)}),
+        )
+        then(
+            posed.when(posed.write(mate, "remove_contribution", contribution_id="c1")),
+            "AnswerSheet.ContributionRemoved",
+        )
+        then(
+            posed.when(posed.write("facilitator", "remove_contribution", group=group, contribution_id="c2")),
+            ("AnswerSheet.ContributionRemoved", {"by_id": ""}),
+        )
+
+    def test_a_removal_is_undone_within_a_minute(self, posed: GroupRoom) -> None:
+        posed.given(posed.add("Ann", "Labs"), posed.write("Ann", "remove_contribution", contribution_id="c1"))
+        then_error(
+            posed.when(posed.write(posed.mates("Ann")[0], "restore_contribution", contribution_id="c1")),
+            "not_your_contribution",
+        )
+        posed.later = timedelta(seconds=55)
+        w = posed.when(posed.write("Ann", "restore_contribution", contribution_id="c1"))
+        then(w, ("AnswerSheet.ContributionRestored", {"contribution_id": "c1", "by_id": posed.id("Ann")}))
+        c = posed.sheet(posed.group_of("Ann")).contributions["c1"]
+        assert not c.removed and (c.text, c.version) == ("Labs", 1)
+        then_nothing(posed.when(posed.write("Ann", "restore_contribution", contribution_id="c1")), "AnswerSheet")
+
+    def test_a_removal_older_than_a_minute_stands(self, posed: GroupRoom) -> None:
+        posed.given(posed.add("Ann", "Labs"), posed.write("Ann", "remove_contribution", contribution_id="c1"))
+        posed.later = timedelta(seconds=61)
+        then_error(posed.when(posed.write("Ann", "restore_contribution", contribution_id="c1")), "undo_expired")
+        assert posed.sheet(posed.group_of("Ann")).contributions["c1"].removed
 
 
 class TestFinalAnswers:

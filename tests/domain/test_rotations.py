@@ -56,7 +56,7 @@ def test_the_plan_is_recorded_as_its_result_and_a_retried_create_finds_it() -> N
     met = [_pairs(x["tables"]) for x in rounds]
     assert sum(len(m) for m in met) == len(set().union(*met)) == 15  # 6 people, 5 rounds: everyone once
     again = r.s.when(r.s.command("create_rotation", {"table_size": 2, "rounds": 5}, id="plan"))
-    assert again.outcome.duplicate and again.outcome.result == {"rotation_id": rid}
+    assert again.outcome.duplicate and again.outcome.result == {"rotation_id": rid, "rounds": 5, "total_seconds": 300}
 
 
 def test_start_runs_round_one_on_the_clock_and_the_timer_advances_only_its_own_round() -> None:
@@ -245,3 +245,30 @@ def test_people_who_asked_to_meet_through_matchmaking_are_seated_together() -> N
     rotation: Rotation = s.app.repository.get(UUID(o.result["rotation_id"]))
     met = set().union(*(_pairs(r["tables"]) for r in rotation.rounds))
     assert all(frozenset((s.ids[a], s.ids[b])) in met for a, b in wishes)
+
+
+def test_create_rotation_with_meet_at_least_plans_the_rounds_needed_and_says_how_long() -> None:
+    """15 people in pairs, "everyone meets at least 10": 11 rounds (sit-outs), 11 x 4 min; with a trio, 10."""
+    r = Room(15)
+    [o] = r.s.given(r.s.command("create_rotation", {"table_size": 2, "meet_at_least": 10, "round_seconds": 240}))
+    assert o.result["rounds"] == 11 and o.result["total_seconds"] == 11 * 240
+    rounds = r.s.app.repository.get(UUID(o.result["rotation_id"])).rounds
+    met: dict[str, set[str]] = {pid: set() for pid in r.s.ids.values()}
+    for planned in rounds:
+        for a, b in (p for t in planned["tables"] for p in combinations(t, 2)):
+            met[a].add(b)
+            met[b].add(a)
+    assert min(len(m) for m in met.values()) >= 10
+    [trio] = r.s.given(r.s.command("create_rotation", {"table_size": 2, "meet_at_least": 10, "odd": "trio"}))
+    assert trio.result["rounds"] == 10
+
+
+@pytest.mark.parametrize(
+    "args",
+    [{"meet_at_least": 15}, {"meet_at_least": 0}, {"meet_at_least": True}, {"meet_at_least": 3, "rounds": 3},
+     {"meet_at_least": 3, "until": "2026-11-22T12:00:00+00:00"}],
+)  # fmt: skip
+def test_create_rotation_refuses_a_meet_at_least_it_cannot_plan(args: dict[str, Any]) -> None:
+    r = Room(15)
+    when = r.s.when(r.s.command("create_rotation", {"table_size": 2, **args}))
+    then_error(when, "cannot_plan" if args == {"meet_at_least": 15} else "invalid_args")

@@ -53,7 +53,7 @@ def busy_room() -> GroupRoom:
         r.add("Bob", "Only us", qs="one"),
     )
     r.given(
-        r.write("Eve", "edit_contribution", contribution_id="c1", text="Shared labs and data", base_version=1),
+        r.write("Cy", "edit_contribution", contribution_id="c1", text="Shared labs and data", base_version=1),
         r.write("Cy", "remove_contribution", contribution_id="c2"),
         r.on_split("move_participant", participant_id=r.id("Cy"), group_id=g2),
         r.write("Ann", "mark_final"),
@@ -237,6 +237,8 @@ def write(r: GroupRoom, who: str, kind: str, contribution_id: str, version: int,
         return r.write(who, "edit_contribution", contribution_id=contribution_id, text=text, base_version=version)
     if kind == "remove":
         return r.write(who, "remove_contribution", contribution_id=contribution_id)
+    if kind == "restore":
+        return r.write(who, "restore_contribution", contribution_id=contribution_id)
     return r.write(who, "mark_final", final=kind == "final")
 
 
@@ -245,7 +247,7 @@ def write(r: GroupRoom, who: str, kind: str, contribution_id: str, version: int,
     st.lists(
         st.tuples(
             st.sampled_from(list(ROOM)),
-            st.sampled_from(["add", "edit", "remove", "final", "unfinal"]),
+            st.sampled_from(["add", "edit", "remove", "restore", "final", "unfinal"]),
             st.integers(1, 4),
             st.integers(1, 3),
         ),
@@ -267,3 +269,19 @@ def test_any_sequence_of_writes_folds_the_same_live_and_at_once(writes: list[tup
         assert {c: (x.text, x.version, x.removed) for c, x in sheet.contributions.items()} == {
             c: (x.text, x.version, x.removed) for c, x in r.get(sheet_id).contributions.items()
         }
+
+
+def test_time_boxes_run_one_after_another() -> None:
+    """ "10 minutes per question" for two questions: the second box starts when the first ends, 20 minutes in."""
+    from uuid import uuid4
+
+    from projections.group_views import question_set_view
+    from projections.groups import QuestionSetRow
+
+    questions = [{"id": "q1", "prompt": "Why?", "time_box_min": 10}, {"id": "q2", "prompt": "How?", "time_box_min": 0},
+                 {"id": "q3", "prompt": "Who?", "time_box_min": 10}]  # fmt: skip
+    row = QuestionSetRow(uuid4(), uuid4(), "", questions, (), (), "own", "2026-11-22T10:00:00+00:00")
+    [q1, q2, q3] = question_set_view(row)["questions"]
+    assert q1["ends_at"] == "2026-11-22T10:10:00+00:00"
+    assert q2["ends_at"] == ""
+    assert (q3["starts_at"], q3["ends_at"]) == ("2026-11-22T10:10:00+00:00", "2026-11-22T10:20:00+00:00")

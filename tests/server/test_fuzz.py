@@ -104,6 +104,7 @@ BASE: dict[str, dict[str, Any]] = {
     "remove_contribution": {
         "question_set_id": "$qs", "group_id": "$group", "contribution_id": "$contribution", "base_version": 1,
     },
+    "restore_contribution": {"question_set_id": "$qs", "group_id": "$group", "contribution_id": "$contribution"},
     "mark_final": {"question_set_id": "$qs", "group_id": "$group"},
     "create_rotation": {"table_size": 2, "rounds": 3, "round_seconds": 60, "avoid": ["organisation"],
                         "odd": "trio", "hosts": ["$participant"], "must_meet": [["$participant", "$other"]]},

@@ -40,6 +40,8 @@ def test_a_contribution_reaches_the_group_live_and_a_stale_edit_keeps_both_texts
     sheet = {"question_set_id": qs["question_set_id"], "group_id": group}
     edit = {**sheet, "contribution_id": added["contribution_id"], "base_version": added["version"]}
     room.ok("edit_contribution", {**edit, "text": "Shared test labs"}, ann)
+    # Bob may edit Ann's contribution as the group's rapporteur (a member changes only their own)
+    room.ok("set_rapporteur", {"split_id": split, "group_id": group, "participant_id": people[1]["participant_id"]})
     r = support.command(room.client, room.id, bob, "edit_contribution", {**edit, "text": "Labs and pilots"})
     error = r.json()["error"]
     assert (r.status_code, error["code"]) == (409, "edit_conflict")

@@ -58,6 +58,7 @@ KINDS: dict[str, str] = {
     "/api/workshops/{workshop_id}/matchmaking/suggestions": "api",
     "/api/workshops/{workshop_id}/matchmaking/agenda.ics": "api",
     "/api/workshops/{workshop_id}/matchmaking/meetings.csv": "api",
+    "/api/workshops/{workshop_id}/rotations/preview": "api",
     "/api/workshops/{workshop_id}/timeline": "api",
     "/api/workshops/{workshop_id}/notes": "api",
     "/api/workshops/{workshop_id}/replay": "api",

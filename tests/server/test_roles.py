@@ -72,6 +72,7 @@ class Scene:
     draft_rotation: str = ""
     running_rotation: str = ""
     meeting: str = ""
+    schedule_version: int = 0  # what schedule_meetings returned: apply_schedule names it as ``based_on``
 
     def token(self, role: str) -> str | None:
         return {
@@ -136,7 +137,11 @@ class Scene:
             },
             "remove_meeting": {"meeting_id": self.meeting},
             "schedule_meetings": {},
-            "apply_schedule": {"based_on": 1, "placements": [[self.meeting, 1, 2]], "info": {"optimal": True}},
+            "apply_schedule": {
+                "based_on": self.schedule_version,
+                "placements": [[self.meeting, 1, 2]],
+                "info": {"optimal": True},
+            },
             "publish_schedule": {},
             "annotate": {"text": "A note for the minutes."},
         }[name]
@@ -164,11 +169,22 @@ def _scene(client: TestClient, command: str = "") -> Scene:
     room.ok("configure_matchmaking", {"slots": slots, "tables": 3})
     pair = [other["participant_id"], third["participant_id"]]
     meeting = room.ok("add_meeting", {"participant_ids": pair})["result"]["meeting_id"]
-    room.ok("schedule_meetings")
+    schedule_version = room.ok("schedule_meetings")["result"]["schedule_version"]
     if command == "create_rotation":  # one rotation at a time: the running one must end first
         room.ok("end_rotation", {"rotation_id": running_rotation})
     return Scene(
-        room, participant, other, stranger, planned, running, draft, opened, draft_rotation, running_rotation, meeting
+        room,
+        participant,
+        other,
+        stranger,
+        planned,
+        running,
+        draft,
+        opened,
+        draft_rotation,
+        running_rotation,
+        meeting,
+        schedule_version,
     )
 
 

@@ -256,7 +256,7 @@
   agendaUI = window.TavoloAgenda.mount(conn.command);
   pollsUI = window.TavoloPollsDashboard.mount({command: conn.command, token: token, workshopId: workshopId});
   groupsUI = window.TavoloGroupsDashboard.mount({command: conn.command});
-  rotationUI = window.TavoloRotationDashboard.mount({command: conn.command});
+  rotationUI = window.TavoloRotationDashboard.mount({command: conn.command, token: token, workshopId: workshopId});
   timerUI = window.TavoloRotationDashboard.mountTimer({command: conn.command});
   notesUI = window.TavoloNotesDashboard.mount({command: conn.command, token: token, workshopId: workshopId});
   matchUI = window.TavoloMatchDashboard.mount({

@@ -79,9 +79,31 @@
     }
 
     function key(qs, cid) { return qs.id + "|" + cid; }
+    /* One's own contributions; the rapporteur anyone's in the group (the server refuses the rest). */
+    function mayChange(c) {
+      var r = group && group.group && group.group.rapporteur;
+      return c.author === me.id || !!(r && r.id === me.id);
+    }
+
+    /* After a removal, "Undo" for a minute (the server's limit; it refuses later with undo_expired). */
+    function offerUndo(w, c) {
+      var bar = el("p", {class: "sheet-undo", role: "status"}, t("Contribution removed."), " ");
+      var button = el("button", {type: "button", class: "btn small"}, t("Undo"));
+      var gone = setTimeout(function () { bar.remove(); }, 60000);
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        opts.command("restore_contribution", Object.assign({contribution_id: c.id}, w.args)).then(function () {
+          clearTimeout(gone); bar.remove();
+        }, function (err) { clearTimeout(gone); bar.remove(); fail(err); });
+      });
+      bar.appendChild(button);
+      w.block.node.appendChild(bar);
+    }
+
     function fillItem(item, qs, c, readOnly) {
       var e = edits.get(key(qs, c.id));
-      var sig = JSON.stringify([c.text, c.tags, c.version, c.author_name, readOnly, e && e.mode, e && e.details]);
+      var may = mayChange(c);
+      var sig = JSON.stringify([c.text, c.tags, c.version, c.author_name, readOnly, may, e && e.mode, e && e.details]);
       if (e && e.mode === "edit" && item.sig && item.li.querySelector("textarea")) {
         // Keep the open edit box; say when someone else changed the text underneath.
         item.li.querySelector(".sheet-changed").hidden = c.version === e.base;
@@ -96,7 +118,7 @@
         var tags = T.tagList(c.tags, qs.categories);
         if (tags) li.appendChild(tags);
         li.appendChild(el("p", {class: "sheet-meta"}, (c.author === me.id ? t("you") : c.author_name) + (c.edited ? " · " + t("edited") : "")));
-        if (!readOnly) {
+        if (!readOnly && may) {
           li.appendChild(el("div", {class: "sheet-actions"},
             el("button", {type: "button", class: "btn small ghost", dataset: {act: "edit"}}, t("Edit")),
             el("button", {type: "button", class: "btn small danger-ghost", dataset: {act: "remove"}, "aria-label": t("Remove this contribution")}, t("Remove"))));
@@ -152,7 +174,11 @@
         });
       var ends = q.ends_at ? Date.parse(q.ends_at) : NaN;
       block.due.hidden = isNaN(ends);
-      block.due.textContent = isNaN(ends) ? "" : Date.now() > ends ? "⏱ " + t("Time is up") : "⏱ " + t("until %(time)s", {time: T.formatTime(q.ends_at)});
+      /* Time boxes run one after another: a later question's box may not have begun yet. */
+      var starts = q.starts_at ? Date.parse(q.starts_at) : NaN, now = T.clock.now();
+      block.due.textContent = isNaN(ends) ? "" : now > ends ? "⏱ " + t("Time is up")
+        : now < starts ? "⏱ " + t("from %(start)s to %(time)s", {start: T.formatTime(q.starts_at), time: T.formatTime(q.ends_at)})
+        : "⏱ " + t("until %(time)s", {time: T.formatTime(q.ends_at)});
       block.form.hidden = readOnly;
       block.list.dataset.empty = contributions.length ? "" : t("No contributions yet");
     }
@@ -278,7 +304,9 @@
         case "remove":
           return T.confirm(t("Remove this contribution for everyone in your group?"), t("Remove")).then(function (ok) {
             if (!ok) return;
-            opts.command("remove_contribution", Object.assign({contribution_id: c.id, base_version: c.version}, w.args)).catch(function (err) {
+            opts.command("remove_contribution", Object.assign({contribution_id: c.id, base_version: c.version}, w.args)).then(function () {
+              offerUndo(w, c);
+            }, function (err) {
               fail(err.code === "edit_conflict" ? {code: "", message: t("Someone changed this contribution meanwhile: read the new text before removing it.")} : err);
             });
           });

@@ -1,5 +1,6 @@
-/* Dashboard rotation: plan a rotation (pairs or tables of k, minutes per round, a number of rounds or "until" a
- * time, who should not meet), then drive it: the plan's quality, progress and the round's countdown, the current
+/* Dashboard rotation: plan a rotation (pairs or tables of k, minutes per round, a number of rounds, "until" a
+ * time, or "everyone meets at least M" — the server works out the rounds and the form shows "N rounds · H h MM min"
+ * before creating — who should not meet), then drive it: the plan's quality, progress and the round's countdown, the current
  * round's tables, who is seated but offline (re-plan without them), recent re-plans, and the controls (start,
  * pause/resume, +1 min, −30 s, skip, end). The round changes by itself on the server's clock.
  * Also the room timer card (any agenda item; a PechaKucha preset: 20 slides of 20 s). */
@@ -22,8 +23,50 @@
       $("ro-odd").hidden = f.table_size.value !== "2";
       f.rounds.disabled = f.by.value !== "rounds";
       f.until.disabled = f.by.value !== "until";
+      f.meet.disabled = f.by.value !== "meet";
+      estimate();
     }
     form.addEventListener("change", syncForm);
+    form.addEventListener("input", function (event) { if (event.target.type === "number") estimate(); });
+
+    /* "N rounds · H h MM min": counted here for a number of rounds; for "everyone meets at least M" the server's
+     * planner works it out on the people present (asked once the typing stops; a late answer is dropped). */
+    var asked = 0, pending = null;
+    function duration(seconds) {
+      var minutes = Math.ceil(seconds / 60);
+      return t("%(h)s h %(mm)s min", {h: Math.floor(minutes / 60), mm: String(minutes % 60).padStart(2, "0")});
+    }
+    function roundsText(rounds, seconds) { return T.tn("%(count)s round", "%(count)s rounds", rounds) + " · " + duration(seconds); }
+    function estimate() {
+      var f = form.elements, out = $("ro-estimate"), seconds = Math.round(Number(f.minutes.value) * 60), mine = ++asked;
+      clearTimeout(pending);
+      out.textContent = "";
+      if (!(seconds >= 5 && seconds <= 14400)) return;
+      if (f.by.value === "rounds") {
+        var n = Math.floor(Number(f.rounds.value));
+        if (n >= 1 && n <= 100) out.textContent = roundsText(n, n * seconds);
+        return;
+      }
+      var m = Math.floor(Number(f.meet.value));
+      if (f.by.value !== "meet" || !(m >= 1 && m <= 100) || !opts.workshopId) return;
+      var q = new URLSearchParams({meet_at_least: m, table_size: f.table_size.value, round_seconds: seconds,
+        odd: f.odd.value, avoid: formAvoid().join(","), prefer_cross_sector: String(f.prefer_cross_sector.checked)});
+      pending = setTimeout(function () {
+        out.textContent = t("Working out the rounds…");
+        fetch("/api/workshops/" + opts.workshopId + "/rotations/preview?" + q.toString(),
+          {headers: {Authorization: "Bearer " + opts.token}, cache: "no-store"}).then(function (r) {
+          return r.json().then(function (body) { if (!r.ok) throw body.error || body; return body; });
+        }).then(function (body) {
+          if (mine === asked) out.textContent = roundsText(body.rounds, body.total_seconds);
+        }, function (err) { if (mine === asked) out.textContent = T.errorText(err); });
+      }, 300);
+    }
+    function formAvoid() {
+      var f = form.elements, avoid = [];
+      if (f.avoid_organisation.checked) avoid.push("organisation");
+      if (f.avoid_country.checked) avoid.push("country");
+      return avoid;
+    }
     function showForm(open) {
       formOpen = open;
       form.hidden = !open && !!data;
@@ -48,13 +91,16 @@
       if (f.by.value === "until") {
         args.until = untilISO(f.until.value);
         if (!args.until) return formError(t("Give the time the last round should end by."));
+      } else if (f.by.value === "meet") {
+        var m = Math.floor(Number(f.meet.value));
+        if (!(m >= 1 && m <= 100)) return formError(t("Enter how many others everyone meets, from 1 to 100."));
+        args.meet_at_least = m;
       } else {
         var n = Math.floor(Number(f.rounds.value));
         if (!(n >= 1 && n <= 100)) return formError(t("Enter a number of rounds from 1 to 100."));
         args.rounds = n;
       }
-      if (f.avoid_organisation.checked) args.avoid.push("organisation");
-      if (f.avoid_country.checked) args.avoid.push("country");
+      args.avoid = formAvoid();
       if (args.table_size === 2) args.odd = f.odd.value;
       $("ro-plan").disabled = true;
       opts.command("create_rotation", args).then(function () {
