@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from domain.planning import meetings as planner
 from tests.acceptance.support import Room
 from tests.e2e.conftest import Server
-from datetime import UTC, datetime, timedelta
-from domain.planning import meetings as planner
 
 
 def test_the_ics_agenda_of_a_workshop_in_rome_names_its_zone_and_carries_its_vtimezone(server: Server) -> None:
