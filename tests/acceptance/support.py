@@ -180,3 +180,11 @@ def run_tavolo_command(*args: str, timeout: float = 120, check: bool = True) -> 
         raise AssertionError(f"tavolo {' '.join(args)} exited {done.returncode}:\n{done.stdout[-2000:]}\n"
                              f"{done.stderr[-2000:]}")  # fmt: skip
     return done
+
+
+def open_single_choice_poll(room: Room, title: str, options: list[str], secret: bool = False) -> str:
+    """Create and open a one-question single-choice poll as the facilitator; its id (options are o1, o2, …)."""
+    settings = {"title": title, "kind": "single", "secret": secret, "questions": [{"options": options}]}
+    poll = str(room.command("create_poll", settings)["result"]["poll_id"])
+    room.command("open_poll", {"poll_id": poll})
+    return poll

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.support import Room, run_tavolo_command
+from tests.acceptance.support import Room, open_single_choice_poll, run_tavolo_command
 from tests.acceptance.test_readme_bullets import section
 from tests.e2e.conftest import start_server
 
@@ -81,10 +81,7 @@ def test_export_import_minutes_and_replay_read_a_store_a_real_server_wrote(tmp_p
     try:
         room = Room.create(server, "Cluster roadshow")
         room.join("Ana Ferreira")
-        question = {"options": ["Bologna", "Graz"]}
-        created = room.command("create_poll", {"title": "Next venue?", "kind": "single", "questions": [question]})
-        poll = created["result"]["poll_id"]
-        room.command("open_poll", {"poll_id": poll})
+        open_single_choice_poll(room, "Next venue?", ["Bologna", "Graz"])
         room.close()
     finally:
         server.stop()
