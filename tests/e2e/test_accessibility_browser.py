@@ -153,7 +153,17 @@ def test_every_page_has_no_serious_or_critical_axe_violation(browser: Any, serve
     expect(me.locator("#hello")).to_contain_text("Ana")
     expect(me.locator("#my-match")).to_be_visible()
     expect(me.locator(".my-answer-box")).to_be_visible()
+    expect(me.locator("#my-group")).to_be_visible()
+    expect(me.locator("#my-rotation")).to_be_visible()
     check("participant", me)
+    # Marta has not voted: her phone shows the ballot itself.
+    marta = busy["people"][2]
+    phone.add_init_script(f"localStorage.setItem({json.dumps('tavolo:me:' + wid)}, {json.dumps(marta.token)});")
+    other = phone.new_page()
+    other.goto(f"{server.url}/w/{wid}/me")
+    expect(other.locator("#hello")).to_contain_text("Marta")
+    expect(other.locator("form.ballot")).to_be_visible()
+    check("participant (ballot)", other)
 
     laptop.close()
     phone.close()
