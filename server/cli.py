@@ -8,8 +8,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from server.stores import DEFAULT_STORE
 
@@ -18,6 +18,33 @@ if TYPE_CHECKING:
 
 # Modules that add more top-level commands: each has ``add_parsers(subparsers)``, setting ``func`` on each.
 MORE_COMMANDS = ("server.archive_cli",)
+
+
+class LazySubcommands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Subcommands whose options are added only once the subcommand is chosen on the command line.
+
+    Adding ``simulate``'s or ``plan``'s options imports the modules that define them (websockets, the planners);
+    ``tavolo --help`` and ``tavolo plan groups`` should not pay for modules they never use (docs/benchmarks.md).
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._fill: dict[str, Callable[[argparse.ArgumentParser], None]] = {}
+
+    def fill_later(self, name: str, fill: Callable[[argparse.ArgumentParser], None]) -> None:
+        self._fill[name] = fill
+
+    def fill_all(self) -> None:
+        for name in list(self._fill):
+            self._fill.pop(name)(self._name_parser_map[name])
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:  # fmt: skip
+        chosen = values[0] if isinstance(values, list) and values else None
+        fill = self._fill.pop(chosen, None) if isinstance(chosen, str) else None
+        if fill is not None:
+            fill(self._name_parser_map[chosen])  # type: ignore[index]
+        super().__call__(parser, namespace, values, option_string)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -102,6 +129,18 @@ def _simulate(args: argparse.Namespace) -> int:
     return simulate.run(args)
 
 
+def _simulate_arguments(parser: argparse.ArgumentParser) -> None:
+    from server import simulate
+
+    simulate.add_arguments(parser)
+
+
+def _plan_arguments(parser: argparse.ArgumentParser) -> None:
+    from server import plan as planning
+
+    planning.add_arguments(parser)
+
+
 # tavolo serve's limits (docs/deployment.md#limits): option, type, default, what it limits.
 LIMITS: tuple[tuple[str, type[int] | type[float], float, str], ...] = (
     ("--max-message-bytes", int, 64 * 1024, "largest websocket frame or HTTP body, in bytes"),
@@ -126,11 +165,13 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
+    """The ``tavolo`` parser; ``lazy``: add a subcommand's options (and import their modules) only once it is
+    chosen, as ``main`` does."""
     parser = argparse.ArgumentParser(
         prog="tavolo", description="Tavolo: run workshops from one dashboard while participants join live."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = cast(LazySubcommands, parser.add_subparsers(dest="command", required=True, action=LazySubcommands))
 
     serve = sub.add_parser("serve", help="run the server", description="Run the Tavolo server.")
     serve.add_argument(
@@ -173,19 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated participants join over websockets",
         description="Simulated laptops join a workshop over real websockets (rehearsal, load).",
     )
-    try:
-        from server import simulate
-
-        simulate.add_arguments(sim)
-    except ImportError:  # pragma: no cover
-        pass
+    sub.fill_later("simulate", _simulate_arguments)
     sim.set_defaults(func=_simulate)
 
-    plan = sub.add_parser("plan", help="plan group splits, rotations and meeting schedules offline",
-                          description="Plan offline with the planners the live workshop uses.")  # fmt: skip
-    from server import plan as planning
-
-    planning.add_arguments(plan)
+    sub.add_parser("plan", help="plan group splits, rotations and meeting schedules offline",
+                   description="Plan offline with the planners the live workshop uses.")  # fmt: skip
+    sub.fill_later("plan", _plan_arguments)
     for name in MORE_COMMANDS:
         try:
             module = importlib.import_module(name)
@@ -194,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.add_parsers(sub)
+    if not lazy:
+        sub.fill_all()
     return parser
 
 
@@ -231,7 +267,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(lazy=True).parse_args(argv)
     level = getattr(args, "log_level", "info").upper()
     if getattr(args, "log_format", "text") == "json":
         handler = logging.StreamHandler()

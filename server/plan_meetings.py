@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from domain.planning.meetings import Instance, MeetingPlanError, Participant, Schedule, schedule
+from domain.planning.meetings_model import Instance, MeetingPlanError, Participant, Schedule
 
 
 def add_parser(sub: Any) -> None:
@@ -80,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:  # json.JSONDecodeError
         print(f"tavolo plan: {args.input} is not valid JSON: {e}", file=sys.stderr)
         return 2
+    # OR-Tools takes longer to import than most plans take to solve: only this subcommand, and only here, loads it.
+    from domain.planning.meetings import schedule
+
     result = schedule(instance, time_limit=args.time_limit, seed=args.seed)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))

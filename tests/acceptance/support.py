@@ -164,3 +164,27 @@ class Room:
     def close(self) -> None:
         for live in self.views:
             live.close()
+
+
+def run_tavolo_command(*args: str, timeout: float = 120, check: bool = True) -> Any:
+    """``tavolo ARGS…`` as a user runs it, in its own process (``python -m server.cli``, this checkout's code):
+    the finished process, with ``stdout`` and ``stderr`` as text. ``check``: fail on a non-zero exit status, with
+    what the command printed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    if check and done.returncode != 0:
+        raise AssertionError(f"tavolo {' '.join(args)} exited {done.returncode}:\n{done.stdout[-2000:]}\n"
+                             f"{done.stderr[-2000:]}")  # fmt: skip
+    return done
+
+
+def open_single_choice_poll(room: Room, title: str, options: list[str], secret: bool = False) -> str:
+    """Create and open a one-question single-choice poll as the facilitator; its id (options are o1, o2, …)."""
+    settings = {"title": title, "kind": "single", "secret": secret, "questions": [{"options": options}]}
+    poll = str(room.command("create_poll", settings)["result"]["poll_id"])
+    room.command("open_poll", {"poll_id": poll})
+    return poll

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pypdf import PdfReader
 
-from tests.acceptance.support import Room
+from tests.acceptance.support import Room, open_single_choice_poll
 from tests.e2e.conftest import Server
 
 ROME = ZoneInfo("Europe/Rome")
@@ -84,3 +84,21 @@ def test_answers_csv_keeps_multi_word_tags_apart_and_the_minutes_list_an_answer_
         assert md.count("Pilot lines") == 1 and "_(also: seek partners abroad)_" in md
     finally:
         room.close()
+
+
+def test_minutes_downloads_carry_the_poll_and_a_note_and_replay_goes_back_before_it(room: Room) -> None:
+    room.join("Ana Ferreira")
+    before = room.view("dashboard")
+    assert not before["polls"]
+    open_single_choice_poll(room, "Next venue?", ["Graz", "Bologna"])
+    room.command("annotate", {"text": "Graz was proposed by the Styrian cluster", "corrects": "poll 1"})
+    md = room.get("/minutes.md").decode()
+    assert "Next venue?" in md and "Graz was proposed by the Styrian cluster" in md
+    html = room.get("/minutes.html").decode()
+    assert "<main>" in html and "Next venue?" in html
+    assert room.get("/minutes.pdf").startswith(b"%PDF")
+    timeline = room.get("/timeline")
+    assert timeline
+    early = room.get("/replay?position=2")
+    assert "Next venue?" not in str(early)
+    assert "Next venue?" in str(room.get("/replay"))

@@ -103,8 +103,11 @@
         el("span", {class: "label"}, t("Report back")),
         el("button", {type: "button", class: "btn small", dataset: {action: "prev"}, disabled: at <= 0, "aria-label": t("Previous group")}, "‹"),
         select,
-        el("button", {type: "button", class: "btn small" + (at === -1 ? " primary" : ""), dataset: {action: "next"}, disabled: at >= groups.length - 1,
-          "aria-label": t("Next group")}, at === -1 ? t("Start") + " ›" : "›")));
+        // "Start ›" is named by its text (a name that differs from the visible text confuses voice control);
+        // the bare "›" needs a name.
+        el("button", at === -1 ? {type: "button", class: "btn small primary", dataset: {action: "next"}, disabled: at >= groups.length - 1}
+          : {type: "button", class: "btn small", dataset: {action: "next"}, disabled: at >= groups.length - 1, "aria-label": t("Next group")},
+          at === -1 ? t("Start") + " ›" : "›")));
       var locked = qs.locked.all;
       c.appendChild(el("label", {class: "check small"}, el("input", {type: "checkbox", dataset: {action: "visibility"}, checked: qs.visibility === "all"}),
         " ", t("Groups see each other's answers")));

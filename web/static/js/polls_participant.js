@@ -79,7 +79,9 @@
         var dl = el("dl", {class: "my-answer-list"});
         p.questions.forEach(function (q, i) {
           if (answers[q.id] === undefined) return;
-          if (p.questions.length > 1) dl.appendChild(el("dt", null, (i + 1) + ". " + (q.prompt || C.kindLabel(q.kind))));
+          // A dd needs its dt (screen readers announce the pair): with one question it is there, only not shown.
+          var term = p.questions.length > 1 ? (i + 1) + ". " + (q.prompt || C.kindLabel(q.kind)) : (q.prompt || p.title);
+          dl.appendChild(el("dt", p.questions.length > 1 ? null : {class: "visually-hidden"}, term));
           dl.appendChild(el("dd", null, C.describe(q, answers[q.id])));
         });
         box.appendChild(el("div", {class: "my-answer-box"}, el("p", {class: "label"}, "✓ " + t("Your answer")), dl));

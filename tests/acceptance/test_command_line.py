@@ -1,0 +1,101 @@
+"""README, "Command line": every sub-command listed there answers ``--help`` and knows each option the README gives
+it; the planners plan small inputs; ``export``, ``import``, ``minutes`` and ``replay`` read a store that a real
+``tavolo serve`` wrote."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.acceptance.support import Room, open_single_choice_poll, run_tavolo_command
+from tests.acceptance.test_readme_bullets import section
+from tests.e2e.conftest import start_server
+
+
+def documented_commands() -> dict[str, set[str]]:
+    """``"plan groups"`` → the options its README line shows (continuation lines belong to the line above)."""
+    block = re.search(r"```\n(.*?)```", section("Command line"), re.S)
+    assert block, "README's Command line section has no code block"
+    commands: dict[str, set[str]] = {}
+    current = ""
+    for line in block.group(1).splitlines():
+        if line.startswith("tavolo "):
+            words = re.match(r"tavolo ((?:[a-z]+ ?)+)", line)
+            current = words.group(1).strip() if words else ""
+            commands.setdefault(current, set())
+        commands[current] |= set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", line)) - {"--help"}
+    return commands
+
+
+def test_the_readme_lists_the_commands() -> None:
+    assert {"serve", "simulate", "plan groups", "plan meetings", "plan rotation", "replay", "minutes", "export",
+            "import"} <= set(documented_commands())  # fmt: skip
+
+
+@pytest.mark.parametrize("command", sorted(documented_commands()))
+def test_each_readme_command_answers_help_with_every_documented_option(command: str) -> None:
+    words = command.split() if command else []
+    out = run_tavolo_command(*words, "--help", timeout=60).stdout
+    assert out.startswith(f"usage: tavolo{' ' + command if command else ''}"), out[:200]
+    missing = sorted(o for o in documented_commands()[command] if not re.search(rf"{o}(?![\w-])", out))
+    assert not missing, f"tavolo {command} --help does not know {missing}"
+
+
+def _people(tmp_path: Path) -> Path:
+    path = tmp_path / "people.csv"
+    rows = [("Ana", "Proplast", "IT", "Energy"), ("Jan", "Silesia", "PL", "Agrifood"), ("Eva", "Proplast", "IT",
+            "Agrifood"), ("Tom", "Baltic", "LT", "Energy"), ("Ida", "Silesia", "PL", "Energy"),
+            ("Leo", "Baltic", "LT", "Agrifood")]  # fmt: skip
+    path.write_text("name,organisation,country,sector\n" + "\n".join(",".join(r) for r in rows) + "\n", "utf-8")
+    return path
+
+
+def test_plan_groups_rotation_and_meetings_on_small_inputs(tmp_path: Path) -> None:
+    people = _people(tmp_path)
+    groups = json.loads(run_tavolo_command("plan", "groups", "--participants", str(people), "--groups", "2",
+                                           "--strategy", "balanced", "--json").stdout)  # fmt: skip
+    assert sorted(i for g in groups["groups"] for i in g) == list(range(6))
+    by_sector = json.loads(run_tavolo_command("plan", "groups", "--participants", str(people),
+                                              "--strategy", "by:sector", "--json").stdout)  # fmt: skip
+    assert len(by_sector["groups"]) == 2
+    rotation = json.loads(run_tavolo_command("plan", "rotation", "--participants", str(people), "--table-size", "2",
+                                             "--rounds", "3", "--avoid", "organisation,country", "--seed", "1",
+                                             "--time-limit", "2", "--json").stdout)  # fmt: skip
+    assert len(rotation["rounds"]) == 3
+    met = [frozenset(t) for r in rotation["rounds"] for t in r["tables"]]
+    assert len(met) == len(set(met)), "someone met twice"
+    instance = {"slots": 2, "tables": 1, "participants": [{"id": "a"}, {"id": "b"}, {"id": "c", "unavailable": [0]}],
+                "meetings": [["a", "b"], ["a", "c"]]}  # fmt: skip
+    (tmp_path / "m.json").write_text(json.dumps(instance), encoding="utf-8")
+    meetings = json.loads(run_tavolo_command("plan", "meetings", "--input", str(tmp_path / "m.json"),
+                                             "--time-limit", "2", "--seed", "1", "--json").stdout)  # fmt: skip
+    assert meetings["count"] == 2 and {"meeting": 1, "slot": 1, "table": 0} in meetings["scheduled"], meetings
+
+
+def test_export_import_minutes_and_replay_read_a_store_a_real_server_wrote(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path}/tavolo.db"
+    server = start_server(store, tmp_path / "server.log")
+    try:
+        room = Room.create(server, "Cluster roadshow")
+        room.join("Ana Ferreira")
+        open_single_choice_poll(room, "Next venue?", ["Bologna", "Graz"])
+        room.close()
+    finally:
+        server.stop()
+    state = json.loads(run_tavolo_command("replay", "--store", store, room.code, "--json").stdout)
+    assert "Cluster roadshow" in json.dumps(state) and "Next venue?" in json.dumps(state)
+    minutes = tmp_path / "minutes.md"
+    run_tavolo_command("minutes", "--store", store, room.workshop_id, "--format", "md", "--output", str(minutes))
+    assert "Cluster roadshow" in minutes.read_text(encoding="utf-8")
+    pdf = tmp_path / "minutes.pdf"
+    run_tavolo_command("minutes", "--store", store, room.code, "--format", "pdf", "--output", str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF")
+    exported = tmp_path / "roadshow.tavolo"
+    run_tavolo_command("export", "--store", store, room.workshop_id, "--output", str(exported))
+    other = f"sqlite:///{tmp_path}/other.db"
+    run_tavolo_command("import", "--store", other, str(exported))
+    again = json.loads(run_tavolo_command("replay", "--store", other, room.workshop_id, "--json").stdout)
+    assert again == state
