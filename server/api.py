@@ -269,7 +269,7 @@ async def api_error(request: Request, exc: Exception) -> Response:
 
 
 routes = [
-    Route("/api/workshops", create_workshop, methods=["POST"]),
+    # GET /api/workshops (the organisers' list) shares the path: server/organiser_api.py routes both methods.
     Route("/api/join", join, methods=["POST"]),
     Route("/api/workshops/{workshop_id}/commands", run_command, methods=["POST"]),
     Route("/api/workshops/{workshop_id}/views/{view}", get_view, methods=["GET"]),

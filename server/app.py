@@ -127,10 +127,17 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)
         return JSONResponse({"error": {"code": "internal_error", "message": "internal error"}}, status_code=500)
 
-    from server import match_api
+    from server import match_api, organiser_api
 
     socket = WebSocketRoute("/ws/{workshop_id}", websocket_endpoint)
-    routes: list[BaseRoute] = [*api.routes, *match_api.routes, *metrics.routes, socket, *_page_routes()]
+    routes: list[BaseRoute] = [
+        *api.routes,
+        *organiser_api.routes,
+        *match_api.routes,
+        *metrics.routes,
+        socket,
+        *_page_routes(),
+    ]
     return Starlette(
         routes=routes,
         middleware=[Middleware(FollowFirst)],

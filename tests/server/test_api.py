@@ -545,7 +545,7 @@ def test_an_unknown_workshop_is_not_found(client: TestClient, workshop_id: str) 
         ("GET", "/api/nothing-here", 404),
         ("GET", "/api/workshops/x/y/z", 404),
         ("POST", "/api/", 404),
-        ("GET", "/api/workshops", 405),
+        ("PUT", "/api/workshops", 405),  # GET lists workshops (organisers)
         ("DELETE", "/api/join", 405),
     ],
 )

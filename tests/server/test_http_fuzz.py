@@ -63,6 +63,8 @@ KINDS: dict[str, str] = {
     "/api/workshops/{workshop_id}/replay": "api",
     "/api/workshops/{workshop_id}/minutes.{format}": "api",
     "/api/workshops/{workshop_id}/events.tavolo": "api",
+    "/api/workshops/{workshop_id}/reopen": "api",
+    "/api/workshops/{workshop_id}/card": "api",
     "/healthz": "ops",
     "/readyz": "ops",
     "/metrics": "ops",
