@@ -468,6 +468,8 @@ JS_STRINGS: tuple[str, ...] = (
     N_("showing the first %(n)s: search to narrow the list"),
     N_("Please check these fields:"),
     N_("Save your links"),
+    N_("Reopen %(title)s? The current dashboard link stops working."),
+    N_("Reopen"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).

@@ -102,3 +102,41 @@ def test_without_an_organiser_key_the_listing_is_refused(server: Server) -> None
     with pytest.raises(HttpError) as refused:
         http(server, "GET", "/api/workshops", headers={"X-Tavolo-Organiser-Key": "anything"})
     assert (refused.value.status, refused.value.body["error"]["code"]) == (403, "no_organiser_key")
+
+
+def test_the_organiser_page_reopens_a_workshop_whose_link_was_lost(browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    server = start_server(f"sqlite:///{tmp_path}/tavolo.db", tmp_path / "server.log", "--organiser-key", ORGANISER_KEY)
+    context = browser.new_context()  # type: ignore[attr-defined]
+    context.set_default_timeout(15_000)
+    try:
+        made = http(server, "POST", "/api/workshops", {"title": "Lost <link>", "date": "2026-11-22", "language": "en"},
+                    headers={"X-Tavolo-Organiser-Key": ORGANISER_KEY})  # fmt: skip
+        page = context.new_page()
+        page.goto(f"{server.url}/organiser")
+        page.fill("#o-key", "wrong")
+        page.click("#organiser-form button[type=submit]")
+        expect(page.locator("#organiser-error")).to_be_visible()
+        page.fill("#o-key", ORGANISER_KEY)
+        page.click("#organiser-form button[type=submit]")
+        row = page.locator("#organiser-body tr", has_text="Lost <link>")
+        expect(row).to_contain_text(made["code"])
+        row.locator("button").click()
+        page.click("#confirm-dialog button[value=ok]")
+        expect(page.locator("#reopened")).to_be_visible()
+        link = page.input_value("#reopened-link")
+        assert (
+            link.startswith(f"{server.url}/w/{made['workshop_id']}/dashboard#k=")
+            and made["facilitator_token"] not in link
+        )
+        page.click("#open-reopened")
+        page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/dashboard"))
+        expect(page.locator("#join-code")).to_have_text(made["code"])
+        with pytest.raises(HttpError):
+            http(
+                server, "GET", f"/api/workshops/{made['workshop_id']}/views/dashboard", token=made["facilitator_token"]
+            )
+    finally:
+        context.close()
+        server.stop()

@@ -71,6 +71,7 @@ KINDS: dict[str, str] = {
     "/w/{workshop_id}/replay": "page",
     "/": "page",
     "/join": "page",
+    "/organiser": "page",
     "/j/{code}": "page",
     "/w/{workshop_id}/dashboard": "page",
     "/w/{workshop_id}/projector": "page",
