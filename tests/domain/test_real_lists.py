@@ -90,3 +90,15 @@ def test_a_single_refused_field_keeps_its_code() -> None:
     when = s.when(s.command("join", {**PROFILE, "name": "Ann", "country": "XX"}, ANONYMOUS))
     then_error(when, "unknown_country")
     assert set(when.outcome.error.details["fields"]) == {"country"}  # type: ignore[union-attr]
+
+
+def test_matchmaking_markets_and_sectors_are_read_as_join_reads_them() -> None:
+    s = Scenario(sectors=["CleanTech", "Energy"])
+    s.given(s.join("Ann", sector="Energy"))
+    sessions = [{"start": "2026-11-23T09:00:00+01:00", "end": "2026-11-23T10:00:00+01:00"}]
+    s.given(s.command("configure_matchmaking", {"sessions": sessions, "slot_minutes": 20}))
+    profile = {"markets": ["UK", "el", "Deutschland", "GB"], "sectors": ["cleantech", "Robotics"]}
+    when = s.when(s.command("save_match_profile", profile, s.as_("Ann")))
+    assert when.outcome.error is None, when.outcome.error
+    (saved,) = [e for e in when.events if type(e).__name__ == "ProfileSaved"]
+    assert (list(saved.markets), list(saved.sectors)) == (["GB", "GR", "DE"], ["CleanTech", "Robotics"])
