@@ -65,3 +65,14 @@ def test_an_organiser_lists_workshops_and_reopening_replaces_the_facilitator_lin
         other = support.bearer(second["facilitator_token"])
         assert client.get(f"/api/workshops/{second['workshop_id']}/views/dashboard", headers=other).status_code == 200
         assert_error(client.post("/api/workshops/nope/reopen", json={}, headers=ORGANISER), "not_found")
+
+
+def test_a_deleted_workshop_is_not_listed() -> None:
+    with support.running(organiser_key=KEY) as client:
+        w = client.post("/api/workshops", json=BODY, headers=ORGANISER).json()
+        deleted = support.command(client, w["workshop_id"], w["facilitator_token"], "delete_workshop",
+                                  {"confirm": w["code"]})  # fmt: skip
+        assert deleted.status_code == 200, deleted.text
+        listed = client.get("/api/workshops", headers=ORGANISER).json()
+        assert listed == {"workshops": [], "count": 0}
+        assert_error(client.post(f"/api/workshops/{w['workshop_id']}/reopen", json={}, headers=ORGANISER), "not_found")
