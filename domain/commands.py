@@ -51,24 +51,32 @@ class Spec:
 
 def _profile(workshop: Workshop, args: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
     merged = {**current, **args}
-    sector = values.text(merged, "sector", values.SECTOR_MAX)
-    # A sector the facilitator has since removed stays valid for those who chose it, until they change it.
-    if sector not in workshop.sectors and sector != current.get("sector"):
-        raise errors.UnknownSector(f"{sector!r} is not one of this workshop's sectors")
-    return {
-        "name": values.text(merged, "name", values.NAME_MAX),
-        "organisation": values.text(merged, "organisation", values.ORGANISATION_MAX),
-        "organisation_type": values.choice(
-            {"organisation_type": merged.get("organisation_type") or ""},
-            "organisation_type",
-            ("", *values.ORGANISATION_TYPES),
-        ),
-        "country": values.country(merged),
-        "sector": sector,
-        "role": values.text(merged, "role", values.ROLE_MAX, required=False),
-        "language": values.language(merged, default=workshop.language),
-        "anonymous": _flag(merged, "anonymous"),
-    }
+
+    def sector() -> str:
+        given = values.text(merged, "sector", values.SECTOR_MAX)
+        # A sector the facilitator has since removed stays valid for those who chose it, until they change it.
+        kept = (current["sector"],) if current.get("sector") else ()
+        chosen = values.match_choice(given, (*workshop.sectors, *kept))
+        if chosen is None:
+            raise errors.UnknownSector(f"{given!r} is not one of this workshop's sectors")
+        return chosen
+
+    return values.every_field(
+        {
+            "name": lambda: values.text(merged, "name", values.NAME_MAX),
+            "organisation": lambda: values.text(merged, "organisation", values.ORGANISATION_MAX),
+            "organisation_type": lambda: values.choice(
+                {"organisation_type": merged.get("organisation_type") or ""},
+                "organisation_type",
+                ("", *values.ORGANISATION_TYPES),
+            ),
+            "country": lambda: values.country(merged),
+            "sector": sector,
+            "role": lambda: values.text(merged, "role", values.ROLE_MAX, required=False),
+            "language": lambda: values.language(merged, default=workshop.language),
+            "anonymous": lambda: _flag(merged, "anonymous"),
+        }
+    )
 
 
 def _flag(args: Mapping[str, Any], key: str) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A command was refused; nothing was applied."""
 
     code = "invalid_args"
     status = 422
+    details: Any = None  # what the wire error carries besides code and message (``details``), if anything
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)

@@ -106,10 +106,11 @@ def tags(value: Any, offered: tuple[str, ...]) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
         raise InvalidArgs("'tags' must be a list of categories")
-    unknown = set(value) - set(offered)
+    named = {values.match_choice(t, offered) for t in value}
+    unknown = sorted(t for t in value if values.match_choice(t, offered) is None)
     if unknown:
-        raise UnknownCategory(f"{sorted(unknown)[0][:40]!r} is not one of this question set's categories")
-    return tuple(c for c in offered if c in value)
+        raise UnknownCategory(f"{unknown[0][:40]!r} is not one of this question set's categories")
+    return tuple(c for c in offered if c in named)
 
 
 def contribution_text(args: Mapping[str, Any]) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain import errors, values
-from domain.countries import is_country
+from domain.countries import parse_country
 from domain.match_errors import (
     AlreadyRequested,
     MatchmakingNotConfigured,
@@ -195,11 +195,18 @@ def save_match_profile(call: Call) -> None:
     fields = {
         "offers": values.text(call.args, "offers", TEXT_MAX, required=False) if "offers" in call.args else "",
         "seeks": values.text(call.args, "seeks", TEXT_MAX, required=False) if "seeks" in call.args else "",
-        "sectors": _texts(call.args.get("sectors"), "sectors", 10),
+        # A sector the workshop lists, in whatever case it was typed, is stored as the workshop spells it (so the
+        # catalogue's sector filter and the suggestions see one sector); others are kept as typed.
+        "sectors": tuple(
+            dict.fromkeys(
+                values.match_choice(s, call.workshop.sectors) or s
+                for s in _texts(call.args.get("sectors"), "sectors", 10)
+            )
+        ),
         "value_chain": values.choice({"v": call.args.get("value_chain") or ""}, "v", ("", *VALUE_CHAIN)),
-        "markets": _texts(call.args.get("markets"), "markets", MARKETS_MAX, lambda c: is_country(c.upper())),
+        "markets": _texts(call.args.get("markets"), "markets", MARKETS_MAX, lambda c: parse_country(c) is not None),
     }
-    fields["markets"] = tuple(m.upper() for m in fields["markets"])
+    fields["markets"] = tuple(dict.fromkeys(parse_country(m) or m for m in fields["markets"]))
     current = call.mm.profiles.get(me)
     if current is None or (current.offers, current.seeks, current.sectors, current.value_chain,
                            current.markets) != tuple(fields.values()):  # fmt: skip

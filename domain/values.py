@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from domain.countries import is_country
-from domain.errors import InvalidArgs, InvalidText, TextTooLong, UnknownCountry, UnknownLanguage, UnknownTimezone
+from domain.countries import parse_country
+from domain.errors import (
+    DomainError,
+    InvalidArgs,
+    InvalidText,
+    TextTooLong,
+    UnknownCountry,
+    UnknownLanguage,
+    UnknownTimezone,
+)
 
 LANGUAGES = ("en", "it")
 NAME_MAX = 80
@@ -30,6 +38,23 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
 _MISSING = object()
 # Bidirectional overrides and isolates can make text display as something else (spoofing a name).
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def every_field(checks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Each field's clean value; if any is refused, the first refusal (its code unchanged) with every refused field
+    in ``details.fields`` ({field: {code, message}}), so a form can show all its errors at once."""
+    out: dict[str, Any] = {}
+    refused: dict[str, DomainError] = {}
+    for field, check in checks.items():
+        try:
+            out[field] = check()
+        except DomainError as e:
+            refused[field] = e
+    if refused:
+        first = next(iter(refused.values()))
+        first.details = {"fields": {f: {"code": e.code, "message": e.message} for f, e in refused.items()}}
+        raise first
+    return out
 
 
 def check_keys(args: Mapping[str, Any], allowed: set[str]) -> None:
@@ -62,12 +87,13 @@ def text(args: Mapping[str, Any], key: str, max_len: int, *, required: bool = Tr
 
 
 def country(args: Mapping[str, Any], key: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 code, read from a code or a name as ``domain.countries.parse_country`` reads it."""
     value = args.get(key)
     if not isinstance(value, str):
-        raise InvalidArgs(f"'{key}' must be an ISO 3166-1 alpha-2 code")
-    code = value.strip().upper()
-    if not is_country(code):
-        raise UnknownCountry(f"{value[:10]!a} is not an ISO 3166-1 alpha-2 country code")
+        raise InvalidArgs(f"'{key}' must be a country code or name")
+    code = parse_country(value[:100])
+    if code is None:
+        raise UnknownCountry(f"{value[:40]!a} is not a country code (ISO 3166-1, or the EU's UK/EL) or name")
     return code
 
 
@@ -100,6 +126,21 @@ def sectors(args: Mapping[str, Any], key: str = "sectors") -> tuple[str, ...]:
         if one.casefold() not in {s.casefold() for s in cleaned}:
             cleaned.append(one)
     return tuple(cleaned)
+
+
+def _folded(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+def match_choice(given: str, allowed: Iterable[str]) -> str | None:
+    """The item of ``allowed`` that ``given`` names — exactly, or else ignoring case, accents and repeated spaces
+    ("Cleantech" names "CleanTech") — in the spelling of ``allowed``; None if it names none."""
+    options = list(allowed)
+    if given in options:
+        return given
+    wanted = _folded(given)
+    return next((o for o in options if _folded(o) == wanted), None)
 
 
 def hhmm(args: Mapping[str, Any], key: str) -> str:

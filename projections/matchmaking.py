@@ -6,6 +6,8 @@ catalogue and suggested matches.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,6 +220,35 @@ def candidates(m: MatchModel | None, model: WorkshopModel) -> list[Candidate]:
     return out
 
 
+# How much a query word found in each field counts: whom one is looking for is named by people and organisations
+# more than by a word in someone's offers. An exact word counts more than a word it only begins.
+SEARCH_WEIGHTS = {"name": 4, "organisation": 4, "sectors": 2, "offers": 1, "seeks": 1}
+EXACT, PREFIX = 2, 1
+
+
+def search_words(text: str) -> list[str]:
+    """The words of ``text`` as search compares them: accents and case folded, split at anything not a letter or
+    digit ("Agri-food" is "agri" and "food")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return re.findall(r"\w+", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+def relevance(query: list[str], fields: dict[str, str]) -> int:
+    """How well ``fields`` answer ``query`` (0: not at all). Every query word must begin some word of some field;
+    each adds its best field weight times 2 for an exact word, times 1 for a prefix."""
+    words = {name: search_words(text) for name, text in fields.items()}
+    total = 0
+    for q in query:
+        best = 0
+        for name, field_words in words.items():
+            kind = EXACT if q in field_words else PREFIX if any(w.startswith(q) for w in field_words) else 0
+            best = max(best, kind * SEARCH_WEIGHTS[name])
+        if not best:
+            return 0
+        total += best
+    return total
+
+
 def catalogue(
     m: MatchModel | None,
     model: WorkshopModel,
@@ -227,26 +258,28 @@ def catalogue(
     sector: str = "",
     organisation_type: str = "",
 ) -> list[dict[str, Any]]:
-    """Everyone present, with their public matchmaking profile, filtered (``query`` searches names, organisations,
-    offers and requests; accents and case ignored), in name order."""
-    from domain.planning.matching import words
-
-    wanted = words(query)
+    """Everyone present, with their public matchmaking profile, filtered. ``query`` matches the beginnings of words
+    in names, organisations, sectors, offers and requests (accents and case ignored; every query word must match),
+    and orders the answer by relevance (see ``relevance``), ties in name order; without a query, name order."""
+    wanted = search_words(query)
     out = []
     for c in candidates(m, model):
         p = model.participants[c.id]
         if (country and p.country != country) or (organisation_type and p.organisation_type != organisation_type):
             continue
-        if sector and sector.casefold() not in {s.casefold() for s in c.sectors}:
+        if sector and search_words(sector) not in [search_words(s) for s in c.sectors]:
             continue
-        if wanted and not wanted <= words(" ".join((p.name, p.organisation, c.offers, c.seeks, *c.sectors))):
+        fields = {"name": p.name, "organisation": p.organisation, "sectors": " ".join(c.sectors),
+                  "offers": c.offers, "seeks": c.seeks}  # fmt: skip
+        score = relevance(wanted, fields) if wanted else 0
+        if wanted and not score:
             continue
-        out.append({
+        out.append((-score, p.name.casefold(), c.id, {
             "id": c.id, "name": p.name, "organisation": p.organisation, "organisation_type": p.organisation_type,
             "country": p.country, "sectors": list(c.sectors), "offers": c.offers, "seeks": c.seeks,
             "value_chain": c.value_chain, "markets": list(c.markets),
-        })  # fmt: skip
-    return sorted(out, key=lambda x: (x["name"].casefold(), x["id"]))
+        }))  # fmt: skip
+    return [row for *_, row in sorted(out, key=lambda x: x[:3])]
 
 
 def suggestions(m: MatchModel | None, model: WorkshopModel, pid: str, limit: int = 10) -> list[dict[str, Any]]:

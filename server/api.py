@@ -39,14 +39,17 @@ STATUS = {
 
 
 class ApiError(Exception):
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+    def __init__(self, code: str, message: str, status: int | None = None, details: Any = None) -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.details = code, message, details
         self.status = status or STATUS.get(code, 422)
 
 
-def error_response(code: str, message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error_response(code: str, message: str, status: int, details: Any = None) -> JSONResponse:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return JSONResponse({"error": error}, status_code=status)
 
 
 def _services(request: Request) -> Services:
@@ -88,7 +91,7 @@ def _command_id(body: dict[str, Any]) -> str:
 def _raise_for(outcome: Outcome) -> None:
     if outcome.error is not None:
         e: DomainError = outcome.error
-        raise ApiError(e.code, e.message, e.status)
+        raise ApiError(e.code, e.message, e.status, e.details)
 
 
 def _absolute(request: Request, services: Services, path: str) -> str:
@@ -259,14 +262,14 @@ async def health(request: Request) -> Response:
 
 async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    response = error_response(exc.code, exc.message, exc.status)
+    response = error_response(exc.code, exc.message, exc.status, exc.details)
     if exc.code == "rate_limited":
         response.headers["Retry-After"] = "1"
     return response
 
 
 routes = [
-    Route("/api/workshops", create_workshop, methods=["POST"]),
+    # GET /api/workshops (the organisers' list) shares the path: server/organiser_api.py routes both methods.
     Route("/api/join", join, methods=["POST"]),
     Route("/api/workshops/{workshop_id}/commands", run_command, methods=["POST"]),
     Route("/api/workshops/{workshop_id}/views/{view}", get_view, methods=["GET"]),

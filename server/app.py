@@ -127,11 +127,12 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)
         return JSONResponse({"error": {"code": "internal_error", "message": "internal error"}}, status_code=500)
 
-    from server import match_api, rotation_api
+    from server import match_api, organiser_api, rotation_api
 
     socket = WebSocketRoute("/ws/{workshop_id}", websocket_endpoint)
     routes: list[BaseRoute] = [
         *api.routes,
+        *organiser_api.routes,
         *match_api.routes,
         *rotation_api.routes,
         *metrics.routes,

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from domain.commands import FACILITATOR, PARTICIPANT, Actor
+from domain.countries import parse_country
 from projections import matchmaking as mm
 from projections.clock import local_iso
 from projections.tallies import csv_cell
@@ -49,9 +50,11 @@ async def catalogue(request: Request) -> Response:
         raise ApiError("forbidden", f"a {actor.role} may not read the catalogue")
     q = request.query_params
     model = services.hub.models[workshop_id]
+    # A country filter reads codes and names as join does; one that names no country matches nobody.
+    country = (parse_country(q["country"][:100]) or "??") if q.get("country") else ""
     people = mm.catalogue(
         services.hub.matchmaking.models.get(workshop_id), model, query=q.get("q", "")[:200],
-        country=q.get("country", "")[:2].upper(), sector=q.get("sector", "")[:80],
+        country=country, sector=q.get("sector", "")[:80],
         organisation_type=q.get("organisation_type", "")[:20],
     )  # fmt: skip
     return JSONResponse({"people": people, "count": len(people)})

@@ -474,6 +474,10 @@ JS_STRINGS: tuple[str, ...] = (
     N_("from %(start)s to %(time)s"),
     N_("Contribution removed."),
     N_("Undo"),
+    N_("Please check these fields:"),
+    N_("Save your links"),
+    N_("Reopen %(title)s? The current dashboard link stops working."),
+    N_("Reopen"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).

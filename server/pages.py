@@ -191,6 +191,13 @@ async def home(request: Request) -> Response:
     )
 
 
+async def organiser(request: Request) -> Response:
+    """The organisers' page: with the server's organiser key, list the workshops and reopen one."""
+    lang = i18n.pick_language(request)
+    has_key = bool(request.app.state.services.settings.organiser_key)
+    return render(request, "organiser.html", lang, {"has_organiser_key": has_key})
+
+
 async def dashboard(request: Request) -> Response:
     workshop = _workshop(request)
     if workshop is None:
@@ -279,6 +286,7 @@ def page_routes() -> list[BaseRoute]:
     return [
         Route("/", home, name="home"),
         Route("/join", join_redirect, name="join_redirect"),
+        Route("/organiser", organiser, name="organiser"),
         Route("/j/{code}", join, name="join"),
         Route("/w/{workshop_id}/dashboard", dashboard, name="dashboard"),
         Route("/w/{workshop_id}/projector", projector, name="projector"),

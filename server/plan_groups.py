@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from domain.countries import parse_country
 from domain.planning.groups import Person, PlanError, plan_split
 
 KNOWN = ("name", "organisation", "country", "sector")
@@ -32,6 +33,13 @@ def add_parser(sub: Any) -> None:
 def read_people(path: Path) -> tuple[list[Person], list[dict[str, str]]]:
     with path.open(newline="", encoding="utf-8-sig") as f:
         rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
+    for i, row in enumerate(rows):
+        # The join form's reading of a country (UK, EL, "Deutschland"...), so a list plans as it would join.
+        if row.get("country"):
+            code = parse_country(row["country"])
+            if code is None:
+                raise PlanError(f"row {i + 2}: {row['country'][:40]!r} is not a country code or name")
+            row["country"] = code
     people = [
         Person(
             index=i, organisation=row.get("organisation", ""), country=row.get("country", ""),

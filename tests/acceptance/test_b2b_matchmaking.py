@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -94,3 +95,29 @@ def test_a_requested_and_accepted_meeting_lands_in_both_agendas_and_the_ics_file
     for person, other in ((ana, "Jan Kowalski"), (jan, "Ana Ferreira")):
         ics = room.get("/matchmaking/agenda.ics", token=person.token).decode()
         assert ics.startswith("BEGIN:VCALENDAR") and f"Meeting: {other}" in ics and "LOCATION:Table" in ics
+
+
+def test_catalogue_search_matches_word_beginnings_and_ranks_by_relevance(room: Room) -> None:
+    sessions = [{"start": "2026-11-23T09:00:00+01:00", "end": "2026-11-23T10:00:00+01:00"}]
+    room.command("configure_matchmaking", {"sessions": sessions, "slot_minutes": 20, "tables": 2})
+    people = [
+        ("Zoe", "Robotics integrators", "Welding cells"),
+        ("Ann", "Agri Coop", "Robot lawn mowers"),
+        ("Bob", "Bottle Co", "Packaging for caffè and wine"),
+        ("Cy", "Robot Union", "Robot arms"),
+    ]
+    tokens = {}
+    for name, organisation, offers in people:
+        person = room.join(name, organisation=organisation)
+        tokens[name] = person.token
+        room.command("save_match_profile", {"offers": offers}, token=person.token)
+
+    def search(q: str) -> list[str]:
+        found = room.get("/matchmaking/catalogue?q=" + urllib.parse.quote(q), token=tokens["Ann"])
+        return [p["name"] for p in found["people"]]
+
+    assert search("robot") == ["Cy", "Zoe", "Ann"]  # whole word in the organisation, then a prefix, then offers
+    assert search("Robotic") == ["Zoe"]
+    assert search("packag") == ["Bob"]
+    assert search("CAFFE") == search("caffè") == ["Bob"]
+    assert search("robot weld") == ["Zoe"]

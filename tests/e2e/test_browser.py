@@ -44,6 +44,8 @@ def test_facilitator_sees_two_participants_join_live_and_a_reload_keeps_identity
     dashboard.fill("#f-venue", "Bologna")
     dashboard.fill("#f-sectors", "Agrifood\nEnergy\nDigital & ICT")
     dashboard.click("#create-form button[type=submit]")
+    dashboard.check("#saved-ack")  # the "save your links" step comes first
+    dashboard.click("#go-dashboard")
     dashboard.wait_for_url(re.compile(r"/w/[0-9a-f-]+/dashboard"))
     code = dashboard.inner_text("#join-code").strip()
     assert re.fullmatch(r"[A-HJ-NP-Z2-9]{6}", code), code
@@ -159,6 +161,8 @@ def test_the_projector_shows_organisations_and_sectors_on_one_screen(browser: ob
     dashboard.fill("#f-title", "Projector check")
     dashboard.fill("#f-sectors", "Agrifood\nEnergy")
     dashboard.click("#create-form button[type=submit]")
+    dashboard.check("#saved-ack")  # the "save your links" step comes first
+    dashboard.click("#go-dashboard")
     dashboard.wait_for_url(re.compile(r"/w/[0-9a-f-]+/dashboard$"))
     wid = dashboard.url.rsplit("/", 2)[-2]
     fac = dashboard.evaluate(f"localStorage.getItem('tavolo:fac:{wid}')")
@@ -255,6 +259,8 @@ def test_a_poll_from_the_dashboard_reaches_the_projector_and_three_phones_vote_l
     dashboard.fill("#f-title", "Alpine clusters day")
     dashboard.fill("#f-sectors", "Agrifood\nEnergy")
     dashboard.click("#create-form button[type=submit]")
+    dashboard.check("#saved-ack")  # the "save your links" step comes first
+    dashboard.click("#go-dashboard")
     dashboard.wait_for_url(re.compile(r"/w/[0-9a-f-]+/dashboard$"))
     code = dashboard.inner_text("#join-code").strip()
 

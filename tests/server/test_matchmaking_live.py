@@ -184,3 +184,30 @@ def test_a_participant_with_several_meetings_sees_their_view_before_and_after_pu
     agenda = _me(room, ann["participant_token"])["agenda"]
     assert [item["with"]["name"] for item in agenda] and len(agenda) == 2
     assert agenda == sorted(agenda, key=lambda item: item["slot"])
+
+
+def test_catalogue_search_matches_word_beginnings_ignoring_accents_and_ranks_by_relevance(room: Room) -> None:
+    people = [
+        ("Zoe", "Robotics integrators", "Welding cells", "DE"),
+        ("Ann", "Agri Coop", "Robot lawn mowers", "IT"),
+        ("Bob", "Bottle Co", "Packaging for Caffè and wine", "UK"),
+        ("Cy", "Robot Union", "Robot arms", "FR"),
+    ]
+    tokens = {}
+    for name, organisation, offers, country in people:
+        joined = room.join(name=name, organisation=organisation, country=country)
+        tokens[name] = joined["participant_token"]
+        room.ok("save_match_profile", {"offers": offers}, joined["participant_token"])
+
+    def names(query: str) -> list[str]:
+        found = _get(room, f"catalogue?{query}", tokens["Ann"]).json()
+        return [p["name"] for p in found["people"]]
+
+    # Exact word in the organisation (Cy) > prefix in the organisation (Zoe) > exact word only in the offers (Ann).
+    assert names("q=robot") == ["Cy", "Zoe", "Ann"]
+    assert names("q=ROBOTIC") == ["Zoe"]
+    assert names("q=packag") == ["Bob"]
+    assert names("q=caffe") == names("q=Caff%C3%A8") == ["Bob"]
+    assert names("q=robot+weld") == ["Zoe"]  # every word must match
+    assert names("q=obot") == []  # word beginnings only
+    assert names("country=UK") == names("country=GB") == ["Bob"]

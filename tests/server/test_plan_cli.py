@@ -52,3 +52,15 @@ def test_bad_input_is_a_clear_error_not_a_traceback(tmp_path: Path, capsys: pyte
     assert "cannot read" in capsys.readouterr().err
     assert main(["plan", "groups", "--participants", str(_csv(tmp_path, 5)), "--strategy", "balanced"]) == 2
     assert "--groups or --size" in capsys.readouterr().err
+
+
+def test_plan_reads_countries_as_join_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The EU's UK and EL, and names, are the same countries as GB and GR: grouped by country, they fall together.
+    path = tmp_path / "eu.csv"
+    path.write_text("name,organisation,country,sector\nA,O1,UK,S\nB,O2,GB,S\nC,O3,EL,S\nD,O4,Grèce,S\nE,O5,gr,S\n",
+                    encoding="utf-8")  # fmt: skip
+    assert main(["plan", "groups", "--participants", str(path), "--strategy", "by:country", "--json"]) == 0
+    assert sorted(sorted(g) for g in json.loads(capsys.readouterr().out)["groups"]) == [[0, 1], [2, 3, 4]]
+    path.write_text("name,organisation,country,sector\nA,O1,Narnia,S\nB,O2,GB,S\n", encoding="utf-8")
+    assert main(["plan", "groups", "--participants", str(path), "--groups", "1"]) == 2
+    assert "row 2: 'Narnia' is not a country" in capsys.readouterr().err

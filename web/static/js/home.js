@@ -90,7 +90,7 @@
       T.store.set("tavolo:fac:" + id, fac);
       T.store.set("tavolo:proj:" + id, proj);
       remember({id: id, title: body.title, date: body.date, code: created.code});
-      location.assign("/w/" + encodeURIComponent(id) + "/dashboard#k=" + encodeURIComponent(fac) + "&p=" + encodeURIComponent(proj));
+      saveLinks(id, created.code, fac, proj);
     }).catch(function (err) {
       button.disabled = false;
       button.textContent = t("Create the workshop");
@@ -98,6 +98,55 @@
       showError(fieldOf(err), T.errorText(err));
     });
   });
+
+  /* The "save your links" step: the facilitator link lives only in this browser, so before the dashboard the
+   * facilitator copies the links or downloads the workshop card, and says so. */
+  function saveLinks(id, code, fac, proj) {
+    var origin = location.origin, base = origin + "/w/" + encodeURIComponent(id);
+    var dashboard = base + "/dashboard#k=" + encodeURIComponent(fac) + "&p=" + encodeURIComponent(proj);
+    $("saved-dashboard").value = dashboard;
+    $("saved-projector").value = base + "/projector#k=" + encodeURIComponent(proj);
+    $("saved-join").value = origin + "/j/" + encodeURIComponent(code);
+    $("saved-code").textContent = code;
+    [["copy-dashboard", "saved-dashboard"], ["copy-projector", "saved-projector"], ["copy-join-link", "saved-join"]]
+      .forEach(function (pair) {
+        $(pair[0]).addEventListener("click", function () { T.copyText($(pair[1]).value); });
+      });
+    $("download-card").addEventListener("click", function () {
+      var button = this;
+      button.disabled = true;
+      $("save-links-error").hidden = true;
+      fetch("/api/workshops/" + encodeURIComponent(id) + "/card", {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "Authorization": "Bearer " + fac},
+        body: JSON.stringify({projector_token: proj, language: document.documentElement.lang})
+      }).then(function (response) {
+        if (!response.ok) {
+          return response.json().catch(function () { return {}; }).then(function (data) {
+            throw (data && data.error) || {code: "internal_error", message: response.statusText};
+          });
+        }
+        return response.blob();
+      }).then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var a = el("a", {href: url, download: "tavolo-" + code + "-card.html", class: "offscreen"});
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+      }).catch(function (err) {
+        var box = $("save-links-error");
+        box.textContent = err instanceof TypeError ? t("Could not reach the server. Check the connection and try again.") : T.errorText(err);
+        box.hidden = false;
+      }).then(function () { button.disabled = false; });
+    });
+    $("saved-ack").addEventListener("change", function () { $("go-dashboard").disabled = !this.checked; });
+    $("go-dashboard").addEventListener("click", function () { location.assign(dashboard.slice(origin.length)); });
+    form.hidden = true;
+    $("create-heading").textContent = t("Save your links");
+    $("save-links").hidden = false;
+    $("saved-dashboard").focus();
+  }
 
   function recent() {
     try { return JSON.parse(T.store.get("tavolo:recent") || "[]"); } catch (e) { return []; }

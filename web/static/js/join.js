@@ -21,8 +21,7 @@
   }
   T.store.del(PENDING);  // without a token there is nothing to finish
 
-  var guess = P.guessCountry();
-  if (guess) $("p-country").value = guess;
+  // No country is guessed (from the browser's locale, say): a phone set to US English is not an American.
 
   function busy(on) {
     button.disabled = on;
@@ -47,7 +46,7 @@
     T.store.del(PENDING);
     attempt = null;
     busy(false);
-    P.showError(P.fieldOf(err), T.errorText(err), "join-error");
+    P.showServerError(err, "join-error");
   }
 
   form.addEventListener("submit", function (event) {

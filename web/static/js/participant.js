@@ -209,7 +209,7 @@
       if (changes.language) useLanguage(changes.language);
     }, function (err) {
       button.disabled = false;
-      P.showError(P.fieldOf(err), T.errorText(err), "profile-error");
+      P.showServerError(err, "profile-error");
     });
   });
   $("edit-profile").addEventListener("toggle", function () { if (this.open && view) P.fill(view.me || {}); });

@@ -29,16 +29,6 @@
     all.forEach(function (c, i) { select.options[i + 1].textContent = T.flag(c.code) + " " + c.name; });
   }
 
-  /* en-IT, it-IT, fr-BE… → the region, if it is a country in the list. */
-  function guessCountry() {
-    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
-    for (var i = 0; i < langs.length; i++) {
-      var m = /^[a-z]{2,3}[-_]([A-Za-z]{2})\b/.exec(langs[i] || "");
-      if (m && $("p-country").querySelector('option[value="' + m[1].toUpperCase() + '"]')) return m[1].toUpperCase();
-    }
-    return "";
-  }
-
   function values() {
     var out = {};
     FIELDS.forEach(function (f) {
@@ -75,20 +65,44 @@
   }
   function clearErrors(formError) {
     FIELDS.forEach(function (f) { $("err-" + f).hidden = true; $("p-" + f).removeAttribute("aria-invalid"); });
-    $(formError).hidden = true;
+    T.clear($(formError)).hidden = true;
+  }
+  /* Every problem at once: each beside its field (aria-invalid, its error is in the field's aria-describedby) and
+   * a summary at the top of the form linking to each, which takes the focus so a screen reader reads them all.
+   * ``problems`` maps a field (or "" for the form as a whole) to its message. */
+  function showErrors(problems, formError) {
+    var box = $(formError), fields = FIELDS.filter(function (f) { return problems[f]; });
+    fields.forEach(function (f) {
+      $("err-" + f).textContent = problems[f];
+      $("err-" + f).hidden = false;
+      $("p-" + f).setAttribute("aria-invalid", "true");
+    });
+    T.clear(box);
+    if (problems[""]) box.appendChild(T.el("p", null, problems[""]));
+    if (fields.length > 1 || (fields.length && problems[""])) {
+      box.appendChild(T.el("p", null, T.t("Please check these fields:")));
+      box.appendChild(T.el("ul", {class: "error-summary"}, fields.map(function (f) {
+        return T.el("li", null, T.el("a", {href: "#p-" + f, onclick: function (e) {
+          e.preventDefault(); $("p-" + f).focus();
+        }}, problems[f]));
+      })));
+    }
+    box.hidden = !box.childNodes.length;
+    if (!box.hidden) { box.setAttribute("tabindex", "-1"); box.focus(); }
+    else if (fields.length) $("p-" + fields[0]).focus();
   }
   function showError(field, message, formError) {
-    var box = field ? $("err-" + field) : $(formError);
-    box.textContent = message;
-    box.hidden = false;
-    if (field) { $("p-" + field).setAttribute("aria-invalid", "true"); $("p-" + field).focus(); }
+    var problems = {};
+    problems[field || ""] = message;
+    showErrors(problems, formError);
   }
-  /* Client-side check of the required fields; returns false (and shows the first problem) when one is empty. */
+  /* Client-side check of the required fields; returns false (and shows every problem) when any is empty. */
   function check(vals, formError) {
-    for (var f in REQUIRED) {
-      if (!vals[f]) { showError(f, REQUIRED[f], formError); return false; }
-    }
-    return true;
+    var problems = {};
+    Object.keys(REQUIRED).forEach(function (f) { if (!vals[f]) problems[f] = REQUIRED[f]; });
+    if (!Object.keys(problems).length) return true;
+    showErrors(problems, formError);
+    return false;
   }
   /* The field a server error is about: by code, else by the argument its message names ("'name' must…"). */
   function fieldOf(err) {
@@ -97,10 +111,22 @@
     var m = /'(\w+)'/.exec(err.message || "");
     return m && FIELDS.indexOf(m[1]) !== -1 ? m[1] : null;
   }
+  /* A refusal from the server: every field it names in details.fields, each beside its field. */
+  function showServerError(err, formError) {
+    var fields = err && err.details && err.details.fields, problems = {};
+    if (fields && typeof fields === "object") {
+      Object.keys(fields).forEach(function (f) {
+        problems[FIELDS.indexOf(f) !== -1 ? f : ""] = T.errorText(fields[f]);
+      });
+    } else {
+      problems[fieldOf(err) || ""] = T.errorText(err);
+    }
+    showErrors(problems, formError);
+  }
 
   setupCountryFilter();
   window.TavoloProfile = {
-    values: values, fill: fill, clearErrors: clearErrors, showError: showError, check: check,
-    fieldOf: fieldOf, guessCountry: guessCountry, setSectors: setSectors
+    values: values, fill: fill, clearErrors: clearErrors, showError: showError, showErrors: showErrors,
+    showServerError: showServerError, check: check, fieldOf: fieldOf, setSectors: setSectors
   };
 })();
