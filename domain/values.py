@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -36,6 +37,20 @@ def check_keys(args: Mapping[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(args) - allowed)
     if unknown:
         raise InvalidArgs(f"unknown argument(s): {', '.join(ascii(k[:40]) for k in unknown)}")
+
+
+def finite_numbers(args: Any) -> None:
+    """Refuse NaN and +-Infinity anywhere in a command's arguments (JSON parsers and msgpack both carry them): no
+    argument means them, and arithmetic on them raises (``int(nan)``) or spreads silently (``nan < x`` is false)."""
+    pending = [("", args)]
+    while pending:  # a loop, not recursion: arguments can nest deeper than the stack
+        key, value = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidArgs(f"'{key[:40]}' must be a finite number" if key else "numbers must be finite")
+        if isinstance(value, dict):
+            pending.extend((k if isinstance(k, str) else key, v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            pending.extend((key, v) for v in value)
 
 
 def text(args: Mapping[str, Any], key: str, max_len: int, *, required: bool = True) -> str:
