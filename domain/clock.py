@@ -9,7 +9,6 @@ a replay never reads a clock.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
