@@ -56,8 +56,8 @@ def _profile(workshop: Workshop, args: Mapping[str, Any], current: Mapping[str, 
     if sector not in workshop.sectors and sector != current.get("sector"):
         raise errors.UnknownSector(f"{sector!r} is not one of this workshop's sectors")
     return {
-        "name": values.text(merged, "name", values.NAME_MAX),
-        "organisation": values.text(merged, "organisation", values.ORGANISATION_MAX),
+        "name": values.text(merged, "name", values.NAME_MAX, identity=True),
+        "organisation": values.text(merged, "organisation", values.ORGANISATION_MAX, identity=True),
         "organisation_type": values.choice(
             {"organisation_type": merged.get("organisation_type") or ""},
             "organisation_type",
