@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.matchmaking import OUTCOMES
-from projections.groups import GroupsModel, QuestionSetRow, SplitRow
+from projections.groups import GroupRow, GroupsModel, QuestionSetRow, SplitRow
 from projections.matchmaking import MatchModel, counts
 from projections.notes import NoteRow, NotesModel
 from projections.rotations import RotationRow, RotationsModel, statistics
@@ -204,6 +204,25 @@ def _category_answers(qs: QuestionSetRow, contributions: list[Any], question_id:
     return groups
 
 
+# Splits whose groups are labelled with a profile value that is personal data (an organisation, a role).
+PERSONAL_SPLITS = ("by:organisation", "by:role")
+
+
+def group_title(read: ReadModel, split: SplitRow, g: GroupRow) -> str:
+    """The group's name, else its label; but a label taken from an organisation or role (a split by it) only while
+    someone not erased still has that value: the label was recorded in plain text when the split was made, and an
+    erased participant's organisation must not come back through it (docs/privacy.md)."""
+    if g.name or not g.label or split.strategy not in PERSONAL_SPLITS:
+        return g.name or g.label
+    field_name = split.strategy.removeprefix("by:")
+    held = {
+        str(getattr(p, field_name, "")).strip().casefold()
+        for p in read.workshop.participants.values()
+        if p.status != "erased"
+    }
+    return g.label if g.label.strip().casefold() in held else ""
+
+
 def _split_data(read: ReadModel, split: SplitRow) -> dict[str, Any]:
     w = read.workshop
     groups = []
@@ -212,7 +231,7 @@ def _split_data(read: ReadModel, split: SplitRow) -> dict[str, Any]:
             {
                 "id": g.id,
                 "number": g.number,
-                "name": g.name or g.label,
+                "name": group_title(read, split, g),
                 "table": g.table,
                 "members": [shown_name(w.participants.get(m)) for m in g.members],
                 "rapporteur": shown_name(w.participants.get(g.rapporteur)) if g.rapporteur else "",
@@ -233,7 +252,7 @@ def _question_set_data(read: ReadModel, qs: QuestionSetRow) -> dict[str, Any]:
             contributions = sorted(sheet.contributions.values(), key=lambda c: int(c.id[1:])) if sheet else []
             answers.append(
                 {
-                    "group": g.name or g.label or f"Group {g.number}",
+                    "group": group_title(read, split, g) or f"Group {g.number}",
                     "final": bool(sheet and sheet.final),
                     "by_category": _category_answers(qs, contributions, q["id"]),
                 }
