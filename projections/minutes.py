@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.matchmaking import OUTCOMES
-from projections.groups import GroupRow, GroupsModel, QuestionSetRow, SplitRow
+from projections.groups import GroupRow, GroupsModel, QuestionSetRow, SplitRow, held_labels, shown_label
 from projections.matchmaking import MatchModel, counts
 from projections.notes import NoteRow, NotesModel
 from projections.rotations import RotationRow, RotationsModel, statistics
@@ -204,23 +204,9 @@ def _category_answers(qs: QuestionSetRow, contributions: list[Any], question_id:
     return groups
 
 
-# Splits whose groups are labelled with a profile value that is personal data (an organisation, a role).
-PERSONAL_SPLITS = ("by:organisation", "by:role")
-
-
 def group_title(read: ReadModel, split: SplitRow, g: GroupRow) -> str:
-    """The group's name, else its label; but a label taken from an organisation or role (a split by it) only while
-    someone not erased still has that value: the label was recorded in plain text when the split was made, and an
-    erased participant's organisation must not come back through it (docs/privacy.md)."""
-    if g.name or not g.label or split.strategy not in PERSONAL_SPLITS:
-        return g.name or g.label
-    field_name = split.strategy.removeprefix("by:")
-    held = {
-        str(getattr(p, field_name, "")).strip().casefold()
-        for p in read.workshop.participants.values()
-        if p.status != "erased"
-    }
-    return g.label if g.label.strip().casefold() in held else ""
+    """The group's name, else its label while it may be shown (``projections/groups.py:shown_label``)."""
+    return g.name or shown_label(g, held_labels(split.strategy, read.workshop.participants.values()))
 
 
 def _split_data(read: ReadModel, split: SplitRow) -> dict[str, Any]:

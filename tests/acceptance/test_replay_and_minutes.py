@@ -31,3 +31,6 @@ def test_an_erased_participants_name_and_organisation_are_not_in_the_pdf_minutes
     after = _pdf_text(room)
     assert "Zelda" not in after and "Quimby" not in after, after
     assert "Ada Lovelace" in after and "Analytical" in after
+    # Nor do the live group views (the label was her organisation); the other group keeps its label.
+    shown = str(room.view()["groups"]["split"]["groups"])
+    assert "Quimby" not in shown and "Analytical" in shown
