@@ -12,7 +12,7 @@ import pytest
 from domain.application import Tavolo
 from domain.tokens import new_token
 from server.stores import store_env
-from tests.acceptance.support import HttpError, Room, http
+from tests.acceptance.support import HttpError, Room, http, wait_for
 from tests.e2e.conftest import start_server
 from tests.server.archive_attack import link_rotated, with_row
 
@@ -95,3 +95,25 @@ def test_a_signed_export_imports_only_where_its_key_is_given(tmp_path: Path) -> 
     path.write_bytes(export)
     verified = _tavolo("import", "--store", f"sqlite:///{tmp_path}/c.db", str(path), env=key)
     assert verified.returncode == 0 and "not verified" not in verified.stderr, verified.stderr
+
+
+def test_nan_and_infinity_in_a_timer_or_rotation_are_refused_as_invalid_args_without_an_error_logged(
+    room: Room,
+) -> None:
+    """JSON's NaN and Infinity reach the server as floats: each numeric argument refuses them with `invalid_args`
+    (they used to give a 500 and an ERROR with a traceback in the log); the workshop goes on."""
+    room.join("Ana")
+    room.join("Bo")
+    room.command("start_timer", {"seconds": 60})
+    for name, args in (
+        ("start_timer", {"seconds": float("nan")}),
+        ("extend_timer", {"seconds": float("inf")}),
+        ("create_rotation", {"table_size": 2, "rounds": 2, "round_seconds": float("-inf")}),
+    ):
+        with pytest.raises(HttpError) as refused:
+            room.command(name, args)
+        assert refused.value.status == 422 and refused.value.body["error"]["code"] == "invalid_args", name
+    assert room.command("extend_timer", {"seconds": 30})["type"] == "ack"
+    log = room.server.log.read_text()
+    assert "Traceback" not in log and "internal error" not in log
+    wait_for(lambda: room.view()["timer"], what="the timer still running")
