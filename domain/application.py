@@ -193,6 +193,7 @@ class Tavolo(Application):  # type: ignore[type-arg]
         return outcomes
 
     def _run(self, command: Command, aggregates: dict[UUID, Any]) -> Outcome:
+        values.finite_numbers(command.args)  # before any handler: every numeric argument of every command
         if command.name == CREATE:
             if command.workshop_id is not None:  # workshops are created over HTTP, not on a workshop's socket
                 raise errors.UnknownCommand(f"unknown command {command.name!r}")

@@ -8,6 +8,7 @@ a replay never reads a clock.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -88,7 +89,13 @@ class Clock:
 
 def seconds(value: Any, key: str, low: float = 1, high: float = MAX_SECONDS) -> int:
     """A whole number of seconds in [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    # A float must be finite before int() (int(nan) raises ValueError, int(inf) OverflowError).
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not math.isfinite(value))
+        or value != int(value)
+    ):
         raise errors.InvalidArgs(f"'{key}' must be a whole number of seconds")
     if not low <= value <= high:
         raise errors.InvalidArgs(f"'{key}' must be between {low:g} and {high:g} seconds")

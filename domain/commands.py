@@ -63,8 +63,8 @@ def _profile(workshop: Workshop, args: Mapping[str, Any], current: Mapping[str, 
 
     return values.every_field(
         {
-            "name": lambda: values.text(merged, "name", values.NAME_MAX),
-            "organisation": lambda: values.text(merged, "organisation", values.ORGANISATION_MAX),
+            "name": lambda: values.text(merged, "name", values.NAME_MAX, identity=True),
+            "organisation": lambda: values.text(merged, "organisation", values.ORGANISATION_MAX, identity=True),
             "organisation_type": lambda: values.choice(
                 {"organisation_type": merged.get("organisation_type") or ""},
                 "organisation_type",

@@ -3,13 +3,12 @@ error) out."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from domain import values
-from domain.errors import InvalidArgs, InvalidText, TextTooLong
+from domain.errors import InvalidArgs
 from domain.group_errors import UnknownCategory
 from domain.planning.groups import BY, STRATEGIES
 
@@ -114,15 +113,5 @@ def tags(value: Any, offered: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def contribution_text(args: Mapping[str, Any]) -> str:
-    """NFC, trimmed, line breaks allowed, no other control or direction-override character."""
-    value = args.get("text")
-    if not isinstance(value, str):
-        raise InvalidArgs("'text' must be a string")
-    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if len(text) > CONTRIBUTION_MAX:
-        raise TextTooLong(f"'text' is longer than {CONTRIBUTION_MAX} characters")
-    for line in text.split("\n"):
-        values.text({"text": line}, "text", CONTRIBUTION_MAX, required=False)
-    if not text:
-        raise InvalidText("'text' must not be empty")
-    return text
+    """NFC, trimmed, line breaks allowed; each line cleaned like any text (domain/text.py)."""
+    return values.multiline(args, "text", CONTRIBUTION_MAX)

@@ -8,7 +8,6 @@ events carry the command id, as a workshop's do. Deduplication and the role chec
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -41,17 +40,7 @@ class NoteOutcome:
 
 def note_text(args: Mapping[str, Any]) -> str:
     """The note: 1-2000 characters, several lines allowed (each checked like any other text)."""
-    value = args.get("text")
-    if not isinstance(value, str):
-        raise errors.InvalidArgs("'text' is required and must be a string")
-    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n").strip()
-    lines = [values.text({"text": line}, "text", NOTE_MAX, required=False) for line in value.split("\n")]
-    value = "\n".join(lines).strip()
-    if not value:
-        raise errors.InvalidText("'text' must not be empty")
-    if len(value) > NOTE_MAX:
-        raise errors.TextTooLong(f"'text' is longer than {NOTE_MAX} characters")
-    return value
+    return values.multiline(args, "text", NOTE_MAX)
 
 
 def note_fields(workshop: Workshop, args: Mapping[str, Any]) -> dict[str, str]:

@@ -14,13 +14,12 @@ are stored in events as plain dicts (``Question.to_dict``); answers as plain val
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from domain import values
-from domain.errors import InvalidArgs, InvalidText, TextTooLong
+from domain.errors import InvalidArgs
 from domain.poll_errors import EmptyBallot, InvalidChoice, TooManyChoices, TooManyDots, UnknownQuestion
 
 KINDS = ("single", "multiple", "scale", "ranking", "text", "dots")
@@ -178,18 +177,10 @@ def parse_questions(kind: str, value: Any) -> tuple[Question, ...]:
 
 
 def answer_text(value: Any) -> str:
-    """An open answer: NFC, trimmed, line breaks allowed, no other control or direction-override character."""
+    """An open answer: NFC, trimmed, line breaks allowed; each line cleaned like any text (domain/text.py)."""
     if not isinstance(value, str):
         raise InvalidArgs("a text answer must be a string")
-    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    lines = text.split("\n")
-    for line in lines:
-        values.text({"answer": line}, "answer", TEXT_ANSWER_MAX, required=False)
-    if not text:
-        raise InvalidText("a text answer must not be empty")
-    if len(text) > TEXT_ANSWER_MAX:
-        raise TextTooLong(f"a text answer is at most {TEXT_ANSWER_MAX} characters")
-    return text
+    return values.multiline({"answer": value}, "answer", TEXT_ANSWER_MAX)
 
 
 def _ids(q: Question, value: Any, most: int) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +20,7 @@ from domain.errors import (
     UnknownLanguage,
     UnknownTimezone,
 )
+from domain.text import clean_line, clean_lines
 
 LANGUAGES = ("en", "it")
 NAME_MAX = 80
@@ -36,8 +38,6 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DAY_HHMM = re.compile(r"^(\d{4}-\d{2}-\d{2})T(([01]\d|2[0-3]):[0-5]\d)$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
 _MISSING = object()
-# Bidirectional overrides and isolates can make text display as something else (spoofing a name).
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def every_field(checks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
@@ -65,8 +65,23 @@ def check_keys(args: Mapping[str, Any], allowed: set[str]) -> None:
         raise InvalidArgs(f"unknown argument(s): {', '.join(ascii(k[:40]) for k in unknown)}")
 
 
-def text(args: Mapping[str, Any], key: str, max_len: int, *, required: bool = True) -> str:
-    """A trimmed single-line text; empty is allowed only when not required."""
+def finite_numbers(args: Any) -> None:
+    """Refuse NaN and +-Infinity anywhere in a command's arguments (JSON parsers and msgpack both carry them): no
+    argument means them, and arithmetic on them raises (``int(nan)``) or spreads silently (``nan < x`` is false)."""
+    pending = [("", args)]
+    while pending:  # a loop, not recursion: arguments can nest deeper than the stack
+        key, value = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidArgs(f"'{key[:40]}' must be a finite number" if key else "numbers must be finite")
+        if isinstance(value, dict):
+            pending.extend((k if isinstance(k, str) else key, v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            pending.extend((key, v) for v in value)
+
+
+def text(args: Mapping[str, Any], key: str, max_len: int, *, required: bool = True, identity: bool = False) -> str:
+    """A trimmed single-line text, cleaned by domain/text.py (``identity``: a person's or organisation's name, which
+    may not mix look-alike scripts in a word); empty is allowed only when not required."""
     value = args.get(key, _MISSING)
     if value is _MISSING or value is None:
         if required:
@@ -74,11 +89,19 @@ def text(args: Mapping[str, Any], key: str, max_len: int, *, required: bool = Tr
         return ""
     if not isinstance(value, str):
         raise InvalidArgs(f"'{key}' must be a string")
-    value = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") or ch in _BIDI_CONTROLS for ch in value):
-        raise InvalidText(f"'{key}' contains control or invalid characters")
-    if value and all(unicodedata.category(ch) in ("Cf", "Zs", "Mn", "Me") for ch in value):
-        raise InvalidText(f"'{key}' has no visible character")
+    return _sized(clean_line(value, key, identity=identity), key, max_len, required)
+
+
+def multiline(args: Mapping[str, Any], key: str, max_len: int, *, required: bool = True) -> str:
+    """A trimmed text of several lines (contributions, notes, open answers): each line cleaned as ``text`` does,
+    line separators turned into ``\\n``."""
+    value = args.get(key)
+    if not isinstance(value, str):
+        raise InvalidArgs(f"'{key}' is required and must be a string")
+    return _sized(clean_lines(value, key), key, max_len, required)
+
+
+def _sized(value: str, key: str, max_len: int, required: bool) -> str:
     if len(value) > max_len:
         raise TextTooLong(f"'{key}' is longer than {max_len} characters")
     if required and not value:

@@ -15,7 +15,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from projections.groups import ContributionRow, GroupRow, GroupsModel, QuestionSetRow, SplitRow
+from projections.groups import (
+    ContributionRow,
+    GroupRow,
+    GroupsModel,
+    QuestionSetRow,
+    SplitRow,
+    held_labels,
+    shown_label,
+)
 from projections.workshop import WorkshopModel
 
 
@@ -31,21 +39,28 @@ def _groups(split: SplitRow) -> list[GroupRow]:
     return sorted(split.groups.values(), key=lambda g: g.number)
 
 
-def _title(split: SplitRow, g: GroupRow) -> str:
+def _held(w: WorkshopModel, split: SplitRow) -> frozenset[str] | None:
+    return held_labels(split.strategy, w.participants.values())
+
+
+def _title(split: SplitRow, g: GroupRow, held: frozenset[str] | None) -> str:
     """The group's name, else its value (numbered when a value has several groups), else "" (the UI numbers it)."""
-    if g.name or not g.label:
+    label = shown_label(g, held)
+    if g.name or not label:
         return g.name
     same = [x.number for x in _groups(split) if x.label == g.label]
-    return g.label if len(same) == 1 else f"{g.label} {same.index(g.number) + 1}"
+    return label if len(same) == 1 else f"{label} {same.index(g.number) + 1}"
 
 
-def group_view(w: WorkshopModel, split: SplitRow, g: GroupRow) -> dict[str, Any]:
+def group_view(w: WorkshopModel, split: SplitRow, g: GroupRow, held: frozenset[str] | None = None) -> dict[str, Any]:
+    """One group; ``held`` is ``_held(w, split)`` when the caller has it already (one pass over the roster)."""
+    held = _held(w, split) if held is None else held
     return {
         "id": g.id,
         "number": g.number,
-        "title": _title(split, g),
+        "title": _title(split, g, held),
         "name": g.name,
-        "label": g.label,
+        "label": shown_label(g, held),
         "table": g.table,
         "rapporteur": _person(w, g.rapporteur) if g.rapporteur else None,
         "members": [_person(w, m) for m in g.members],
@@ -54,6 +69,7 @@ def group_view(w: WorkshopModel, split: SplitRow, g: GroupRow) -> dict[str, Any]
 
 def split_view(w: WorkshopModel, split: SplitRow) -> dict[str, Any]:
     unplaced = [p.id for p in w.participants.values() if p.status == "present" and p.id not in split.member_of]
+    held = _held(w, split)
     return {
         "id": str(split.id),
         "number": split.number,
@@ -63,7 +79,7 @@ def split_view(w: WorkshopModel, split: SplitRow) -> dict[str, Any]:
         "created_at": split.created_at,
         "superseded": split.superseded,
         "quality": split.quality,
-        "groups": [group_view(w, split, g) for g in _groups(split)],
+        "groups": [group_view(w, split, g, held) for g in _groups(split)],
         "unplaced": [_person(w, p) for p in unplaced],
         "placements": [{**p, "name": _person(w, p["participant_id"])["name"]} for p in split.placements],
     }
@@ -139,7 +155,9 @@ def facilitator_view(m: GroupsModel, w: WorkshopModel) -> dict[str, Any]:
     for qs in _current_sets(m):
         groups = _posed(m, qs)
         sheets = [_answers(m, w, qs, g.id) for g in groups]
-        titles = {g.id: _title(m.splits[qs.split_id], g) for g in groups}
+        posed_in = m.splits[qs.split_id]
+        held = _held(w, posed_in)
+        titles = {g.id: _title(posed_in, g, held) for g in groups}
         sets.append(
             {
                 **question_set_view(qs),
@@ -195,18 +213,19 @@ def participant_view(m: GroupsModel, w: WorkshopModel, participant_id: str) -> d
             "position": m.position,
         }
     sets = []
+    held = _held(w, split)
     for qs in _current_sets(m):
         if qs.groups and group_id not in qs.groups:
             continue
         others = None
         if qs.visibility == "all":
             others = [
-                {**_answers(m, w, qs, g.id), "title": _title(split, g)} for g in _posed(m, qs) if g.id != group_id
+                {**_answers(m, w, qs, g.id), "title": _title(split, g, held)} for g in _posed(m, qs) if g.id != group_id
             ]
         sets.append({**question_set_view(qs), "sheet": _answers(m, w, qs, group_id), "others": others})
     return {
         "split_id": str(split.id),
-        "group": group_view(w, split, split.groups[group_id]),
+        "group": group_view(w, split, split.groups[group_id], held),
         "question_sets": sets,
         "position": m.position,
     }
@@ -229,10 +248,11 @@ def report_back_view(m: GroupsModel, w: WorkshopModel, question_set_id: UUID | N
     qs = m.question_sets[question_set_id]
     split = m.splits[qs.split_id]
     order = report_back_order(m, qs.id)
+    held = _held(w, split)
     return {
         "question_set": question_set_view(qs),
         "order": order,
         "showing": qs.report_back,
-        "groups": [{**group_view(w, split, split.groups[g]), **_answers(m, w, qs, g)} for g in order],
+        "groups": [{**group_view(w, split, split.groups[g], held), **_answers(m, w, qs, g)} for g in order],
         "position": m.position,
     }

@@ -8,7 +8,7 @@ read model too, for names and profiles: they are in projections/group_views.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -17,6 +17,28 @@ from domain.answer_sheets import AnswerSheet, sheet_id_for
 from domain.groups import GroupWork, QuestionSet, Split, group_work_id
 
 PLACEMENTS_SHOWN = 20  # the latest late-joiner placements and moves on the dashboard
+
+
+# Splits whose groups are labelled with a profile value that is personal data (an organisation, a role).
+PERSONAL_SPLITS = ("by:organisation", "by:role")
+
+
+def held_labels(strategy: str, participants: Iterable[Any]) -> frozenset[str] | None:
+    """For a split by organisation or role: the values (casefolded) someone not erased still has; ``None`` for any
+    other split (its labels are countries, sectors, languages: not personal)."""
+    if strategy not in PERSONAL_SPLITS:
+        return None
+    field_name = strategy.removeprefix("by:")
+    return frozenset(
+        str(getattr(p, field_name, "")).strip().casefold() for p in participants if getattr(p, "status", "") != "erased"
+    )
+
+
+def shown_label(g: GroupRow, held: frozenset[str] | None) -> str:
+    """The group's label, unless it is an organisation or role no one not erased has any more: the label was recorded
+    in plain text when the split was made, and an erased participant's organisation must not come back through it
+    (docs/privacy.md)."""
+    return g.label if held is None or g.label.strip().casefold() in held else ""
 
 
 @dataclass

@@ -26,7 +26,7 @@ from typing import Any
 
 from domain.matchmaking import OUTCOMES
 from projections.clock import local_iso, zone_label
-from projections.groups import GroupsModel, QuestionSetRow, SplitRow
+from projections.groups import GroupRow, GroupsModel, QuestionSetRow, SplitRow, held_labels, shown_label
 from projections.matchmaking import MatchModel, counts
 from projections.minutes_prose import Translator, opening
 from projections.notes import NoteRow, NotesModel
@@ -238,6 +238,11 @@ def _answer(qs: QuestionSetRow, c: Any) -> dict[str, Any]:
     return {"text": c.text, "tags": sorted(c.tags, key=lambda t: (order.get(t, len(order)), t))}
 
 
+def group_title(read: ReadModel, split: SplitRow, g: GroupRow) -> str:
+    """The group's name, else its label while it may be shown (``projections/groups.py:shown_label``)."""
+    return g.name or shown_label(g, held_labels(split.strategy, read.workshop.participants.values()))
+
+
 def _split_data(read: ReadModel, split: SplitRow) -> dict[str, Any]:
     w = read.workshop
     groups = []
@@ -246,7 +251,7 @@ def _split_data(read: ReadModel, split: SplitRow) -> dict[str, Any]:
             {
                 "id": g.id,
                 "number": g.number,
-                "name": g.name or g.label,
+                "name": group_title(read, split, g),
                 "table": g.table,
                 "members": [shown_name(w.participants.get(m)) for m in g.members],
                 "rapporteur": shown_name(w.participants.get(g.rapporteur)) if g.rapporteur else "",
@@ -267,7 +272,7 @@ def _question_set_data(read: ReadModel, qs: QuestionSetRow) -> dict[str, Any]:
             contributions = sorted(sheet.contributions.values(), key=lambda c: int(c.id[1:])) if sheet else []
             answers.append(
                 {
-                    "group": g.name or g.label or f"Group {g.number}",
+                    "group": group_title(read, split, g) or f"Group {g.number}",
                     "final": bool(sheet and sheet.final),
                     "by_category": _category_answers(qs, contributions, q["id"]),
                 }

@@ -9,10 +9,15 @@
 - ``export_events`` / ``import_events``: the workshop's stored events, verbatim (topic, originator id, version and
   the encoded state, timestamps included), in a versioned msgpack file; imported into a store of any kind, the
   same events give byte-identical minutes (minutes never depend on positions, which differ between stores).
+  With an export key the header carries an HMAC of the whole file (``sign``); an import checks it when it has
+  the key, and refuses an unsigned file unless told to take one. Every row must be the workshop's own
+  (server/archive_check.py) whatever the signature says.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +31,7 @@ from domain.application import Tavolo
 from domain.tokens import normalise_code
 from domain.workshop import Workshop
 from projections.minutes import ReadModel
+from server.archive_check import ForeignRow, check_keys, check_rows
 from server.archive_read import EventReader, stored
 from server.hub import Hub
 
@@ -38,7 +44,8 @@ Progress = Callable[[int, int], None]  # (done, total)
 
 
 class ArchiveError(Exception):
-    """A refusal with a stable code: not_found, bad_file, unknown_version, already_exists, conflict."""
+    """A refusal with a stable code: not_found, bad_file, unknown_version, already_exists, conflict, foreign_event,
+    unsigned, bad_signature."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -147,10 +154,27 @@ def read_model_at(log: WorkshopLog, position: int | None = None, at: datetime | 
 # The portable file.
 
 
-def export_events(log: WorkshopLog, out: IO[bytes]) -> int:
-    """Write the workshop's stored events to ``out``: a header, then one msgpack array per event."""
+def _packed_rows(stored_events: list[StoredEvent]) -> Iterator[bytes]:
     packer = msgpack.Packer(use_bin_type=True)
-    header = {
+    for s in stored_events:
+        originator = s.originator_id if isinstance(s.originator_id, UUID) else UUID(str(s.originator_id))
+        yield packer.pack([s.topic, originator.bytes, s.originator_version, bytes(s.state)])
+
+
+def sign(key: bytes, header: dict[str, Any], rows: Iterator[bytes] | list[bytes]) -> str:
+    """The HMAC-SHA256 (hex) of a file: its header without the signature, then its rows, each packed as msgpack
+    packs them (the import re-packs what it read, so the MAC covers exactly what is imported)."""
+    mac = hmac.new(key, b"tavolo-events/1\0", hashlib.sha256)
+    mac.update(msgpack.packb({k: v for k, v in header.items() if k != "signature"}, use_bin_type=True))
+    for row in rows:
+        mac.update(row)
+    return mac.hexdigest()
+
+
+def export_events(log: WorkshopLog, out: IO[bytes], key: bytes | None = None) -> int:
+    """Write the workshop's stored events to ``out``: a header, then one msgpack array per event. With ``key``
+    the header carries ``signature``: an HMAC over the header and every row (two passes: nothing is buffered)."""
+    header: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "tavolo": TAVOLO_VERSION,
@@ -160,10 +184,11 @@ def export_events(log: WorkshopLog, out: IO[bytes]) -> int:
         # erased travel with the file, which is therefore personal data itself (docs/privacy.md).
         "personal_keys": dict(log.keys),
     }
-    out.write(packer.pack(header))
-    for s in log.stored:
-        originator = s.originator_id if isinstance(s.originator_id, UUID) else UUID(str(s.originator_id))
-        out.write(packer.pack([s.topic, originator.bytes, s.originator_version, bytes(s.state)]))
+    if key:
+        header["signature"] = {"alg": "hmac-sha256", "mac": sign(key, header, _packed_rows(log.stored))}
+    out.write(msgpack.packb(header, use_bin_type=True))
+    for row in _packed_rows(log.stored):
+        out.write(row)
     return len(log.stored)
 
 
@@ -193,26 +218,55 @@ def read_export(source: IO[bytes]) -> tuple[dict[str, Any], Iterator[StoredEvent
     return header, events()
 
 
-def import_events(app: Tavolo, source: IO[bytes]) -> tuple[UUID, int]:
-    """Load an export file into the store in one transaction; refuse a workshop the store already has."""
+def _verify(header: dict[str, Any], stored_events: list[StoredEvent], key: bytes | None, allow_unsigned: bool) -> None:
+    signature = header.get("signature")
+    if signature is None:
+        if allow_unsigned:
+            return
+        raise ArchiveError(
+            "unsigned",
+            "the file is not signed, so where it comes from and whether it was changed cannot be verified; "
+            "import it anyway with --allow-unsigned (its rows are still checked to be its own workshop's)",
+        )
+    if not key:
+        if allow_unsigned:  # taken as unsigned: nothing about its origin is verified
+            return
+        raise ArchiveError(
+            "unsigned", "the file is signed: give the exporting server's key (--export-key or TAVOLO_EXPORT_KEY)"
+        )
+    mac = signature.get("mac") if isinstance(signature, dict) else None
+    expected = sign(key, header, _packed_rows(stored_events))
+    if signature.get("alg") != "hmac-sha256" or not isinstance(mac, str) or not hmac.compare_digest(mac, expected):
+        raise ArchiveError(
+            "bad_signature", "the file's signature does not match: it was changed, or another key signed it"
+        )
+
+
+def import_events(
+    app: Tavolo, source: IO[bytes], key: bytes | None = None, allow_unsigned: bool = False
+) -> tuple[UUID, int]:
+    """Load an export file into the store in one transaction, if it is signed with ``key`` (or ``allow_unsigned``)
+    and every row belongs to the workshop it names (server/archive_check.py); refuse a workshop the store already
+    has. Nothing is written unless everything passes."""
     header, rows = read_export(source)
     try:
         workshop_id = UUID(str(header.get("workshop_id")))
     except ValueError:
         raise ArchiveError("bad_file", "the export file names no workshop") from None
-    if app.recorder.select_events(workshop_id, limit=1):
-        raise ArchiveError("already_exists", f"workshop {workshop_id} is already in this store")
     stored = list(rows)
     if len(stored) != header.get("events"):
         raise ArchiveError("bad_file", f"the file holds {len(stored)} events, its header says {header.get('events')}")
-    keys = header.get("personal_keys") or {}
-    if not isinstance(keys, dict) or not all(isinstance(k, str) and isinstance(v, bytes) for k, v in keys.items()):
-        raise ArchiveError("bad_file", "the export file's personal keys are damaged")
-    for owner, key in keys.items():
+    _verify(header, stored, key, allow_unsigned)
+    if app.recorder.select_events(workshop_id, limit=1):
+        raise ArchiveError("already_exists", f"workshop {workshop_id} is already in this store")
+    try:
+        events = check_rows(app.mapper.to_domain_event, workshop_id, stored)
+        keys = check_keys(header.get("personal_keys") or {}, events, app.personal_keys.get)
+    except ForeignRow as e:
+        raise ArchiveError(e.code, e.message) from None
+    for owner, personal_key in keys.items():
         if app.personal_keys.get(owner) is None:
-            app.personal_keys.put(owner, key)
-    for s in stored:  # every row must decode (and upcast) before anything is written
-        app.mapper.to_domain_event(s)
+            app.personal_keys.put(owner, personal_key)
     try:
         app.recorder.insert_events(stored)
     except IntegrityError:

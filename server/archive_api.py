@@ -128,7 +128,8 @@ async def export(request: Request) -> Response:
 
     def work() -> bytes:
         out = io.BytesIO()
-        export_events(_replay(request, workshop_id).log, out)
+        key = _services(request).settings.export_key
+        export_events(_replay(request, workshop_id).log, out, key.encode("utf-8") if key else None)
         return out.getvalue()
 
     body = await _run(work)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -136,8 +137,9 @@ def _export(args: argparse.Namespace, app: Any) -> int:
 
     log = _log(args, app)
     with open(args.output, "wb") as out:
-        count = export_events(log, out)
-    print(f"exported {count} events of workshop {log.workshop_id} to {args.output}", file=sys.stderr)
+        count = export_events(log, out, export_key(args))
+    signed = "signed" if export_key(args) else "unsigned: give --export-key to sign it"
+    print(f"exported {count} events of workshop {log.workshop_id} to {args.output} ({signed})", file=sys.stderr)
     return 0
 
 
@@ -149,9 +151,27 @@ def _import(args: argparse.Namespace, app: Any) -> int:
     except OSError as e:
         raise CliError(f"cannot read {args.file}: {e.strerror}") from None
     with source:
-        workshop_id, count = import_events(app, source)
+        workshop_id, count = import_events(app, source, export_key(args), args.allow_unsigned)
+    if not export_key(args):
+        # Said every time: an unsigned import trusts the file's author for everything in that workshop.
+        print("tavolo: warning: the file's origin was not verified (no --export-key): its events were only "
+              "checked to belong to its own new workshop", file=sys.stderr)  # fmt: skip
     print(f"imported {count} events: workshop {workshop_id}", file=sys.stderr)
     return 0
+
+
+KEY_ENV = "TAVOLO_EXPORT_KEY"
+
+
+def export_key(args: argparse.Namespace) -> bytes | None:
+    """The export key from ``--export-key`` or ``TAVOLO_EXPORT_KEY`` (the environment keeps it out of ``ps``)."""
+    key = getattr(args, "export_key", None) or os.environ.get(KEY_ENV, "")
+    return key.encode("utf-8") if key else None
+
+
+def add_key_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--export-key``, for serve, export and import (docs/replay.md#trusting-an-import)."""
+    p.add_argument("--export-key", metavar="KEY", help=f"{what}; also {KEY_ENV} (preferred: options show in ps)")
 
 
 def _run(handler: Callable[[argparse.Namespace, Any], int]) -> Callable[[argparse.Namespace], int]:
@@ -211,10 +231,15 @@ def add_parsers(sub: Any) -> None:
                             description="Write a workshop's events to one portable, versioned file.")  # fmt: skip
     _common(export)
     export.add_argument("--output", "-o", required=True, help="the file to write")
+    add_key_option(export, "sign the file with this key (an HMAC an import with the same key verifies)")
     export.set_defaults(func=_run(_export))
 
     load = sub.add_parser("import", help="load an exported workshop into a store",
                           description="Load a file written by 'tavolo export' into a store (of any kind).")  # fmt: skip
     _common(load, workshop=False)
     load.add_argument("file", metavar="FILE")
+    add_key_option(load, "verify the file's signature with the exporting server's key")
+    load.add_argument("--allow-unsigned", action="store_true",
+                      help="import a file whose signature is not verified (unsigned, or no key given): only its "
+                           "rows' belonging to its own new workshop is checked")  # fmt: skip
     load.set_defaults(func=_run(_import))

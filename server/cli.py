@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from server.archive_cli import add_key_option, export_key
 from server.stores import DEFAULT_STORE
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         max_participants=args.max_participants,
         broker_url=args.broker,
         organiser_key=args.organiser_key or None,
+        export_key=(export_key(args) or b"").decode("utf-8") or None,
         max_message_bytes=args.max_message_bytes,
         commands_per_second=args.commands_per_second,
         command_burst=args.command_burst,
@@ -198,6 +200,7 @@ def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
     serve.add_argument("--organiser-key", default=os.environ.get("TAVOLO_ORGANISER_KEY", ""),
                        help="only holders of this key create workshops (a public deployment); default: anyone who "
                             "reaches the server (a laptop in the room). Also TAVOLO_ORGANISER_KEY")  # fmt: skip
+    add_key_option(serve, "sign the dashboard's event exports with this key")
     serve.add_argument(
         "--broker", help="redis://host:6379/0[?prefix=NAME]: several processes on one PostgreSQL store (hints only)"
     )

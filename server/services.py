@@ -52,6 +52,7 @@ class Settings:
     keys_dir: str | None = None  # where open secret polls keep their keys (default: beside the store)
     solver_seconds: float = 10.0  # how long the exact meeting scheduler may improve a schedule
     organiser_key: str | None = None  # when set, creating a workshop needs it (a public deployment); else open
+    export_key: str | None = None  # when set, the dashboard's event export is signed with it (docs/replay.md)
     broker_url: str | None = None  # redis://…: commit hints between processes on one store (server/broker.py)
     follow_interval: float = 1.0  # on PostgreSQL: read other processes' commits at least this often
     heap_freeze: bool = True  # keep full GC collections short with many sockets open (server/heap.py)

@@ -41,3 +41,19 @@ def test_every_error_code_is_documented() -> None:
     codes |= {"bad_frame", "bad_message", "too_large", "rate_limited", "internal_error"}
     for code in sorted(codes):
         assert f"| `{code}` |" in PROTOCOL, code
+
+
+def test_the_poll_timers_command_id_in_the_docs_is_the_one_the_server_uses() -> None:
+    """docs/polls.md once said ``close:<poll_id>`` while the server sent ``timer/…``."""
+    source = (ROOT / "server" / "services.py").read_text()
+    assert 'command_id = f"timer/{poll_id}/{closes_at}"' in source
+    assert "`timer/<poll_id>/<closes_at>`" in (ROOT / "docs" / "polls.md").read_text()
+
+
+def test_every_archive_error_code_is_documented() -> None:
+    from server.archive import ArchiveError
+
+    assert ArchiveError.__doc__ is not None
+    listed = re.findall(r"[a-z_]+", ArchiveError.__doc__.split(":", 1)[1])
+    for code in listed:
+        assert f"| `{code}` |" in PROTOCOL, code

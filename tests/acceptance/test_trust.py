@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+from uuid import UUID
 
-from tests.acceptance.support import Room, open_single_choice_poll
+import pytest
+
+from domain.application import Tavolo
+from domain.tokens import new_token
+from server.stores import store_env
+from tests.acceptance.support import HttpError, Room, http, open_single_choice_poll, wait_for
 from tests.e2e.conftest import start_server
+from tests.server.archive_attack import link_rotated, with_row
 
 
 def _voters(room: Room, n: int) -> list[str]:
@@ -52,3 +61,106 @@ def test_a_retried_command_id_never_counts_twice(room: Room) -> None:
     assert view["polls"][poll]["turnout"]["voted"] == 1
     assert view["polls"][poll]["results"][0]["respondents"] == 1
     assert [i["title"] for i in view["agenda"]] == ["Welcome"]
+
+
+ROOT = Path(__file__).parents[2]
+
+
+def _tavolo(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m server.cli …` as a user runs `tavolo …`."""
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *argv], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def test_an_edited_export_cannot_take_over_another_workshops_facilitator_link(tmp_path: Path) -> None:
+    """An attacker's own export, edited to carry one more row (a LinkRotated for the victim's workshop with its
+    next version and the attacker's token), is refused by `tavolo import` naming the row; after a restart the
+    victim's link still opens their dashboard and the attacker's does not."""
+    own = start_server(f"sqlite:///{tmp_path}/attacker.db", tmp_path / "attacker.log")  # the attacker's laptop
+    try:
+        attacker = Room.create(own, title="Attacker")
+        attacker.join("Mallory")
+        export = http(own, "GET", f"/api/workshops/{attacker.workshop_id}/events.tavolo",
+                      token=attacker.facilitator_token)  # fmt: skip
+    finally:
+        own.stop()
+    store = f"sqlite:///{tmp_path}/tavolo.db"
+    server = start_server(store, tmp_path / "server.log")
+    try:
+        victim = Room.create(server, title="Victim")
+    finally:
+        server.stop()
+    app = Tavolo(store_env(store))
+    version = app.repository.get(UUID(victim.workshop_id)).version
+    app.close()
+    evil = new_token()
+    edited = tmp_path / "edited.tavolo"
+    edited.write_bytes(with_row(export, link_rotated(UUID(victim.workshop_id), version + 1, evil)))
+    done = _tavolo("import", "--store", store, "--allow-unsigned", str(edited))
+    assert done.returncode == 2, done.stderr
+    assert "foreign_event: row 4:" in done.stderr and "imported" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+    server = start_server(store, tmp_path / "server2.log")
+    try:
+        victim.server = server
+        assert victim.view("dashboard")["workshop"]["title"] == "Victim"
+        with pytest.raises(HttpError) as refused:
+            victim.view("dashboard", token=evil)
+        assert refused.value.status in (401, 403)
+    finally:
+        server.stop()
+
+
+def test_a_signed_export_imports_only_where_its_key_is_given(tmp_path: Path) -> None:
+    """`tavolo serve --export-key` signs the dashboard's export; `tavolo import` with the same key takes it, without
+    the key it refuses (unless told --allow-unsigned, and says what was not verified), with a changed byte it
+    refuses."""
+    server = start_server(f"sqlite:///{tmp_path}/a.db", tmp_path / "server.log", "--export-key", "shared secret")
+    try:
+        room = Room.create(server, title="Signed")
+        room.join("Ana")
+        export = http(server, "GET", f"/api/workshops/{room.workshop_id}/events.tavolo", token=room.facilitator_token)
+    finally:
+        server.stop()
+    path = tmp_path / "w.tavolo"
+    path.write_bytes(export)
+    unsigned = _tavolo("import", "--store", f"sqlite:///{tmp_path}/b.db", str(path))
+    assert unsigned.returncode == 2 and "unsigned" in unsigned.stderr
+    taken = _tavolo("import", "--store", f"sqlite:///{tmp_path}/b.db", "--allow-unsigned", str(path))
+    assert taken.returncode == 0 and "not verified" in taken.stderr
+    changed = bytearray(export)
+    changed[-1] ^= 1
+    path.write_bytes(bytes(changed))
+    key = {"TAVOLO_EXPORT_KEY": "shared secret"}
+    refused = _tavolo("import", "--store", f"sqlite:///{tmp_path}/c.db", str(path), env=key)
+    assert refused.returncode == 2 and "bad_signature" in refused.stderr
+    path.write_bytes(export)
+    verified = _tavolo("import", "--store", f"sqlite:///{tmp_path}/c.db", str(path), env=key)
+    assert verified.returncode == 0 and "not verified" not in verified.stderr, verified.stderr
+
+
+def test_nan_and_infinity_in_a_timer_or_rotation_are_refused_as_invalid_args_without_an_error_logged(
+    room: Room,
+) -> None:
+    """JSON's NaN and Infinity reach the server as floats: each numeric argument refuses them with `invalid_args`
+    (they used to give a 500 and an ERROR with a traceback in the log); the workshop goes on."""
+    room.join("Ana")
+    room.join("Bo")
+    room.command("start_timer", {"seconds": 60})
+    for name, args in (
+        ("start_timer", {"seconds": float("nan")}),
+        ("extend_timer", {"seconds": float("inf")}),
+        ("create_rotation", {"table_size": 2, "rounds": 2, "round_seconds": float("-inf")}),
+    ):
+        with pytest.raises(HttpError) as refused:
+            room.command(name, args)
+        assert refused.value.status == 422 and refused.value.body["error"]["code"] == "invalid_args", name
+    assert room.command("extend_timer", {"seconds": 30})["type"] == "ack"
+    log = room.server.log.read_text()
+    assert "Traceback" not in log and "internal error" not in log
+    wait_for(lambda: room.view()["timer"], what="the timer still running")

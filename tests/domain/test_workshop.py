@@ -178,8 +178,8 @@ class TestJoin:
 
     @pytest.mark.parametrize(
         "name",
-        ["Zo\u00eb \U0001f600", "\u0627\u062d\u0645\u062f", "Jos\u00e9\u200dMar\u00eda"],
-        ids=["emoji", "arabic", "zero-width-joiner-inside"],
+        ["Zo\u00eb \U0001f600", "\u0627\u062d\u0645\u062f", "Ana \U0001f469\U0001f3fd\u200d\U0001f4bb"],
+        ids=["emoji", "arabic", "zero-width-joiner-in-an-emoji-sequence"],
     )
     def test_any_script_is_allowed(self, name: str) -> None:
         s = Scenario()
@@ -196,6 +196,12 @@ class TestJoin:
     def test_spoofing_and_invisible_names_are_refused(self, name: str) -> None:
         s = Scenario()
         then_error(s.when(s.command("join", {**PROFILE, "name": name}, ANONYMOUS)), "invalid_text")
+
+    def test_a_zero_width_joiner_between_letters_is_removed(self) -> None:
+        """It draws nothing between letters: the name would look like one without it (domain/text.py)."""
+        s = Scenario()
+        w = s.when(s.command("join", {**PROFILE, "name": "Jos\u00e9\u200dMar\u00eda"}, ANONYMOUS))
+        then_events(w, ("ParticipantJoined", {"name": "Jos\u00e9Mar\u00eda"}))
 
     def test_texts_at_their_limits_are_accepted(self) -> None:
         s = Scenario()

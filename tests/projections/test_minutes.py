@@ -41,7 +41,7 @@ def test_the_stored_fixture_stream_still_gives_the_same_minutes() -> None:
     # Written by version 1 and kept: an event schema change must upcast old events so that this still holds.
     app = Tavolo(MEMORY)
     with STREAM.open("rb") as f:
-        workshop_id, count = import_events(app, f)
+        workshop_id, count = import_events(app, f, allow_unsigned=True)
     assert count == 50
     assert render(minutes(read_model_at(workshop_events(app, workshop_id)))) == EXPECTED
 
@@ -56,7 +56,7 @@ def test_minutes_are_byte_identical_for_the_same_events(tmp_path: Path) -> None:
     details = {"title": "Another", "date": "2026-01-01", "language": "en", "sectors": ["A"]}
     other.execute([Command("another", CREATE, details, None, Actor("anonymous"))])  # so positions differ
     with path.open("rb") as f:
-        import_events(other, f)
+        import_events(other, f, allow_unsigned=True)
     a = minutes(read_model_at(log))
     b = minutes(read_model_at(workshop_events(other, workshop_id)))
     assert to_json(a) == to_json(b) and render(a) == render(b)
@@ -171,7 +171,7 @@ def test_the_second_scripted_workshop_gives_its_hand_checked_minutes() -> None:
 def test_the_second_stored_fixture_stream_still_gives_the_same_minutes() -> None:
     app = Tavolo(MEMORY)
     with STREAM_V2.open("rb") as f:
-        workshop_id, count = import_events(app, f)
+        workshop_id, count = import_events(app, f, allow_unsigned=True)
     assert count == 58 and STREAM_V2.stat().st_size < 200_000
     assert render(minutes(read_model_at(workshop_events(app, workshop_id)))) == EXPECTED_V2
 
@@ -222,7 +222,7 @@ def test_the_second_minutes_are_byte_identical_on_another_store(tmp_path: Path) 
         export_events(log, f)
     other = Tavolo({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "other.db")})
     with path.open("rb") as f:
-        import_events(other, f)
+        import_events(other, f, allow_unsigned=True)
     a, b = minutes(read_model_at(log)), minutes(read_model_at(workshop_events(other, workshop_id)))
     assert to_json(a) == to_json(b) and render(a) == render(b)
     other.close()

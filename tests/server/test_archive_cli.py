@@ -19,7 +19,7 @@ WORKSHOP = "ab22c476-99e3-5496-bc3f-f1b1352534b7"
 @pytest.fixture
 def store(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/tavolo.db"
-    assert main(["import", "--store", url, str(STREAM)]) == 0
+    assert main(["import", "--store", url, "--allow-unsigned", str(STREAM)]) == 0  # a fixture, written unsigned
     return url
 
 
@@ -66,9 +66,10 @@ def test_export_then_import_elsewhere_gives_the_same_minutes(
     store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "w.tavolo"
-    assert main(["export", "--store", store, WORKSHOP, "--output", str(out), "--progress"]) == 0
+    key = ["--export-key", "k3y"]
+    assert main(["export", "--store", store, WORKSHOP, "--output", str(out), "--progress", *key]) == 0
     other = f"sqlite:///{tmp_path}/other.db"
-    assert main(["import", "--store", other, str(out)]) == 0
+    assert main(["import", "--store", other, *key, str(out)]) == 0
     capsys.readouterr()
     assert main(["minutes", "--store", other, WORKSHOP]) == 0
     assert capsys.readouterr().out == EXPECTED
@@ -82,7 +83,9 @@ def test_export_then_import_elsewhere_gives_the_same_minutes(
         (["minutes", "--store", "{store}", WORKSHOP, "--at", "yesterday"], "not an ISO time"),
         (["minutes", "--store", "{store}", WORKSHOP, "--at", "2000-01-01"], "did not exist yet"),
         (["minutes", "--store", "nosuch://x", WORKSHOP], "unknown store URL"),
-        (["import", "--store", "{store}", str(STREAM)], "already_exists"),
+        (["import", "--store", "{store}", "--allow-unsigned", str(STREAM)], "already_exists"),
+        (["import", "--store", "{store}", str(STREAM)], "unsigned: the file is not signed"),
+        (["import", "--store", "{store}", "--export-key", "k", str(STREAM)], "unsigned: the file is not signed"),
         (["import", "--store", "{store}", "{tmp}/missing.tavolo"], "cannot read"),
         (["import", "--store", "{store}", "{tmp}/v9.tavolo"], "unknown_version"),
         (["import", "--store", "{store}", "{tmp}/junk.tavolo"], "bad_file"),

@@ -12,6 +12,7 @@ of cases run is printed in the terminal summary ("server fuzz cases run").
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import msgpack
@@ -369,4 +370,79 @@ def test_arbitrary_frames_get_a_stable_error_and_the_connection_keeps_working() 
         # Another connection was never disturbed.
         with room.peer(room.facilitator) as other:
             other.acked("add_agenda_item", {"title": "After the fuzz", "kind": "other"})
+    findings.check()
+
+
+NON_FINITE = [float("nan"), float("inf"), float("-inf")]
+HUGE = [10**30, -(10**30), 2**63, 2**64, 1e308, -1e308]
+
+
+def _numeric_leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The paths of the numbers (not booleans) in a command's arguments."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _numeric_leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _numeric_leaves(v, (*path, i))]
+    return []
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    if isinstance(value, dict):
+        return {k: _replaced(v, path[1:], new) if k == path[0] else v for k, v in value.items()}
+    return [_replaced(v, path[1:], new) if i == path[0] else v for i, v in enumerate(value)]
+
+
+# Numbers the base commands do not carry: every other numeric argument, at its place.
+EXTRA_NUMBERS: dict[str, dict[str, Any]] = {
+    "create_poll": {"title": "Scale", "kind": "scale", "questions": [{"min": 1, "max": 5}]},
+    "split_groups": {"strategy": "random", "groups": 2, "seed": 7},
+    "create_rotation": {"table_size": 2, "rounds": 3, "round_seconds": 60, "seed": 7},
+}
+
+
+def test_non_finite_and_huge_numbers_in_every_numeric_argument_are_refused_as_invalid_args() -> None:
+    """NaN, +-Infinity (JSON over HTTP and msgpack over the websocket) and huge numbers in every numeric
+    argument: NaN and Infinity are ``invalid_args``; a huge number is refused with a documented code; never a 5xx."""
+    findings = Findings("non-finite and huge numbers", minimum=100)
+    cases = [(name, args) for name, args in BASE.items()] + list(EXTRA_NUMBERS.items())
+    with support.running(**FAST) as client:
+        for name, base in cases:
+            paths = _numeric_leaves(base)
+            if not paths:
+                continue
+            f = Fixture(client)
+            role = next(iter(COMMAND_ROLES[name]))
+            for path in paths:
+                for number in NON_FINITE + HUGE:
+                    args = f.resolve(_replaced(base, path, number))
+                    body = {"id": support.new_id("num"), "name": name, "args": args}
+                    r = support.post_json(client, f"/api/workshops/{f.room.id}/commands", body, f.token(role))
+                    code = r.json().get("error", {}).get("code") if r.status_code != 200 else "ack"
+                    context = f"{name} {path}={number!r} over HTTP -> {r.status_code} {r.text[:200]}"
+                    non_finite = isinstance(number, float) and not math.isfinite(number)
+                    if non_finite:
+                        if code != "invalid_args":
+                            findings.failed(f"{name} {path} non-finite: {code}", context)
+                            continue
+                    elif r.status_code >= 500 or (code != "ack" and code not in REFUSALS):
+                        findings.failed(f"{name} {path} huge: {code}", context)
+                        continue
+                    findings.outcome(code)
+                    if non_finite:
+                        # The same over the websocket, in msgpack (which carries NaN and Infinity as floats).
+                        with Peer(client, f.room.id) as peer:
+                            peer.hello(f.token(role), encoding="msgpack")
+                            message = {"type": "command", "id": support.new_id("num"), "name": name, "args": args}
+                            peer.send(message, "msgpack")
+                            answer = peer.answer(message["id"], timeout=3)
+                            if answer.get("code") != "invalid_args":
+                                findings.failed(f"{name} {path} non-finite (ws)", f"{context}: {answer}")
+                            else:
+                                findings.outcome("invalid_args (ws)")
     findings.check()

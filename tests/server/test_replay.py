@@ -129,7 +129,7 @@ def test_rotations_timer_and_matchmaking_mark_the_timeline_and_show_in_the_repla
 
     app = Tavolo({"PERSISTENCE_MODULE": "eventsourcing.popo"})
     with (Path(__file__).parents[1] / "fixtures" / "workshop-v2.tavolo").open("rb") as f:
-        workshop_id, _ = import_events(app, f)
+        workshop_id, _ = import_events(app, f, allow_unsigned=True)
     replay = Replay(workshop_events(app, workshop_id), every=7)
     markers = replay.timeline()["markers"]
     rounds = [m["label"] for m in markers if m["kind"] == "round_started"]
