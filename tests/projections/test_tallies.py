@@ -227,6 +227,28 @@ class TestSurveyAndBallots:
         assert (poll["state"], poll["visibility"]) == ("closed", "shown")
         assert poll["opened_at"] and poll["closed_at"] >= poll["opened_at"]
 
+    def test_a_closed_polls_turnout_counts_who_could_vote_when_it_closed(self) -> None:
+        r = PollRoom()
+        r.people(*PEOPLE)
+        r.given(r.create(), r.command("open_poll"), r.vote("Ann", "o1"), r.vote("Bob", "o2"), r.command("close_poll"))
+        r.people("Fay", "Gus", "Hal")  # they join after the close: the poll's turnout must not move
+        assert results_view(tally(r), 8, reveal=True)["turnout"] == {"voted": 2, "present": 5, "percent": 40.0}
+
+    def test_a_reopened_poll_counts_who_can_vote_now_until_it_closes_again(self) -> None:
+        r = voted("single", ["o1"])
+        r.given(r.command("close_poll"), r.command("reopen_poll"))
+        assert results_view(tally(r), 9, reveal=True)["turnout"]["present"] == 9
+        r.people("Fay")
+        r.given(r.command("close_poll", id="close-again"))
+        assert results_view(tally(r), 9, reveal=True)["turnout"]["present"] == len(PEOPLE) + 1
+
+    def test_a_close_recorded_before_eligibility_was_kept_counts_who_can_vote_now(self) -> None:
+        r = voted("single", ["o1"])
+        r.given(r.command("close_poll"))
+        t = tally(r)
+        t.eligible = None  # what a version-1 Closed event (no eligible count) folds to
+        assert results_view(t, 7, reveal=True)["turnout"]["present"] == 7
+
 
 # ------------------------------------------------------------------------------------------------------------
 # Breakdowns.

@@ -1,0 +1,52 @@
+"""Polls as a room lives them: turnout, reopening and duplicating, the word cloud — through a real server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.acceptance.support import Room
+
+
+def _turnout_of_closed_poll(room: Room, poll_id: str) -> Any:
+    return lambda d: d["polls"][poll_id]["poll"]["state"] == "closed" and d["polls"][poll_id]["turnout"]
+
+
+def test_a_closed_polls_turnout_stays_frozen_while_people_keep_joining(room: Room) -> None:
+    people = [room.join(f"Early {i}") for i in range(3)]
+    lunch = {"title": "Lunch", "kind": "single", "questions": [{"options": ["Pizza", "Pasta"]}]}
+    poll_id = room.command("create_poll", lunch)["result"]["poll_id"]
+    room.command("open_poll", {"poll_id": poll_id})
+    room.command("cast_ballot", {"poll_id": poll_id, "answer": "o1"}, token=people[0].token)
+    room.command("close_poll", {"poll_id": poll_id})
+    dashboard = room.watch("dashboard")
+    assert dashboard.wait(_turnout_of_closed_poll(room, poll_id)) == {"voted": 1, "present": 3, "percent": 33.3}
+    for i in range(3):
+        room.join(f"Late {i}")
+    dashboard.wait(lambda d: d["counts"]["joined"] == 6, what="six people in the room")
+    assert dashboard.data["polls"][poll_id]["turnout"] == {"voted": 1, "present": 3, "percent": 33.3}
+    projector = room.watch("projector", token=room.projector_token)
+    assert projector.wait(_turnout_of_closed_poll(room, poll_id))["present"] == 3
+    replayed = room.get("/replay")["dashboard"]["polls"][poll_id]["turnout"]
+    assert replayed == {"voted": 1, "present": 3, "percent": 33.3}
+
+
+def test_a_closed_poll_is_reopened_with_its_ballots_and_duplicated_into_a_draft(room: Room) -> None:
+    ann, bob = room.join("Ann"), room.join("Bob")
+    lunch = {"title": "Lunch", "kind": "single", "questions": [{"options": ["Pizza", "Pasta"]}]}
+    poll_id = room.command("create_poll", lunch)["result"]["poll_id"]
+    room.command("open_poll", {"poll_id": poll_id})
+    room.command("cast_ballot", {"poll_id": poll_id, "answer": "o1"}, token=ann.token)
+    room.command("close_poll", {"poll_id": poll_id})
+    room.command("reopen_poll", {"poll_id": poll_id})
+    room.command("cast_ballot", {"poll_id": poll_id, "answer": "o2"}, token=bob.token)
+    dashboard = room.watch("dashboard")
+    view = dashboard.wait(lambda d: d["polls"][poll_id]["turnout"]["voted"] == 2 and d["polls"][poll_id])
+    assert view["poll"]["state"] == "open"
+    assert [o["count"] for o in view["results"][0]["options"]] == [1, 1]
+
+    copy_id = room.command("duplicate_poll", {"poll_id": poll_id}, command_id="dup-lunch")["result"]["poll_id"]
+    retry = room.command("duplicate_poll", {"poll_id": poll_id}, command_id="dup-lunch")
+    assert retry["result"]["poll_id"] == copy_id and copy_id != poll_id
+    copy = dashboard.wait(lambda d: d["polls"][copy_id])
+    assert copy["poll"]["state"] == "draft" and copy["turnout"]["voted"] == 0
+    assert (copy["poll"]["title"], copy["poll"]["questions"]) == (view["poll"]["title"], view["poll"]["questions"])
