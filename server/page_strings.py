@@ -469,9 +469,6 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Reopen"),
     N_("Duplicate"),
     N_("Close “%(title)s”? Nobody can vote after that, unless you reopen it."),
-    N_("Word cloud"),
-    N_("Whole answers (phrases)"),
-    N_("Single words"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).

@@ -50,3 +50,29 @@ def test_a_closed_poll_is_reopened_with_its_ballots_and_duplicated_into_a_draft(
     copy = dashboard.wait(lambda d: d["polls"][copy_id])
     assert copy["poll"]["state"] == "draft" and copy["turnout"]["voted"] == 0
     assert (copy["poll"]["title"], copy["poll"]["questions"]) == (view["poll"]["title"], view["poll"]["questions"])
+
+
+def test_the_word_cloud_counts_whole_phrases_and_keeps_emoji(room: Room) -> None:
+    answers = ["Best practices", "best practices!", "Market intelligence", "data sharing", "Data sharing.", "🚀", "🚀"]
+    people = [room.join(f"Voice {i}") for i in range(len(answers))]
+    takeaway = {"title": "Takeaway", "kind": "text", "questions": [{"prompt": "One thing you take home?"}]}
+    poll_id = room.command("create_poll", takeaway)["result"]["poll_id"]
+    room.command("open_poll", {"poll_id": poll_id})
+    for person, answer in zip(people, answers, strict=True):
+        room.command("cast_ballot", {"poll_id": poll_id, "answer": answer}, token=person.token)
+    room.command("set_results_visibility", {"poll_id": poll_id, "visibility": "shown"})
+    projector = room.watch("projector", token=room.projector_token)
+    result = projector.wait(lambda d: d["polls"][poll_id]["turnout"]["voted"] == len(answers) and d["polls"][poll_id])
+    [question] = result["results"]
+    assert question["cloud"] == "phrases"
+    assert question["words"] == [
+        ["Best practices", 2], ["Data sharing", 2], ["🚀", 2], ["Market intelligence", 1]
+    ]  # fmt: skip
+
+    words = {"title": "Words", "kind": "text", "questions": [{"prompt": "And in words?", "cloud": "words"}]}
+    words_id = room.command("create_poll", words)["result"]["poll_id"]
+    room.command("open_poll", {"poll_id": words_id})
+    room.command("cast_ballot", {"poll_id": words_id, "answer": "Data sharing 🚀"}, token=people[0].token)
+    dashboard = room.watch("dashboard")
+    counted = dashboard.wait(lambda d: d["polls"][words_id]["turnout"]["voted"] == 1 and d["polls"][words_id])
+    assert counted["results"][0]["words"] == [["data", 1], ["sharing", 1], ["🚀", 1]]
