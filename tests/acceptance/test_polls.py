@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.acceptance.support import Room
+
+TAP_MIN = 44  # px: the smallest comfortable touch target (WCAG 2.5.5, Apple and Android guidance)
 
 
 def _turnout_of_closed_poll(room: Room, poll_id: str) -> Any:
@@ -76,3 +79,28 @@ def test_the_word_cloud_counts_whole_phrases_and_keeps_emoji(room: Room) -> None
     dashboard = room.watch("dashboard")
     counted = dashboard.wait(lambda d: d["polls"][words_id]["turnout"]["voted"] == 1 and d["polls"][words_id])
     assert counted["results"][0]["words"] == [["data", 1], ["sharing", 1], ["🚀", 1]]
+
+
+def test_on_a_phone_the_0_to_10_buttons_and_the_language_switch_are_at_least_44_px(room: Room, browser: Any) -> None:
+    ana = room.join("Ana")
+    nps = {"title": "Recommend?", "kind": "scale", "questions": [{"prompt": "Would you?", "scale": "0-10"}]}
+    poll_id = room.command("create_poll", nps)["result"]["poll_id"]
+    room.command("open_poll", {"poll_id": poll_id})
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True,
+                                  has_touch=True, locale="en-GB")  # fmt: skip
+    context.set_default_timeout(20_000)
+    key, token = json.dumps(f"tavolo:me:{room.workshop_id}"), json.dumps(ana.token)
+    context.add_init_script(f"localStorage.setItem({key}, {token});")
+    page = context.new_page()
+    page.goto(f"{room.server.url}/w/{room.workshop_id}/me")
+    steps = page.locator(".ballot-scale.eleven .ballot-scale-step")
+    steps.nth(10).wait_for()
+    targets = [("0-10 button " + str(i), steps.nth(i)) for i in range(11)]
+    switch = page.locator(".lang-switch a")
+    targets += [("language " + str(switch.nth(i).text_content()), switch.nth(i)) for i in range(switch.count())]
+    sizes = {name: target.bounding_box() for name, target in targets}
+    small = {n: (round(b["width"], 1), round(b["height"], 1)) for n, b in sizes.items()
+             if b["width"] < TAP_MIN or b["height"] < TAP_MIN}  # fmt: skip
+    assert small == {}, f"tap targets under {TAP_MIN}x{TAP_MIN} px on a 390-px phone: {small}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # and nothing overflows the screen
+    context.close()
