@@ -71,6 +71,7 @@ class Tally:
     opened_at: str = ""
     closed_at: str = ""
     eligible: int | None = None  # who could vote, fixed when the poll closed (None: open, or not recorded)
+    reopened: int = 0  # times reopened: the server's timer names its close by it (server/services.py)
     ballots: dict[str, Ballot] = field(default_factory=dict)  # participant id (named) or voter tag (secret)
     counts: dict[str, Count] = field(default_factory=dict)  # question id -> running totals
     position: int = 0
@@ -123,6 +124,7 @@ def _closed(t: Tally, e: Poll.Closed) -> None:
 
 def _reopened(t: Tally, e: Poll.Reopened) -> None:
     t.state, t.closed_at, t.closes_at, t.eligible = "open", "", e.closes_at, None
+    t.reopened += 1
 
 
 def _visibility(t: Tally, e: Poll.VisibilityChanged) -> None:
