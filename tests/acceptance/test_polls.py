@@ -104,3 +104,25 @@ def test_on_a_phone_the_0_to_10_buttons_and_the_language_switch_are_at_least_44_
     assert small == {}, f"tap targets under {TAP_MIN}x{TAP_MIN} px on a 390-px phone: {small}"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # and nothing overflows the screen
     context.close()
+
+
+def test_the_dashboard_reopens_and_duplicates_a_closed_poll(room: Room, browser: Any) -> None:
+    ana = room.join("Ana")
+    lunch = {"title": "Lunch", "kind": "single", "questions": [{"options": ["Pizza", "Pasta"]}]}
+    poll_id = room.command("create_poll", lunch)["result"]["poll_id"]
+    room.command("open_poll", {"poll_id": poll_id})
+    room.command("cast_ballot", {"poll_id": poll_id, "answer": "o1"}, token=ana.token)
+    room.command("close_poll", {"poll_id": poll_id})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto(f"{room.server.url}/w/{room.workshop_id}/dashboard#k={room.facilitator_token}&p={room.projector_token}")
+    card = page.locator(f"li.poll-card[data-id='{poll_id}']")
+    card.locator("button[data-action='duplicate']").click()
+    page.wait_for_selector("li.poll-card.state-draft")
+    copy_id = page.locator("li.poll-card.state-draft").get_attribute("data-id")
+    assert copy_id != poll_id and page.locator("li.poll-card.state-draft .poll-title").text_content() == "Lunch"
+    card.locator("button[data-action='reopen']").click()
+    page.wait_for_selector(f"li.poll-card.state-open[data-id='{poll_id}']")
+    assert room.view()["polls"][poll_id]["turnout"]["voted"] == 1  # the ballot cast before is kept
+    context.close()
