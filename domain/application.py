@@ -31,7 +31,14 @@ from domain.match_commands import MATCH_COMMANDS, MatchContext, run_match_comman
 from domain.matchmaking import Matchmaking, matchmaking_id
 from domain.note_commands import NOTE_COMMANDS, run_note_command
 from domain.personal import PersonalKeys, keys_for
-from domain.poll_commands import POLL_COMMANDS, PollContext, after_commit, run_poll_command, target_poll_id
+from domain.poll_commands import (
+    POLL_COMMANDS,
+    PollContext,
+    after_commit,
+    poll_id_for,
+    run_poll_command,
+    target_poll_id,
+)
 from domain.polls import Poll
 from domain.rotation_commands import (
     ROTATION_COMMANDS,
@@ -312,8 +319,14 @@ class Tavolo(Application):  # type: ignore[type-arg]
         poll = self._poll(poll_id, aggregates)
         # Only a poll for some groups needs the voter's group: looking it up costs round trips on PostgreSQL.
         groups = self._groups_of(workshop.id, command, aggregates) if poll is not None and poll.groups else frozenset()
-        ctx = PollContext(command.actor, command.id, self.keys, groups)
-        outcome = run_poll_command(command.name, workshop, poll, ctx, command.args)
+        sizes = (
+            self._group_sizes(workshop.id, aggregates) if command.name == "close_poll" and poll and poll.groups else {}
+        )
+        made = (
+            self._poll(poll_id_for(workshop.id, command.id), aggregates) if command.name == "duplicate_poll" else None
+        )
+        ctx = PollContext(command.actor, command.id, self.keys, groups, sizes)
+        outcome = run_poll_command(command.name, workshop, poll, ctx, command.args, made)
         aggregates[outcome.poll.id] = outcome.poll
         return Outcome(
             command, result=outcome.result, duplicate=outcome.duplicate, target=outcome.poll.id,
@@ -353,6 +366,12 @@ class Tavolo(Application):  # type: ignore[type-arg]
         split = self._load(split_id, aggregates) if split_id else None
         group = split.member_of.get(command.actor.participant_id) if split is not None else None
         return frozenset({group}) if group else frozenset()
+
+    def _group_sizes(self, workshop_id: UUID, aggregates: dict[UUID, Any]) -> dict[str, int]:
+        """Members per group of the current split (who could vote in a poll for some groups, as it closes)."""
+        split_id = current_split_id(lambda i: self._load(i, aggregates), workshop_id)
+        split = self._load(split_id, aggregates) if split_id else None
+        return {g: len(group.members) for g, group in split.groups.items()} if split is not None else {}
 
     def _poll(self, poll_id: UUID, aggregates: dict[UUID, Any]) -> Poll | None:
         found = self._load(poll_id, aggregates)

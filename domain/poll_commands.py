@@ -23,13 +23,21 @@ Integration (domain/application.py and the server wire these; nothing here impor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
 from domain import errors, values
-from domain.poll_errors import NotInScope, PollClosed, PollKeyMissing, PollNotDraft, PollNotOpen, UnknownPoll
+from domain.poll_errors import (
+    NotInScope,
+    PollClosed,
+    PollKeyMissing,
+    PollNotDraft,
+    PollNotOpen,
+    SecretPollClosed,
+    UnknownPoll,
+)
 from domain.poll_kinds import POLL_KINDS, parse_answers, parse_questions
 from domain.polls import CLOSED, DRAFT, OPEN, SECRET_BREAKDOWNS, VISIBILITIES, Poll
 from domain.secret import PollKeys, command_ref, kept_cells, voter_tag
@@ -46,12 +54,14 @@ SETTINGS = {"title", "kind", "questions", "secret", "breakdown", "closes_at", "g
 
 @dataclass(frozen=True)
 class PollContext:
-    """Who runs a poll command, under which id; the key store; the groups the actor belongs to."""
+    """Who runs a poll command, under which id; the key store; the groups the actor belongs to; and, when a poll
+    for some groups closes, the members per group of the current split (who could vote in it)."""
 
     actor: Actor
     command_id: str
     keys: PollKeys
     groups: frozenset[str] = frozenset()
+    group_sizes: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -151,7 +161,7 @@ def open_poll(poll: Poll, workshop: Workshop, ctx: PollContext, args: Mapping[st
     values.check_keys(args, {"poll_id", "closes_at"})
     closes_at = _closes_at(args["closes_at"]) if "closes_at" in args else poll.closes_at
     if poll.state == CLOSED:
-        raise PollClosed("a closed poll cannot be reopened")
+        raise PollClosed("a closed poll is opened again with reopen_poll")
     if poll.state == OPEN:
         return {}
     if poll.secret:
@@ -171,8 +181,47 @@ def close_poll(poll: Poll, workshop: Workshop, ctx: PollContext, args: Mapping[s
     if "if_closes_at" in args and args["if_closes_at"] != poll.closes_at:
         return {}
     if poll.state == OPEN:
-        poll.trigger_event(Poll.Closed, command_id=ctx.command_id)
+        poll.trigger_event(Poll.Closed, command_id=ctx.command_id, eligible=eligible(poll, workshop, ctx))
     return {}
+
+
+def eligible(poll: Poll, workshop: Workshop, ctx: PollContext) -> int:
+    """Who could vote now: the members of the poll's groups, else the participants present."""
+    if poll.groups:
+        return sum(ctx.group_sizes.get(g, 0) for g in poll.groups)
+    return workshop.present_count()
+
+
+def reopen_poll(poll: Poll, workshop: Workshop, ctx: PollContext, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Open a closed poll again, keeping its ballots; ``closes_at`` sets a new deadline (the old one is cleared).
+    A secret poll cannot be reopened: its key was destroyed when it closed, so its voters could not be recognised
+    (everyone could vote twice) -- duplicate it instead."""
+    values.check_keys(args, {"poll_id", "closes_at"})
+    closes_at = _closes_at(args.get("closes_at"))
+    if poll.state == DRAFT:
+        raise PollNotOpen("this poll was never opened")
+    if poll.state == OPEN:
+        return {}
+    if poll.secret:
+        raise SecretPollClosed("a closed secret poll cannot be reopened: duplicate it")
+    poll.trigger_event(Poll.Reopened, command_id=ctx.command_id, closes_at=closes_at)
+    return {}
+
+
+def duplicate_poll(workshop: Workshop, source: Poll, ctx: PollContext, args: Mapping[str, Any]) -> Poll:
+    """Draft a new poll with another poll's settings and questions (any state; no ballots). Its id derives from
+    the command id, as create_poll's does; its deadline is not copied (a date already past would close it)."""
+    values.check_keys(args, {"poll_id"})
+    settings = {**source.settings(), "closes_at": ""}
+    poll: Poll = Poll._create(
+        Poll.Created,
+        id=poll_id_for(workshop.id, ctx.command_id),
+        command_id=ctx.command_id,
+        workshop_id=workshop.id,
+        visibility=source.visibility,
+        **_settings(workshop, settings, source.agenda_item_id),
+    )
+    return poll
 
 
 def set_results_visibility(poll: Poll, workshop: Workshop, ctx: PollContext, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,7 +308,7 @@ def cast_ballot(poll: Poll, workshop: Workshop, ctx: PollContext, args: Mapping[
 @dataclass(frozen=True)
 class PollSpec:
     roles: frozenset[str]
-    handler: Handler | None  # None: create_poll, which makes the aggregate
+    handler: Handler | None  # None: create_poll and duplicate_poll, which make an aggregate
 
 
 _F, _P = frozenset({FACILITATOR}), frozenset({PARTICIPANT})
@@ -268,6 +317,8 @@ POLL_COMMANDS: dict[str, PollSpec] = {
     "update_poll": PollSpec(_F, update_poll),
     "open_poll": PollSpec(_F, open_poll),
     "close_poll": PollSpec(_F, close_poll),
+    "reopen_poll": PollSpec(_F, reopen_poll),
+    "duplicate_poll": PollSpec(_F, None),
     "set_results_visibility": PollSpec(_F, set_results_visibility),
     "set_poll_deadline": PollSpec(_F, set_poll_deadline),
     "cast_ballot": PollSpec(_P, cast_ballot),
@@ -283,14 +334,24 @@ def _recorded_as(name: str, poll: Poll, ctx: PollContext) -> str:
 
 
 def run_poll_command(
-    name: str, workshop: Workshop, poll: Poll | None, ctx: PollContext, args: Mapping[str, Any]
+    name: str,
+    workshop: Workshop,
+    poll: Poll | None,
+    ctx: PollContext,
+    args: Mapping[str, Any],
+    made: Poll | None = None,
 ) -> PollOutcome:
-    """Run one poll command: answer a retry from the history, check the role, validate, record events."""
+    """Run one poll command: answer a retry from the history, check the role, validate, record events.
+
+    For ``duplicate_poll``, ``poll`` is the source and ``made`` the poll this command id creates, if a first
+    try of it already did (``poll_id_for(workshop.id, command id)``): then the retry is answered with it."""
     spec = POLL_COMMANDS.get(name)
     if spec is None:
         raise errors.UnknownCommand(f"unknown command {name[:64]!r}")
     if poll is not None and poll.workshop_id != workshop.id:
         poll = None
+    if name == "duplicate_poll":
+        return _duplicate(workshop, poll, made, ctx, args)
     if name == "create_poll" and poll is not None:
         result = {"poll_id": str(poll.id)}
         return PollOutcome(poll, result, duplicate=True, recorded_as=ctx.command_id)
@@ -310,6 +371,19 @@ def run_poll_command(
         # It changed nothing; note it anyway (as the Workshop does) so that a retry is answered as one.
         poll.trigger_event(Poll.CommandNoted, command_id=recorded_as)
     return PollOutcome(poll, {**poll.commands[recorded_as], **extra}, recorded_as=recorded_as)
+
+
+def _duplicate(
+    workshop: Workshop, source: Poll | None, made: Poll | None, ctx: PollContext, args: Mapping[str, Any]
+) -> PollOutcome:
+    if made is not None and made.workshop_id == workshop.id:
+        return PollOutcome(made, {"poll_id": str(made.id)}, duplicate=True, recorded_as=ctx.command_id)
+    if source is None:
+        raise UnknownPoll("no such poll in this workshop")
+    if ctx.actor.role not in POLL_COMMANDS["duplicate_poll"].roles:
+        raise errors.Forbidden(f"a {ctx.actor.role} may not run duplicate_poll")
+    poll = duplicate_poll(workshop, source, ctx, args)
+    return PollOutcome(poll, {"poll_id": str(poll.id)}, recorded_as=ctx.command_id)
 
 
 def after_commit(events: Iterable[Any], keys: PollKeys) -> None:

@@ -25,6 +25,13 @@ class PollClosed(DomainError):
     status = 409
 
 
+class SecretPollClosed(DomainError):
+    """A closed secret poll cannot be reopened: its key (that recognises a voter's tag) is gone."""
+
+    code = "secret_poll_closed"
+    status = 409
+
+
 class NotInScope(DomainError):
     code = "not_in_scope"
     status = 403

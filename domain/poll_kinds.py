@@ -7,7 +7,9 @@ are stored in events as plain dicts (``Question.to_dict``); answers as plain val
     multiple  ["o1", "o3"]                 1..max_choices distinct option ids, stored in option order
     scale     4                            an integer on the scale (1-5 or 0-10)
     ranking   ["o3", "o1"]                 1..n distinct option ids, best first (a partial ranking is allowed)
-    text      "More breaks"                1..TEXT_ANSWER_MAX characters (line breaks allowed)
+    text      "More breaks"                1..TEXT_ANSWER_MAX characters (line breaks allowed); the question's
+                                           ``cloud`` says how its word cloud counts: whole answers ("phrases", the
+                                           default) or single "words"
     dots      {"o1": 2, "o4": 1}           item id -> dots; 1..dots in all, at most max_per_item on one item
 """
 
@@ -25,6 +27,7 @@ from domain.poll_errors import EmptyBallot, InvalidChoice, TooManyChoices, TooMa
 KINDS = ("single", "multiple", "scale", "ranking", "text", "dots")
 POLL_KINDS = (*KINDS, "survey")
 SCALES = {"1-5": (1, 5), "0-10": (0, 10)}
+CLOUDS = ("phrases", "words")
 WITH_OPTIONS = ("single", "multiple", "ranking", "dots")
 
 PROMPT_MAX = 300
@@ -42,7 +45,7 @@ _KEYS = {
     "multiple": {"options", "max_choices"},
     "ranking": {"options"},
     "scale": {"scale", "low_label", "high_label"},
-    "text": set(),
+    "text": {"cloud"},
     "dots": {"options", "dots", "max_per_item"},
 }
 
@@ -72,6 +75,9 @@ class Question:
     high_label: str = ""
     dots: int = 0  # dots: per participant
     max_per_item: int = 0
+    # text: what the word cloud counts. A question stored before the setting existed counted single words: it keeps
+    # them, so its replay and minutes stay as they were; a new question defaults to whole answers (parse_question).
+    cloud: str = "words"
 
     def to_dict(self) -> dict[str, Any]:
         """The stored (and viewed) form: only the fields this kind uses."""
@@ -84,6 +90,8 @@ class Question:
             d.update(scale=self.scale, low_label=self.low_label, high_label=self.high_label)
         if self.kind == "dots":
             d.update(dots=self.dots, max_per_item=self.max_per_item)
+        if self.kind == "text":
+            d["cloud"] = self.cloud
         return d
 
     @classmethod
@@ -100,6 +108,7 @@ class Question:
             d.get("high_label", ""),
             d.get("dots", 0),
             d.get("max_per_item", 0),
+            d.get("cloud", "words"),
         )
 
     @property
@@ -158,6 +167,8 @@ def parse_question(index: int, kind: str, spec: Any) -> Question:
         q["scale"] = values.choice({"scale": spec.get("scale", "1-5")}, "scale", tuple(SCALES))
         q["low_label"] = values.text(spec, "low_label", LABEL_MAX, required=False)
         q["high_label"] = values.text(spec, "high_label", LABEL_MAX, required=False)
+    if q_kind == "text":
+        q["cloud"] = values.choice({"cloud": spec.get("cloud", "phrases")}, "cloud", CLOUDS)
     if q_kind == "dots":
         q["dots"] = _count(spec.get("dots"), "dots", 1, DOTS_MAX)
         q["max_per_item"] = _count(spec.get("max_per_item", q["dots"]), "max_per_item", 1, q["dots"])

@@ -1,12 +1,12 @@
 """The Poll aggregate: one aggregate per poll, apart from the Workshop, so that ballots never serialise the
 room.
 
-A poll is drafted, opened and closed by the facilitator (draft -> open -> closed; never reopened) and takes
-one ballot per voter while open; a voter's new ballot replaces theirs. A *secret* poll records a keyed voter
-tag instead of the participant id (domain/secret.py, docs/polls.md). Every event carries the id of the
-command that caused it, so a retried command is recognised from the history itself, as in the Workshop. The
-commands that validate and record these events are in domain/poll_commands.py (as domain/commands.py is to
-the Workshop).
+A poll is drafted, opened and closed by the facilitator (draft -> open -> closed; a named poll may be reopened,
+closed -> open, keeping its ballots) and takes one ballot per voter while open; a voter's new ballot replaces
+theirs. A *secret* poll records a keyed voter tag instead of the participant id (domain/secret.py,
+docs/polls.md). Every event carries the id of the command that caused it, so a retried command is recognised from
+the history itself, as in the Workshop. The commands that validate and record these events are in
+domain/poll_commands.py (as domain/commands.py is to the Workshop).
 """
 
 from __future__ import annotations
@@ -98,10 +98,30 @@ class Poll(Aggregate):
             poll.state, poll.opened_at, poll.closes_at = OPEN, self.timestamp, self.closes_at
 
     class Closed(Event):
-        """The poll was closed (by the facilitator or the timer); it takes no more ballots, ever."""
+        """The poll was closed (by the facilitator or the timer); it takes no more ballots unless reopened.
+
+        ``eligible`` is who could vote at that moment (present participants, or the members of the poll's groups):
+        the turnout of a closed poll is counted against it, so people joining later do not change it. Version 1
+        events did not record it (-1: counted against who can vote when viewed, as they were then)."""
+
+        class_version = 2
+        eligible: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["eligible"] = -1
 
         def when(self, poll: Poll) -> None:
             poll.state = CLOSED
+
+    class Reopened(Event):
+        """The facilitator reopened a closed named poll: ballots cast before stay; ``closes_at`` is its new
+        deadline ("" for none). Who could vote counts live again until it closes again."""
+
+        closes_at: str
+
+        def when(self, poll: Poll) -> None:
+            poll.state, poll.closes_at = OPEN, self.closes_at
 
     class VisibilityChanged(Event):
         """The facilitator showed or hid the results to participants."""

@@ -187,7 +187,8 @@ def _question_rows(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _could_vote(read: ReadModel, t: Tally) -> int:
-    """Who could vote, as of the minutes: present participants, or the members of the poll's groups."""
+    """Who can vote as of the minutes: present participants, or the members of the poll's groups (a closed poll
+    counts against who could vote when it closed instead: results_view)."""
     if t.groups and read.groups is not None and read.groups.current is not None:
         split = read.groups.splits[read.groups.current]
         return sum(len(split.groups[g].members) for g in t.groups if g in split.groups)

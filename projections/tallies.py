@@ -70,6 +70,8 @@ class Tally:
     created_at: str = ""
     opened_at: str = ""
     closed_at: str = ""
+    eligible: int | None = None  # who could vote, fixed when the poll closed (None: open, or not recorded)
+    reopened: int = 0  # times reopened: the server's timer names its close by it (server/services.py)
     ballots: dict[str, Ballot] = field(default_factory=dict)  # participant id (named) or voter tag (secret)
     counts: dict[str, Count] = field(default_factory=dict)  # question id -> running totals
     position: int = 0
@@ -117,6 +119,12 @@ def _opened(t: Tally, e: Poll.Opened) -> None:
 
 def _closed(t: Tally, e: Poll.Closed) -> None:
     t.state, t.closed_at = "closed", e.timestamp.isoformat()
+    t.eligible = e.eligible if e.eligible >= 0 else None
+
+
+def _reopened(t: Tally, e: Poll.Reopened) -> None:
+    t.state, t.closed_at, t.closes_at, t.eligible = "open", "", e.closes_at, None
+    t.reopened += 1
 
 
 def _visibility(t: Tally, e: Poll.VisibilityChanged) -> None:
@@ -157,6 +165,7 @@ HANDLERS: dict[type, Any] = {
     Poll.Edited: _settings,
     Poll.Opened: _opened,
     Poll.Closed: _closed,
+    Poll.Reopened: _reopened,
     Poll.VisibilityChanged: _visibility,
     Poll.DeadlineChanged: _deadline,
     Poll.BallotCast: _ballot,
@@ -229,9 +238,12 @@ def _results(questions: tuple[Question, ...], counts: dict[str, Count], max_answ
 def results_view(tally: Tally, present_count: int, reveal: bool, *, max_answers: int = MAX_ANSWERS) -> dict[str, Any]:
     """The poll, its turnout and -- if ``reveal`` (the facilitator, or results shown) -- its results.
 
-    ``present_count`` is who could vote (present in the room, or in the poll's groups). Turnout counts
-    distinct voters; its percent is capped at 100 (people who voted and then left still count as voted)."""
+    ``present_count`` is who can vote now (present in the room, or in the poll's groups); a closed poll counts
+    against who could vote when it closed instead. Turnout counts distinct voters; its percent is capped at 100
+    (people who voted and then left still count as voted)."""
     voted = len(tally.ballots)
+    if tally.state == "closed" and tally.eligible is not None:
+        present_count = tally.eligible
     return {
         "poll": poll_view(tally),
         "turnout": {

@@ -42,12 +42,63 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 _WORD = re.compile(r"[^\W_]+")
 
 
+def _is_regional(c: str) -> bool:
+    return "\U0001f1e6" <= c <= "\U0001f1ff"
+
+
+def emoji(text: str) -> list[str]:
+    """The emoji of a text, each whole: a symbol with its variation selector, skin tone, keycap or zero-width-joined
+    parts, and a flag's two regional indicators."""
+    found, i, n = [], 0, len(text)
+    while i < n:
+        if unicodedata.category(text[i]) != "So":
+            i += 1
+            continue
+        j = i + 1
+        if _is_regional(text[i]) and j < n and _is_regional(text[j]):
+            j += 1
+        while j < n:
+            if unicodedata.category(text[j]) in ("Mn", "Me", "Sk"):
+                j += 1
+            elif text[j] == "\u200d" and j + 1 < n and unicodedata.category(text[j + 1]) == "So":
+                j += 2
+            else:
+                break
+        found.append(text[i:j])
+        i = j
+    return found
+
+
 def words(text: str) -> set[str]:
-    """The distinct words of an answer for the word cloud: case-folded, split at anything that is not a
-    letter or digit, at least WORD_MIN characters, neither a number nor an English or Italian stop word."""
+    """The distinct words of an answer for the word cloud in word mode: case-folded, split at anything that is not
+    a letter or digit, at least WORD_MIN characters, neither a number nor an English or Italian stop word; and its
+    emoji, each a word of its own."""
     folded = unicodedata.normalize("NFC", text.casefold())
     found = _WORD.findall(folded)
-    return {w for w in found if len(w) >= WORD_MIN and not w.isdigit() and w not in STOP_WORDS}
+    kept = {w for w in found if len(w) >= WORD_MIN and not w.isdigit() and w not in STOP_WORDS}
+    return kept | set(emoji(folded))
+
+
+def _edge(c: str) -> bool:
+    """Punctuation, spaces and control characters: what is trimmed from both ends of a phrase."""
+    return unicodedata.category(c)[0] in "PZC"
+
+
+def phrase(text: str) -> tuple[str, str]:
+    """An answer as one phrase of the word cloud: (the key it is counted under, the answer as shown). Both are
+    trimmed of surrounding punctuation and spaces, with runs of spaces and line breaks made one space; the key is
+    also NFKC-normalised, case-folded and stripped of accents, so "Best practices!" and "best pràctices" count
+    together. Emoji stay (a variation selector is dropped from the key only). ("", "") if nothing is left."""
+    shown = " ".join(unicodedata.normalize("NFC", text).split())
+    start, end = 0, len(shown)
+    while start < end and _edge(shown[start]):
+        start += 1
+    while end > start and _edge(shown[end - 1]):
+        end -= 1
+    shown = shown[start:end]
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", shown).casefold())
+    key = unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
+    return " ".join(key.split()), shown
 
 
 def percent(part: int, whole: int) -> float:
@@ -213,31 +264,46 @@ class RankingCount:
 
 
 class TextCount:
-    """Open text: the answers (in alphabetical order: the order of arrival could tell who wrote what) and how
-    many answers use each word."""
+    """Open text: the answers (in alphabetical order: the order of arrival could tell who wrote what) and the word
+    cloud: how many answers give each phrase (the question's ``cloud`` is "phrases": whole answers, normalised by
+    ``phrase`` and shown in their most common spelling) or use each word ("words", see ``words``)."""
 
     def __init__(self, q: Question) -> None:
         self.q, self.respondents = q, 0
         self.answers: Counter[str] = Counter()
-        self.words: Counter[str] = Counter()
+        self.words: Counter[str] = Counter()  # word, or phrase key -> answers
+        self.spellings: dict[str, Counter[str]] = {}  # phrase key -> how its answers were written
 
     def add(self, answer: Any, sign: int) -> None:
         self.answers[answer] += sign
-        self.words.update(dict.fromkeys(words(answer), sign))
+        if self.q.cloud == "phrases":
+            key, shown = phrase(answer)
+            if key:
+                self.words[key] += sign
+                self.spellings.setdefault(key, Counter())[shown] += sign
+        else:
+            self.words.update(dict.fromkeys(words(answer), sign))
         self.respondents += sign
 
     def _answers(self) -> list[str]:
         ordered = sorted((+self.answers).items(), key=lambda an: (an[0].casefold(), an[0]))
         return [a for a, n in ordered for _ in range(n)]
 
+    def _shown(self, key: str) -> str:
+        if self.q.cloud != "phrases":
+            return key
+        return min((+self.spellings[key]).items(), key=lambda sn: (-sn[1], sn[0]))[0]  # most common, then first
+
     def _words(self, limit: int) -> list[list[Any]]:
-        return [[w, n] for w, n in sorted((+self.words).items(), key=lambda wn: (-wn[1], wn[0]))][:limit]
+        ranked = sorted((+self.words).items(), key=lambda wn: (-wn[1], wn[0]))[:limit]
+        return [[self._shown(w), n] for w, n in ranked]
 
     def result(self, max_answers: int) -> dict[str, Any]:
-        return {"answers": self._answers()[:max_answers], "words": self._words(WORDS_MAX)}
+        return {"answers": self._answers()[:max_answers], "words": self._words(WORDS_MAX), "cloud": self.q.cloud}
 
     def rows(self) -> list[Row]:
-        rows: list[Row] = [{"row": "word", "item": w, "count": n} for w, n in self._words(len(self.words))]
+        row = "phrase" if self.q.cloud == "phrases" else "word"
+        rows: list[Row] = [{"row": row, "item": w, "count": n} for w, n in self._words(len(self.words))]
         rows += [
             {"row": "answer", "item": a, "count": n}
             for a, n in sorted((+self.answers).items(), key=lambda an: (an[0].casefold(), an[0]))

@@ -478,6 +478,9 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Save your links"),
     N_("Reopen %(title)s? The current dashboard link stops working."),
     N_("Reopen"),
+    N_("Reopen"),
+    N_("Duplicate"),
+    N_("Close “%(title)s”? Nobody can vote after that, unless you reopen it."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -541,6 +544,7 @@ ERRORS: dict[str, str] = {
     "poll_not_open": N_("This poll is not open yet."),
     "poll_closed": N_("This poll is closed: your answer was not counted."),
     "not_in_scope": N_("This poll is for other groups."),
+    "secret_poll_closed": N_("A closed secret poll cannot be reopened. Duplicate it to ask again."),
     "poll_key_missing": N_("This secret poll can no longer take answers. Ask the facilitator to open a new one."),
     "invalid_choice": N_("This answer is not one of the options. Check your choice and try again."),
     "too_many_choices": N_("You chose more options than this question allows."),

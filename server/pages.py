@@ -217,13 +217,20 @@ async def projector(request: Request) -> Response:
         return _not_found(request)
     lang = i18n.pick_language(request, workshop.language)
     url = join_url(request, workshop.code)
+    replay = request.query_params.get("replay") == "1"
     context = {
         "workshop": workshop,
         "join_url": url,
         "join_url_display": re.sub(r"^https?://", "", url),
         "countries": i18n.country_names(lang),
+        "replay": replay,
     }
-    return render(request, "projector.html", lang, context)
+    response = render(request, "projector.html", lang, context)
+    if replay:
+        # The replay page shows the projector as it was by framing this very page (the live projector's code), fed
+        # the replayed view by postMessage: only a page of this origin may frame it; it opens no socket.
+        response.headers["Content-Security-Policy"] = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+    return response
 
 
 async def qr_svg(request: Request) -> Response:

@@ -55,8 +55,12 @@ def _moment(log: WorkshopLog, index: int) -> dict[str, Any]:
 
 
 def index_of(log: WorkshopLog, position: int | None = None, at: datetime | None = None) -> int:
-    """How many of the workshop's events a moment includes (at least 1: the workshop's creation)."""
+    """How many of the workshop's events a moment includes (at least 1: the workshop's creation). A time at or
+    before the first event is its first moment: a scrubber's start, given to the millisecond, falls just before
+    the creation's microseconds."""
     n = len(upto(log, position, at)) if position is not None or at is not None else len(log.events)
+    if n == 0 and at is not None and position is None and log.events:
+        return 1
     if n == 0:
         raise ArchiveError("not_found", "the workshop did not exist yet at that moment")
     return n
@@ -97,10 +101,7 @@ class Replay:
     def index(self, position: int | None = None, at: datetime | None = None) -> int:
         """How many events a moment includes: up to a position, or recorded at or before a time (default: all)."""
         if at is not None and position is None:
-            index = bisect.bisect_right(self.times, at)
-            if index == 0:
-                raise ArchiveError("not_found", "the workshop did not exist yet at that moment")
-            return index
+            return max(1, bisect.bisect_right(self.times, at))  # before the first event: its first moment
         return index_of(self.log, position)
 
     def state(self, position: int | None = None, at: datetime | None = None) -> dict[str, Any]:

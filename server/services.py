@@ -253,8 +253,10 @@ class Services:
             tally = self.hub.tallies.get(poll_id)
             closes_at = tally.closes_at if tally else ""
             args = {"poll_id": str(poll_id), "if_closes_at": closes_at}
-            # "/" is not allowed in clients' command ids: no client can take (or block) the timer's id.
-            command_id = f"timer/{poll_id}/{closes_at}"
+            # "/" is not allowed in clients' command ids: no client can take (or block) the timer's id. A reopened
+            # poll's close is another command than the first, even at the same deadline.
+            reopened = f"/{tally.reopened}" if tally and tally.reopened else ""
+            command_id = f"timer/{poll_id}/{closes_at}{reopened}"
             outcome = await self.run(Command(command_id, "close_poll", args, workshop_id, Actor(FACILITATOR)))
             if outcome.error is not None:
                 log.warning("timer could not close poll %s: %s", poll_id, outcome.error.code)

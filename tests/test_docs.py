@@ -46,8 +46,10 @@ def test_every_error_code_is_documented() -> None:
 def test_the_poll_timers_command_id_in_the_docs_is_the_one_the_server_uses() -> None:
     """docs/polls.md once said ``close:<poll_id>`` while the server sent ``timer/…``."""
     source = (ROOT / "server" / "services.py").read_text()
-    assert 'command_id = f"timer/{poll_id}/{closes_at}"' in source
-    assert "`timer/<poll_id>/<closes_at>`" in (ROOT / "docs" / "polls.md").read_text()
+    assert 'command_id = f"timer/{poll_id}/{closes_at}{reopened}"' in source
+    assert (
+        "`timer/<poll_id>/<closes_at>`, plus `/<n>` once reopened n times" in (ROOT / "docs" / "polls.md").read_text()
+    )
 
 
 def test_every_archive_error_code_is_documented() -> None:

@@ -108,7 +108,9 @@ class PollRoom:
                 poll_id = target_poll_id(c.name, workshop.id, c.id, c.args)
                 poll = aggregates.get(poll_id) or self._load(poll_id)
                 groups = self.groups.get(c.actor.participant_id or "", frozenset())
-                out = run_poll_command(c.name, workshop, poll, PollContext(c.actor, c.id, self.keys, groups), c.args)
+                made = self._load(poll_id_for(workshop.id, c.id)) if c.name == "duplicate_poll" else None
+                ctx = PollContext(c.actor, c.id, self.keys, groups)
+                out = run_poll_command(c.name, workshop, poll, ctx, c.args, made)
             except DomainError as e:
                 outcomes.append((Outcome(c, error=e), ""))
                 continue
@@ -126,6 +128,8 @@ class PollRoom:
 
     def poll_of(self, o: Outcome) -> UUID:
         assert o.command.workshop_id is not None
+        if o.command.name == "duplicate_poll":
+            return poll_id_for(o.command.workshop_id, o.command.id)
         return target_poll_id(o.command.name, o.command.workshop_id, o.command.id, o.command.args)
 
     def _load(self, poll_id: UUID) -> Poll | None:
@@ -364,9 +368,55 @@ class TestLifecycle:
         open_room.given(open_room.command("close_poll"))
         then_nothing(open_room.when(open_room.command("close_poll", id="close:timer")))
 
-    def test_a_closed_poll_is_never_reopened(self, open_room: PollRoom) -> None:
+    def test_a_closed_poll_is_not_opened_again_by_open_poll(self, open_room: PollRoom) -> None:
         open_room.given(open_room.command("close_poll"))
         then_error(open_room.when(open_room.command("open_poll")), "poll_closed")
+
+    def test_closing_records_who_could_vote_then(self, open_room: PollRoom) -> None:
+        then(open_room.when(open_room.command("close_poll")), ("Poll.Closed", {"eligible": 3}))
+
+    def test_a_closed_poll_is_reopened_with_its_ballots_and_a_new_deadline(self, open_room: PollRoom) -> None:
+        open_room.given(open_room.vote("Ann", "o1"), open_room.command("close_poll"))
+        then(
+            open_room.when(open_room.command("reopen_poll", {"closes_at": "2026-11-22T11:00:00Z"})),
+            ("Poll.Reopened", {"closes_at": "2026-11-22T11:00:00+00:00"}),
+        )
+        poll = open_room.poll()
+        assert (poll.state, poll.closes_at, list(poll.voters)) == (
+            "open",
+            "2026-11-22T11:00:00+00:00",
+            [open_room.s.ids["Ann"]],
+        )
+        then(open_room.when(open_room.vote("Bob", "o2")), "Poll.BallotCast")
+        then_nothing(open_room.when(open_room.command("reopen_poll")))  # open already
+
+    def test_reopening_clears_the_old_deadline_unless_given_a_new_one(self, room: PollRoom) -> None:
+        room.given(room.command("open_poll", {"closes_at": "2026-11-22T10:00:00Z"}), room.command("close_poll"))
+        then(room.when(room.command("reopen_poll")), ("Poll.Reopened", {"closes_at": ""}))
+
+    def test_a_draft_or_a_closed_secret_poll_is_not_reopened(self, room: PollRoom) -> None:
+        then_error(room.when(room.command("reopen_poll")), "poll_not_open")
+        room.given(
+            room.create("s", secret=True), room.command("open_poll", poll="s"), room.command("close_poll", poll="s")
+        )
+        then_error(room.when(room.command("reopen_poll", poll="s")), "secret_poll_closed")
+
+    def test_a_poll_is_duplicated_into_a_new_draft_with_its_settings(self, open_room: PollRoom) -> None:
+        open_room.given(open_room.vote("Ann", "o1"), open_room.command("close_poll"))
+        when = open_room.when(open_room.command("duplicate_poll", id="dup-1"))
+        new_id = poll_id_for(open_room.s.workshop_id, "dup-1")
+        assert when.outcome.result == {"poll_id": str(new_id)}
+        [created] = when.events
+        assert (poll_event_name(created), created.originator_id) == ("Poll.Created", new_id)
+        copy: Poll = open_room.app.repository.get(new_id)
+        assert copy.state == "draft" and copy.voters == {}
+        assert copy.settings() == {**open_room.poll().settings(), "closes_at": ""}
+        retry = open_room.when(open_room.command("duplicate_poll", id="dup-1"))
+        assert retry.outcome.duplicate and retry.outcome.result == {"poll_id": str(new_id)} and retry.events == []
+
+    def test_only_a_facilitator_duplicates_an_existing_poll(self, room: PollRoom) -> None:
+        then_error(room.when(room.command("duplicate_poll", {}, room.as_("Ann"))), "forbidden")
+        then_error(room.when(room.command("duplicate_poll", {"poll_id": str(uuid.uuid4())})), "unknown_poll")
 
     def test_a_draft_cannot_be_closed(self, room: PollRoom) -> None:
         then_error(room.when(room.command("close_poll")), "poll_not_open")
@@ -415,6 +465,8 @@ class TestLifecycle:
             "update_poll",
             "open_poll",
             "close_poll",
+            "reopen_poll",
+            "duplicate_poll",
             "set_results_visibility",
             "set_poll_deadline",
             "cast_ballot",

@@ -23,6 +23,10 @@ from tests.projections.scripted import build, fake_clock
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 STREAM = FIXTURES / "workshop-v1.tavolo"
 EXPECTED = (FIXTURES / "workshop-v1.minutes.md").read_text()
+# The same script run by today's code: a closed poll's turnout counts who could vote when it closed (Poll.Closed v2
+# records it), so Finn leaving after the lunch poll closed no longer lowers its "of 6". The v1 stream carries no
+# such count and keeps its minutes (EXPECTED); this is the only line that differs.
+SCRIPTED = (FIXTURES / "scripted.minutes.md").read_text()
 MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 
@@ -34,7 +38,12 @@ def scripted() -> tuple[Tavolo, UUID]:
 
 def test_the_scripted_workshop_gives_the_hand_checked_minutes() -> None:
     app, workshop_id = scripted()
-    assert render(minutes(read_model_at(workshop_events(app, workshop_id)))) == EXPECTED
+    assert render(minutes(read_model_at(workshop_events(app, workshop_id)))) == SCRIPTED
+    changed = [(a, b) for a, b in zip(EXPECTED.splitlines(), SCRIPTED.splitlines(), strict=True) if a != b]
+    assert changed == [(
+        "_single · named ballot · opened 09:37 · closed 09:42 · turnout 4 of 5 (80.0%)_",
+        "_single · named ballot · opened 09:37 · closed 09:42 · turnout 4 of 6 (66.7%)_",
+    )]  # fmt: skip
 
 
 def test_the_stored_fixture_stream_still_gives_the_same_minutes() -> None:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.poll_kinds import Question
 from domain.polls import Poll
 from projections.tallies import (
     COLUMNS,
@@ -25,7 +26,7 @@ from projections.tallies import (
     results_view,
     to_csv,
 )
-from projections.tally_kinds import count_for, words
+from projections.tally_kinds import count_for, phrase, words
 from tests.domain.test_polls import OPTIONS, SURVEY, PollRoom
 
 PEOPLE = ["Ann", "Bob", "Cy", "Dee", "Eve"]
@@ -158,12 +159,47 @@ class TestOpenText:
         assert words("the end of 2024 is ok") == {"end"}
         assert words("e-mail & co_op") == {"mail"}
 
+    def test_words_keep_emoji_whole(self) -> None:
+        assert words("Great 👍🏽 idea ❤️ 🇮🇹 👨‍👩‍👧") == {"great", "idea", "👍🏽", "❤️", "🇮🇹", "👨‍👩‍👧"}
+
+    def test_a_phrase_is_keyed_without_case_accents_or_surrounding_punctuation(self) -> None:
+        assert phrase("  Best practices!! ") == ("best practices", "Best practices")
+        assert phrase("«best  pràctices»") == ("best practices", "best pràctices")
+        assert phrase("Market\nintelligence.") == ("market intelligence", "Market intelligence")
+        assert phrase("🚀 data sharing 🚀") == ("🚀 data sharing 🚀", "🚀 data sharing 🚀")
+        assert phrase("ﬁne") == ("fine", "ﬁne")  # NFKC: the ligature is two letters in the key
+        assert phrase("?!") == ("", "")
+
+    def test_the_cloud_counts_whole_answers_shown_in_their_most_common_spelling(self) -> None:
+        answers = ["Best practices", "best practices!", "best practices", "Market intelligence", "data sharing",
+                   "Data sharing.", "🚀", "🚀", "🚀", "?"]  # fmt: skip
+        [q] = results(voted("text", answers[:5], [{"prompt": "Takeaway?"}]))
+        assert q["cloud"] == "phrases"
+        assert q["words"] == [["best practices", 3], ["data sharing", 1], ["Market intelligence", 1]]
+        r = PollRoom()
+        r.people(*[f"P{i}" for i in range(len(answers))])
+        r.given(r.create(kind="text", questions=[{"prompt": "Takeaway?"}]), r.command("open_poll"))
+        r.given(*[r.vote(f"P{i}", a) for i, a in enumerate(answers)])
+        [q] = results_view(tally(r), len(answers), reveal=True)["results"]
+        assert q["words"] == [
+            ["best practices", 3], ["🚀", 3], ["Data sharing", 2], ["Market intelligence", 1]
+        ]  # fmt: skip
+        rows = list(csv.DictReader(io.StringIO(to_csv(tally(r)))))
+        assert [(row["row"], row["item"], row["count"]) for row in rows[1:3]] == [
+            ("phrase", "best practices", "3"), ("phrase", "🚀", "3")
+        ]  # fmt: skip
+
+    def test_word_mode_is_chosen_per_question_and_is_what_questions_stored_before_counted(self) -> None:
+        assert Question.from_dict({"id": "q1", "kind": "text"}).cloud == "words"  # an old stream's question
+        [q] = results(voted("text", ["Best practices 🚀", "best ideas"], [{"prompt": "?", "cloud": "words"}]))
+        assert q["cloud"] == "words" and q["words"] == [["best", 2], ["ideas", 1], ["practices", 1], ["🚀", 1]]
+
     def test_the_word_list_counts_answers_using_a_word_and_lists_answers_alphabetically(self) -> None:
         [q] = results(
             voted(
                 "text",
                 ["coffee coffee coffee", "More coffee breaks!", "beer", "Beer", "beer"],
-                [{"prompt": "What would help?"}],
+                [{"prompt": "What would help?", "cloud": "words"}],
             )
         )
         assert q["words"] == [["beer", 3], ["coffee", 2], ["breaks", 1]]
@@ -226,6 +262,28 @@ class TestSurveyAndBallots:
         poll = results_view(tally(r), 5, reveal=True)["poll"]
         assert (poll["state"], poll["visibility"]) == ("closed", "shown")
         assert poll["opened_at"] and poll["closed_at"] >= poll["opened_at"]
+
+    def test_a_closed_polls_turnout_counts_who_could_vote_when_it_closed(self) -> None:
+        r = PollRoom()
+        r.people(*PEOPLE)
+        r.given(r.create(), r.command("open_poll"), r.vote("Ann", "o1"), r.vote("Bob", "o2"), r.command("close_poll"))
+        r.people("Fay", "Gus", "Hal")  # they join after the close: the poll's turnout must not move
+        assert results_view(tally(r), 8, reveal=True)["turnout"] == {"voted": 2, "present": 5, "percent": 40.0}
+
+    def test_a_reopened_poll_counts_who_can_vote_now_until_it_closes_again(self) -> None:
+        r = voted("single", ["o1"])
+        r.given(r.command("close_poll"), r.command("reopen_poll"))
+        assert results_view(tally(r), 9, reveal=True)["turnout"]["present"] == 9
+        r.people("Fay")
+        r.given(r.command("close_poll", id="close-again"))
+        assert results_view(tally(r), 9, reveal=True)["turnout"]["present"] == len(PEOPLE) + 1
+
+    def test_a_close_recorded_before_eligibility_was_kept_counts_who_can_vote_now(self) -> None:
+        r = voted("single", ["o1"])
+        r.given(r.command("close_poll"))
+        t = tally(r)
+        t.eligible = None  # what a version-1 Closed event (no eligible count) folds to
+        assert results_view(t, 7, reveal=True)["turnout"]["present"] == 7
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -84,6 +84,8 @@ BASE: dict[str, dict[str, Any]] = {
     "update_poll": {"poll_id": "$draft", "title": "Changed"},
     "open_poll": {"poll_id": "$draft", "closes_at": "2099-01-01T00:00:00+00:00"},
     "close_poll": {"poll_id": "$poll"},
+    "reopen_poll": {"poll_id": "$poll"},
+    "duplicate_poll": {"poll_id": "$poll"},
     "set_results_visibility": {"poll_id": "$poll", "visibility": "shown"},
     "set_poll_deadline": {"poll_id": "$poll", "closes_at": None},
     "cast_ballot": {"poll_id": "$poll", "answer": ["o1", "o2"]},

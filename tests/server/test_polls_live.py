@@ -78,6 +78,24 @@ def test_the_server_clock_closes_a_poll_at_its_deadline(room: Room) -> None:
         time.sleep(0.05)
 
 
+def test_the_server_clock_closes_a_reopened_poll_again_at_the_same_deadline(room: Room) -> None:
+    poll_id = _poll(room)
+    past = "2020-01-01T00:00:00+00:00"
+
+    def closed() -> None:
+        deadline = time.monotonic() + 5
+        while room.view()["data"]["polls"][poll_id]["poll"]["state"] != "closed":
+            assert time.monotonic() < deadline, "the timer did not close the poll"
+            time.sleep(0.05)
+
+    room.ok("set_poll_deadline", {"poll_id": poll_id, "closes_at": past})
+    closed()
+    # The timer's command id once named only the poll and the deadline: the second close was taken for a retry of
+    # the first, and the reopened poll stayed open past its deadline.
+    room.ok("reopen_poll", {"poll_id": poll_id, "closes_at": past})
+    closed()
+
+
 def test_results_export_as_csv_for_the_facilitator_only(room: Room) -> None:
     ann = room.join(name="Ann")
     poll_id = _poll(room, title="=HYPERLINK(1)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -75,7 +76,20 @@ def test_a_moment_by_time_shows_the_tally_before_the_poll_closed(room: Room) -> 
     early = room.client.get(
         f"/api/workshops/{room.id}/replay", params={"at": "2000-01-01T00:00"}, headers=bearer(room.facilitator)
     )
-    assert early.status_code == 404
+    assert early.status_code == 200 and early.json()["index"] == 1  # before the first event: its first moment
+
+
+def test_the_first_moment_to_the_millisecond_is_the_workshops_creation(room: Room) -> None:
+    # The replay page's Home key asks for the scrubber's start: the first event's time in whole milliseconds, which
+    # falls before the event's own microseconds. It used to answer 404 ("Could not load the replay.").
+    _history(room)
+    first = _get(room, "/timeline").json()["start"]
+    start = datetime.fromisoformat(first["at"])
+    millis = start.replace(microsecond=start.microsecond // 1000 * 1000).isoformat()  # .123 of .123456
+    for at in (millis, first["at"]):
+        r = room.client.get(f"/api/workshops/{room.id}/replay", params={"at": at}, headers=bearer(room.facilitator))
+        assert r.status_code == 200, r.text
+        assert (r.json()["index"], r.json()["position"]) == (1, first["position"])
 
 
 def test_minutes_and_data_downloads(room: Room) -> None:

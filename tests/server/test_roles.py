@@ -105,6 +105,8 @@ class Scene:
             "update_poll": {"poll_id": self.draft_poll, "title": "Changed"},
             "open_poll": {"poll_id": self.draft_poll},
             "close_poll": {"poll_id": self.open_poll},
+            "reopen_poll": {"poll_id": self.open_poll},
+            "duplicate_poll": {"poll_id": self.open_poll},
             "set_results_visibility": {"poll_id": self.open_poll, "visibility": "shown"},
             "set_poll_deadline": {"poll_id": self.open_poll, "closes_at": "2099-01-01T00:00:00+00:00"},
             "cast_ballot": {"poll_id": self.open_poll, "answer": "o1"},

@@ -176,7 +176,8 @@
     part(box, "chart-note", "p").textContent = answers(r.respondents) + " · " + t("Borda count: with n options, first place scores n-1 points, the last 0");
   }
 
-  /* Word cloud: font size by how many answers use the word; the biggest words in the middle. */
+  /* Word cloud: font size by how many answers give the phrase (or, in word mode, use the word); the biggest in the
+   * middle. A phrase is one inline block, so it wraps as a unit. */
   function cloud(box, r, q, opts) {
     var words = (r.words || []).slice(0, opts.words || 60), node = clear(part(box, "cloud", "p"));
     node.hidden = !words.length;

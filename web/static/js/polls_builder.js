@@ -35,6 +35,7 @@
       field(li, "low_label").value = q.low_label || "";
       field(li, "high_label").value = q.high_label || "";
       if (q.dots) { field(li, "dots").value = q.dots; field(li, "max_per_item").value = q.max_per_item; }
+      if (q.cloud) field(li, "cloud").value = q.cloud;
       sync();
       return li;
     }
@@ -84,6 +85,7 @@
         spec.scale = field(li, "scale").value;
         ["low_label", "high_label"].forEach(function (k) { var v = field(li, k).value.trim(); if (v) spec[k] = v; });
       }
+      if (kind === "text") spec.cloud = field(li, "cloud").value;
       if (kind === "dots") {
         spec.dots = range("dots", 1, 100);
         spec.max_per_item = range("max_per_item", 1, spec.dots);

@@ -1,6 +1,6 @@
 /* Dashboard polls: the builder (polls_builder.js), then every poll, newest first, as a card kept up to date in
- * place: state, kind and secrecy badges, turnout, countdown, actions (open, close, show or hide results, extend the
- * time limit, CSV), live charts (charts.js) and breakdowns by country, sector or organisation type where allowed.
+ * place: state, kind and secrecy badges, turnout, countdown, actions (open, close, reopen, duplicate, show or hide
+ * results, extend the time limit, CSV), live charts (charts.js) and breakdowns by country, sector or organisation type where allowed.
  *
  * CSV files come from the HTTP API with the facilitator token in the Authorization header (never in a URL), and
  * are saved through a Blob. */
@@ -109,8 +109,11 @@
         a.appendChild(button(p.closes_at ? t("+1 min") : t("Close in 1 min"), "extend"));
         if (p.closes_at) a.appendChild(button(t("No time limit"), "no-limit", "ghost"));
       }
+      // A secret poll's key is gone once it closes: it is duplicated, not reopened (docs/polls.md).
+      if (p.state === "closed" && !p.secret) a.appendChild(button(t("Reopen"), "reopen"));
       a.appendChild(button(shown ? t("Hide results") : t("Show results"), shown ? "hide" : "show", shown || p.state === "draft" ? "" : "primary-outline"));
       if (p.state !== "draft") a.appendChild(button(t("Download CSV"), "csv", "ghost"));
+      a.appendChild(button(t("Duplicate"), "duplicate", "ghost"));
     }
 
     function renderBreakdown(card, v, s) {
@@ -187,8 +190,14 @@
           return run("open_poll", args);
         }
         case "close":
-          return T.confirm(t("Close “%(title)s”? Nobody can vote after that, and a closed poll cannot be opened again.", {title: p.title}), t("Close"))
+          return T.confirm(t("Close “%(title)s”? Nobody can vote after that, unless you reopen it.", {title: p.title}), t("Close"))
             .then(function (ok) { if (ok) run("close_poll", {poll_id: id}); });
+        case "reopen": s.open = true; return run("reopen_poll", {poll_id: id});
+        case "duplicate":
+          return run("duplicate_poll", {poll_id: id}).then(function (ack) {
+            var copy = ack && ack.result && ack.result.poll_id;
+            if (copy) { highlight = copy; ui[copy] = {open: true}; render(polls); }
+          });
         case "extend": {
           var left = C.remaining(p.closes_at), from = left !== null && left > 0 ? C.now() + left : C.now();
           return run("set_poll_deadline", {poll_id: id, closes_at: new Date(from + 60000).toISOString()});

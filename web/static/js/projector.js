@@ -13,7 +13,7 @@
   var match = window.TavoloMatchProjector.mount();
 
   function notice(text) { $("proj-notice").textContent = text; $("proj-notice").hidden = !text; }
-  if (!token) return notice(t("Open the projector from the facilitator dashboard to show live numbers."));
+  if (!token && !root.dataset.replay) return notice(t("Open the projector from the facilitator dashboard to show live numbers."));
 
   var render = T.throttleFrame(function () {
     if (!view) return;
@@ -54,6 +54,7 @@
     return item;
   }
 
+  if (root.dataset.replay) return replayed();
   T.connect({
     workshopId: workshopId, token: token, view: "projector",
     onWelcome: function (msg) { window.TavoloCharts.syncClock(msg.server_time); },
@@ -71,4 +72,18 @@
   });
   // The "until …" times and clocks drift with time alone, not only with updates.
   setInterval(render, 30000);
+
+  /* In the replay page's frame (?replay=1): no socket; the parent posts the replayed projector view and its moment,
+   * and this page's clock is set to that moment, so everything is drawn by the code above exactly as the live
+   * projector drew it then (the meeting slot under way, countdowns, a poll's results). */
+  function replayed() {
+    window.addEventListener("message", function (event) {
+      var m = event.data;
+      if (event.origin !== location.origin || event.source !== window.parent || !m || m.type !== "tavolo:replay") return;
+      T.clock.pin(Date.parse(m.at));
+      view = m.view;
+      render();
+    });
+    window.parent.postMessage({type: "tavolo:replay-ready"}, location.origin);
+  }
 })();

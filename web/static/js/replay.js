@@ -97,8 +97,10 @@
     $("rp-joined").textContent = c.joined || 0;
     $("rp-left").textContent = d.left || 0;
     $("rp-removed").textContent = d.removed || 0;
-    T.renderBars($("rp-by-country"), c.by_country || [], T.countryLabel, 12, String);
-    T.renderBars($("rp-by-sector"), c.by_sector || [], String, 12, String);
+    T.renderBars($("rp-by-country"), c.by_country || [], T.countryLabel, 12, function (n) {
+      return T.t("and %(count)s more countries", {count: n});
+    });
+    T.renderBars($("rp-by-sector"), c.by_sector || [], String, 12, function (n) { return T.t("and %(count)s more", {count: n}); });
     var running = (d.agenda || []).filter(function (i) { return i.id === d.current_item; })[0];
     shownItem = running || null;
     $("rp-note-about").textContent = $("rp-note").dataset.sAbout + ": " + (running ? running.title : $("rp-note").dataset.sWhole) + " · " + clock(shownAt);
@@ -112,17 +114,29 @@
     });
     rotationCard(d.rotation || null, d.timer || null);
     matchCard(d.matchmaking || null);
-    var proj = clear($("rp-projector")), pp = state.projector, shown = null;
-    Object.keys(pp.polls || {}).forEach(function (id) { var v = pp.polls[id]; if (v.poll.state === "open" || v.revealed) shown = v; });
-    var current = (pp.agenda || []).filter(function (i) { return i.id === pp.current_item; })[0];
-    if (current) proj.appendChild(el("p", {class: "eyebrow"}, current.title));
-    proj.appendChild(shown ? pollCard(shown) : el("p", {class: "hint"}, S.sNone));
+    projected = {type: "tavolo:replay", view: state.projector, at: state.at};
+    project();
   }
+
+  /* The projector is the live projector page itself (framed with ?replay=1), given the replayed view and moment:
+   * whatever it showed then (a poll, a report-back, a rotation, the meeting slot under way) it shows here, drawn by
+   * the same code. A summary of our own once missed the published meeting slot. */
+  var frame = $("rp-projector-frame"), frameReady = false, projected = null;
+  function project() {
+    if (frameReady && projected) frame.contentWindow.postMessage(projected, location.origin);
+  }
+  window.addEventListener("message", function (event) {
+    if (event.origin !== location.origin || event.source !== frame.contentWindow) return;
+    if (event.data && event.data.type === "tavolo:replay-ready") { frameReady = true; project(); }
+  });
 
   function load() {
     if (busy || wanted === null) return;
     var at = wanted; wanted = null; busy = true;
-    get("/replay?at=" + encodeURIComponent(new Date(at).toISOString())).then(render).catch(function () {
+    // A moment to the millisecond includes the events recorded within it (the log keeps microseconds): a marker's
+    // moment shows its event, and the scrubber's start the workshop's creation.
+    var iso = new Date(at).toISOString().replace(/Z$/, "999Z");
+    get("/replay?at=" + encodeURIComponent(iso)).then(render).catch(function () {
       $("rp-time").textContent = S.sError;
     }).then(function () { busy = false; load(); });
   }

@@ -199,6 +199,8 @@
       /* Server minus this device's Date, in ms (for display and tests). */
       offset: function () { return base === null ? 0 : perf() + base - Date.now(); },
       rtt: function () { return best ? best.rtt : null; },
+      /* Set the clock to a moment (ms since the epoch), from which it runs on: a replayed screen's "now". */
+      pin: function (ms) { samples = []; best = {rtt: 0, base: ms - perf()}; base = best.base; },
       samples: function () { return samples.length; },
       synced: function () { return base !== null; }
     };
