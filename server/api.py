@@ -148,12 +148,10 @@ async def join(request: Request) -> Response:
     outcome = await services.run(Command(command_id, "join", body, model.id, Actor(ANONYMOUS)))
     _raise_for(outcome)
     token = outcome.result.get("participant_token")
+    if services.foreign_join(outcome, body.get("token")):
+        raise ApiError("token_in_use", "this token does not belong to the participant of that join", 409)
     if token is None and isinstance(body.get("token"), str):
-        # A retry with the token the client chose: echo it only if it really is this participant's.
-        participant = model.participants.get(outcome.result["participant_id"])
-        if participant is None or participant.token_hash != hash_token(body["token"]):
-            raise ApiError("token_in_use", "this token does not belong to the participant of that join", 409)
-        token = body["token"]
+        token = body["token"]  # a retry with the token the client chose, and it is this participant's
     return JSONResponse(
         {
             "workshop_id": str(model.id),

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.application import Tavolo
 from domain.secret import FilePollKeys, MemoryPollKeys, PollKeys, sweep
-from server import api, metrics
+from server import api, metrics, transport
 from server.broker import RedisBroker
 from server.follow import Follower
 from server.heap import HeapKeeper
@@ -48,6 +48,7 @@ def _page_routes() -> list[BaseRoute]:
 def create_app(store_url: str = "memory://", settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     settings.store_url = store_url
+    transport.configure(settings)  # the connection guards under the app, in this process (server/transport.py)
     env = store_env(store_url)
 
     @contextlib.asynccontextmanager
@@ -158,6 +159,7 @@ def create_app_from_env() -> Starlette:
     """The app of one uvicorn worker (``tavolo serve --workers N``): settings come from ``TAVOLO_SETTINGS``."""
     settings = Settings(**json.loads(os.environ[SETTINGS_ENV]))
     settings.allowed_origins = tuple(settings.allowed_origins)
+    settings.trusted_proxies = tuple(settings.trusted_proxies)
     return create_app(settings.store_url, settings)
 
 
