@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import json
 import logging
 import time
 from typing import Any
@@ -68,6 +69,7 @@ class Connection:
         self.closing: tuple[int, str] | None = None
         self.busy = 0  # commands waiting for their outcome
         self.greeted = False
+        self.dropping = False  # closed at once (a flood, a client that does not read): nothing more is queued
 
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
@@ -108,8 +110,7 @@ class Connection:
         if self.refused == 1:
             self.send(protocol.error("rate_limited", "too many frames; slow down"))
         elif self.refused > self.services.settings.frame_burst and self.closing is None:
-            self.send(protocol.error("rate_limited", "too many frames; closing"))
-            self.closing = (CLOSE_POLICY, "too many frames")
+            self._close_now(CLOSE_POLICY, "too many frames", protocol.error("rate_limited", "too many frames; closing"))
         return True
 
     async def _handle(self, data: str | bytes | None) -> None:
@@ -212,7 +213,7 @@ class Connection:
         self.wake.set()
 
     def send(self, message: dict[str, Any]) -> None:
-        if self.closing is not None and self.closing[0] == CLOSE_NOT_READING:
+        if self.dropping:
             return
         frame = protocol.encode(message, self.encoding)
         self.outbox.append(frame)
@@ -225,15 +226,24 @@ class Connection:
     def _not_reading(self) -> None:
         """Drop what waits and close with 4008. The pump may be stuck on a write the client never reads, so the
         transport (server/transport.py) sends the close frame itself and drops the socket soon after."""
+        log.info("closing a websocket that does not read (%s)", self.ws.client)
+        self._close_now(CLOSE_NOT_READING, "not reading")
+
+    def _close_now(self, code: int, reason: str, last: dict[str, Any] | None = None) -> None:
+        """Close without waiting for the pump or reading on (a flood, a client that does not read): what waits is
+        dropped, ``last`` goes out just before the close frame."""
         self.outbox.clear()
         self.outbox_bytes = 0
         self.pong = None
-        self.closing = (CLOSE_NOT_READING, "not reading")
+        self.closing = (code, reason)
+        self.dropping = True
         self._unwatch()  # no view frames either
-        log.info("closing a websocket that does not read (%s)", self.ws.client)
         abort = self.ws.scope.get("extensions", {}).get(ABORT_EXTENSION)
         if abort is not None:
-            abort(*self.closing)
+            abort(code, reason, json.dumps(last) if last is not None else None)
+        elif last is not None:  # no transport underneath (tests): the pump sends it, then closes
+            self.outbox.append(protocol.encode(last, "json"))
+        self.wake.set()
 
     def _unwatch(self) -> None:
         if self.watcher is not None:

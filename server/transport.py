@@ -154,11 +154,15 @@ class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
         if getattr(self, "scope", None) is not None:
             self.scope["extensions"]["tavolo.abort"] = self.abort  # type: ignore[index]
 
-    def abort(self, code: int, reason: str) -> None:
-        """Close now even though writes are blocked: the close frame goes after what is already buffered, and
-        the socket is dropped after ``ABORT_AFTER`` seconds if the peer still does not read."""
+    def abort(self, code: int, reason: str, last: str | None = None) -> None:
+        """Close now, after ``last`` (a text frame), even though writes may be blocked, and stop reading: a flood
+        still arriving is not parsed (uvicorn would read and drop it for 10 s, on the event loop). The close frame
+        goes after what is already buffered; the socket is dropped after ``ABORT_AFTER`` seconds if the peer
+        still does not read."""
         if self.close_sent or self.transport.is_closing():
             return
+        if last is not None:
+            self.conn.send_text(last.encode())
         self.conn.send_close(code, reason)
         self.transport.write(b"".join(self.conn.data_to_send()))
         self.close_sent = True

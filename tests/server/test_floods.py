@@ -91,7 +91,7 @@ class _StuckSocket:
         self.aborted: list[tuple[int, str]] = []
         self.closed: tuple[int, str] | None = None
         self.client = ("203.0.113.9", 4242)
-        self.scope = {"extensions": {"tavolo.abort": lambda code, reason: self.aborted.append((code, reason))}}
+        self.scope = {"extensions": {"tavolo.abort": lambda code, reason, last: self.aborted.append((code, reason))}}
 
     async def send_text(self, frame: str) -> None:
         await self.released.wait()
