@@ -35,7 +35,7 @@ from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.client import ClientProtocol
-from websockets.frames import Close
+from websockets.frames import Close, Opcode
 from websockets.uri import parse_uri
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +100,7 @@ class Flooder:
         self.batch = b"".join(self.protocol.data_to_send())  # 1,000 masked pings, sent again and again
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         self.frames = 0
+        self.texts: list[str] = []  # what close_code() read before the close frame
         self.error: str | None = None
 
     def _accepted(self) -> bool:
@@ -124,7 +125,7 @@ class Flooder:
                 if not data:
                     break
                 self.protocol.receive_data(data)
-                self.protocol.events_received()
+                self.texts += [e.data.decode() for e in self.protocol.events_received() if e.opcode == Opcode.TEXT]
         close: Close | None = self.protocol.close_rcvd
         self.sock.close()
         return close.code if close is not None else None
