@@ -140,6 +140,9 @@ async def join(request: Request) -> Response:
     command_id = _command_id(body)
     code = body.pop("code", None)
     model = services.find_by_code(code) if isinstance(code, str) else None
+    if model is None and isinstance(code, str) and services.follower is not None:
+        await services.follower.fresh()  # created through another process a moment ago?
+        model = services.find_by_code(code)
     if model is None:
         raise ApiError("unknown_code", "no workshop has this join code")
     refusal = services.throttled(model.id)  # anonymous: a room's phones share one address behind its Wi-Fi

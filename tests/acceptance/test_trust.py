@@ -115,3 +115,22 @@ def test_a_frame_too_large_to_read_is_answered_too_large_then_closed_1009(room: 
     assert client.close_code() == 1009
     errors = [json.loads(text) for text in client.texts if json.loads(text)["type"] == "error"]
     assert [e["code"] for e in errors] == ["too_large"]
+
+
+def test_several_workers_answer_what_another_worker_just_created(tmp_path: Path, postgres_url: str) -> None:
+    """`tavolo serve --workers 2` (no broker): a workshop created, a person joined through one worker are known at
+    once to the other (the request reads the store first), and the connection guards run in every worker."""
+    server = start_server(postgres_url, tmp_path / "server.log", "--workers", "2", "--hello-timeout", "1")
+    try:
+        room = Room.create(server)
+        url = server.url.replace("http", "ws", 1) + f"/ws/{room.workshop_id}"
+        for i in range(8):  # each request lands on either worker
+            person = room.join(f"Worker test {i}")
+            with connect(url, open_timeout=10) as ws:
+                ws.send(json.dumps({"type": "hello", "token": person.token}))
+                assert json.loads(ws.recv(10))["type"] == "welcome"
+        for _ in range(4):
+            with connect(url, open_timeout=10) as ws:
+                assert json.loads(ws.recv(10))["code"] == "unauthorized"  # no hello within 1 s, in either worker
+    finally:
+        server.stop()

@@ -145,3 +145,22 @@ def test_acks_go_before_pongs_and_only_the_newest_pong_waits() -> None:
 
     sent = asyncio.run(scenario())
     assert [(m["type"], m.get("id", m.get("t"))) for m in sent] == [("ack", "vote-1"), ("pong", 99)]
+
+
+def test_a_request_naming_what_this_process_does_not_know_reads_the_store_first(room: Room) -> None:
+    """``--workers N``: the workshop, code or token another worker created a moment ago is read before answering."""
+    from server.app import _unknown_here
+
+    services = room.client.app.state.services  # type: ignore[attr-defined]
+    participant = room.join()
+
+    def unknown(path: str, token: str | None = None) -> bool:
+        headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
+        return _unknown_here(services, {"type": "http", "path": path, "headers": headers})
+
+    assert not unknown(f"/api/codes/{room.code}") and unknown("/api/codes/ZZZZZZ") and unknown("/j/ZZZZZZ")
+    assert not unknown(f"/api/workshops/{room.id}/views/dashboard", room.facilitator)
+    assert not unknown(f"/w/{room.id}/me", participant["participant_token"])
+    assert unknown(f"/api/workshops/{uuid4()}/views/dashboard") and unknown(f"/w/{uuid4()}/dashboard")
+    assert unknown(f"/api/workshops/{room.id}/commands", "t" * 43)  # a token joined elsewhere
+    assert not unknown("/api/workshops") and not unknown("/healthz")
