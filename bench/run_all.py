@@ -5,8 +5,8 @@ answer stream, replay rebuild, the three planners and the scale-out storm on Pos
         [--quick] [--skip NAME ...]
 
 `--quick` runs the others smaller (replay 200k events, 1 meeting seed, 5 s flood phases, scale-out 1 and 2
-processes, memory at 2,000); `--skip answers replay groups rotation meetings flood scale` leaves some out. The scale-out benchmark needs
-PostgreSQL and Redis on 127.0.0.1 (see bench/scale_bench.py).
+processes, memory at 2,000); `--skip answers replay groups rotation meetings flood scale` leaves some out. The
+scale-out benchmark needs PostgreSQL and Redis on 127.0.0.1 (see bench/scale_bench.py).
 
 Runs `bench/join_bench.py` and `bench/vote_bench.py` with their defaults (see docs/benchmarks.md), one after the
 other in this process, with the same pinning (server on one CPU, load generator on another). Exit status 0 only if

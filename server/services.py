@@ -208,7 +208,8 @@ class Services:
         if outcome.command.name != "join" or outcome.result.get("participant_token") or not isinstance(token, str):
             return False
         model = self.model(outcome.command.workshop_id) if outcome.command.workshop_id else None
-        participant = model.participants.get(outcome.result.get("participant_id")) if model else None
+        participant_id = outcome.result.get("participant_id")
+        participant = model.participants.get(participant_id) if model and isinstance(participant_id, str) else None
         return participant is None or participant.token_hash != hash_token(token)
 
     def ack(self, outcome: Outcome) -> dict[str, Any]:

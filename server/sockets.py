@@ -259,6 +259,7 @@ class Connection:
                 await self.wake.wait()
                 self.wake.clear()
                 while True:
+                    frame: str | bytes | None
                     if self.outbox:
                         frame = self.outbox.popleft()
                         self.outbox_bytes -= len(frame)

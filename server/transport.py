@@ -152,7 +152,7 @@ class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
         if getattr(self, "scope", None) is not None:
-            self.scope["extensions"]["tavolo.abort"] = self.abort  # type: ignore[index]
+            self.scope["extensions"]["tavolo.abort"] = self.abort  # type: ignore[assignment]
 
     def abort(self, code: int, reason: str, last: str | None = None) -> None:
         """Close now, after ``last`` (a text frame), even though writes may be blocked, and stop reading: a flood
