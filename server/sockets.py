@@ -68,13 +68,15 @@ class Connection:
         self.refused = 0  # frames refused in a row by `frames`
         self.closing: tuple[int, str] | None = None
         self.busy = 0  # commands waiting for their outcome
-        self.greeted = False
+        self.greeted = False  # a hello arrived (welcomed or refused): no hello deadline any more
+        self.handling = False
+        self.hello_due: asyncio.TimerHandle | None = None
         self.dropping = False  # closed at once (a flood, a client that does not read): nothing more is queued
 
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
         pump = loop.create_task(self._pump())
-        hello_due = loop.call_later(self.services.settings.hello_timeout, self._hello_due)
+        self.hello_due = loop.call_later(self.services.settings.hello_timeout, self._hello_due)
         try:
             while self.closing is None:
                 message = await self.ws.receive()
@@ -84,7 +86,8 @@ class Connection:
         except WebSocketDisconnect:
             pass
         finally:
-            hello_due.cancel()
+            if self.hello_due is not None:
+                self.hello_due.cancel()
             self._unwatch()
             if self.closing is not None:
                 self.wake.set()
@@ -95,6 +98,9 @@ class Connection:
 
     def _hello_due(self) -> None:
         """A socket that has not said hello in time is closed: half-open sockets hold no descriptor for long."""
+        if self.handling:  # a frame (maybe the hello) is being handled: a slow store is not the client's fault
+            self.hello_due = asyncio.get_running_loop().call_later(1.0, self._hello_due)
+            return
         if not self.greeted and self.closing is None:
             timeout = self.services.settings.hello_timeout
             self.send(protocol.error("unauthorized", f"no hello within {timeout:g} s"))
@@ -116,6 +122,13 @@ class Connection:
     async def _handle(self, data: str | bytes | None) -> None:
         if self._throttled():
             return
+        self.handling = True
+        try:
+            await self._handle_frame(data)
+        finally:
+            self.handling = False
+
+    async def _handle_frame(self, data: str | bytes | None) -> None:
         try:
             obj, encoding = protocol.decode_frame(data or b"", self.services.settings.max_message_bytes)
             message = protocol.parse(obj)
@@ -127,6 +140,7 @@ class Connection:
         if self.workshop_id not in self.hub.models:
             self.workshop_deleted()
         elif isinstance(message, protocol.Hello):
+            self.greeted = True
             self.encoding = encoding
             if self.services.follower is not None and authenticate(self.hub.models[self.workshop_id],
                                                                    message.token) is None:  # fmt: skip
@@ -151,7 +165,6 @@ class Connection:
             return
         self._unwatch()
         self.actor = actor
-        self.greeted = True
         self.send(
             {
                 "type": "welcome",
