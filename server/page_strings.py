@@ -567,6 +567,7 @@ ERRORS: dict[str, str] = {
     "meeting_state": N_("This meeting changed meanwhile: it can no longer be answered so."),
     "schedule_stale": N_("The meetings changed meanwhile: schedule again."),
     "not_scheduled": N_("The meetings have not been scheduled and published yet."),
+    "hello_timeout": N_("The connection was slow to start. Reconnecting…"),
 }
 
 AGENDA_KINDS: dict[str, str] = {

@@ -31,6 +31,7 @@ log = logging.getLogger("tavolo.sockets")
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_DELETED = 4404  # the workshop was deleted: do not reconnect
+CLOSE_HELLO_TIMEOUT = 4408  # no hello in time: not final (a phone on a bad network reconnects), unlike 1008
 CLOSE_NOT_READING = 4008  # replies piled up past the outbox's bound: the client does not read (it may reconnect)
 ABORT_EXTENSION = "tavolo.abort"  # set by server.transport: close a socket whose writes are blocked
 
@@ -103,8 +104,8 @@ class Connection:
             return
         if not self.greeted and self.closing is None:
             timeout = self.services.settings.hello_timeout
-            self.send(protocol.error("unauthorized", f"no hello within {timeout:g} s"))
-            self.closing = (CLOSE_POLICY, "no hello")
+            self.send(protocol.error("hello_timeout", f"no hello within {timeout:g} s"))
+            self.closing = (CLOSE_HELLO_TIMEOUT, "no hello")
 
     def _throttled(self) -> bool:
         """Every frame costs a token, whatever its type: a client sending faster is refused (one ``rate_limited``

@@ -70,10 +70,10 @@ def test_a_websocket_that_never_says_hello_is_closed_within_the_hello_timeout(tm
         url = server.url.replace("http", "ws", 1) + f"/ws/{room.workshop_id}"
         with connect(url, open_timeout=10) as ws:  # answers pings (the library does), never says hello
             error = json.loads(ws.recv(15))
-            assert error["code"] == "unauthorized" and "hello" in error["message"]
+            assert error["code"] == "hello_timeout" and "hello" in error["message"]
             with pytest.raises(ConnectionClosed):
                 ws.recv(15)
-            assert ws.close_code == 1008
+            assert ws.close_code == 4408
 
 
 def test_a_connection_that_never_finishes_its_headers_is_closed_within_the_handshake_timeout(tmp_path: Path) -> None:
@@ -131,6 +131,6 @@ def test_several_workers_answer_what_another_worker_just_created(tmp_path: Path,
                 assert json.loads(ws.recv(10))["type"] == "welcome"
         for _ in range(4):
             with connect(url, open_timeout=10) as ws:
-                assert json.loads(ws.recv(10))["code"] == "unauthorized"  # no hello within 1 s, in either worker
+                assert json.loads(ws.recv(10))["code"] == "hello_timeout"  # no hello within 1 s, in either worker
     finally:
         server.stop()

@@ -59,8 +59,8 @@ def test_a_socket_that_does_not_say_hello_is_closed() -> None:
     with support.running(hello_timeout=0.2) as client:
         room = Room(client)
         with room.peer() as silent, room.peer(room.facilitator) as greeted:
-            assert silent.wait_closed().code == 1008
-            assert silent.messages[-1]["code"] == "unauthorized" and "hello" in silent.messages[-1]["message"]
+            assert silent.wait_closed().code == 4408
+            assert silent.messages[-1]["code"] == "hello_timeout" and "hello" in silent.messages[-1]["message"]
             assert greeted.silent(0.4) and greeted.closed is None  # said hello in time: stays open
 
 
