@@ -129,6 +129,11 @@ LIMITS: tuple[tuple[str, type[int] | type[float], float, str], ...] = (
 )
 
 
+def _shown(default: float) -> str:
+    """A default as a person writes it: 1048576, not 1.04858e+06; 20, not 20.0."""
+    return str(default) if isinstance(default, int) else format(default, "g")
+
+
 def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
@@ -169,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     limits = serve.add_argument_group("limits", "what one client, one workshop and one message may send")
     for flag, kind, default, what in LIMITS:
         limits.add_argument(
-            flag, type=_positive(kind), default=default, metavar="N", help=f"{what} (default {default:g})"
+            flag, type=_positive(kind), default=default, metavar="N", help=f"{what} (default {_shown(default)})"
         )
     limits.add_argument(
         "--max-connections",
