@@ -4,9 +4,9 @@ answer stream, replay rebuild, the three planners and the scale-out storm on Pos
     .venv/bin/python bench/run_all.py [--runs 3] [--markdown] [--join-participants 1000] [--vote-participants 2000]
         [--quick] [--skip NAME ...]
 
-`--quick` runs the others smaller (replay 200k events, 1 meeting seed, scale-out 1 and 2 processes, memory at
-2,000); `--skip answers replay groups rotation meetings scale` leaves some out. The scale-out benchmark needs
-PostgreSQL and Redis on 127.0.0.1 (see bench/scale_bench.py).
+`--quick` runs the others smaller (replay 200k events, 1 meeting seed, 5 s flood phases, scale-out 1 and 2
+processes, memory at 2,000); `--skip answers replay groups rotation meetings flood scale` leaves some out. The
+scale-out benchmark needs PostgreSQL and Redis on 127.0.0.1 (see bench/scale_bench.py).
 
 Runs `bench/join_bench.py` and `bench/vote_bench.py` with their defaults (see docs/benchmarks.md), one after the
 other in this process, with the same pinning (server on one CPU, load generator on another). Exit status 0 only if
@@ -38,6 +38,7 @@ def others(quick: bool) -> dict[str, list[str]]:
         "groups": ["groups_bench.py"],
         "rotation": ["rotation_bench.py"],
         "meetings": ["meetings_bench.py", *(["--seeds", "1"] if quick else [])],
+        "flood": ["flood_bench.py", *(["--seconds", "5"] if quick else [])],
     }
 
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="also print every run's summary as JSON lines")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load generator to CPUs")
     parser.add_argument("--quick", action="store_true", help="smaller runs of the other benchmarks")
-    parser.add_argument("--skip", nargs="*", default=[], help="answers replay groups rotation meetings scale")
+    parser.add_argument("--skip", nargs="*", default=[], help="answers replay groups rotation meetings flood scale")
     args = parser.parse_args(argv)
     common = ["--runs", str(args.runs), "--seed", str(args.seed), *(["--json"] if args.json else []),
               *(["--no-pin"] if args.no_pin else [])]  # fmt: skip

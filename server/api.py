@@ -143,6 +143,9 @@ async def join(request: Request) -> Response:
     command_id = _command_id(body)
     code = body.pop("code", None)
     model = services.find_by_code(code) if isinstance(code, str) else None
+    if model is None and isinstance(code, str) and services.follower is not None:
+        await services.follower.fresh()  # created through another process a moment ago?
+        model = services.find_by_code(code)
     if model is None:
         raise ApiError("unknown_code", "no workshop has this join code")
     refusal = services.throttled(model.id)  # anonymous: a room's phones share one address behind its Wi-Fi
@@ -151,12 +154,10 @@ async def join(request: Request) -> Response:
     outcome = await services.run(Command(command_id, "join", body, model.id, Actor(ANONYMOUS)))
     _raise_for(outcome)
     token = outcome.result.get("participant_token")
+    if services.foreign_join(outcome, body.get("token")):
+        raise ApiError("token_in_use", "this token does not belong to the participant of that join", 409)
     if token is None and isinstance(body.get("token"), str):
-        # A retry with the token the client chose: echo it only if it really is this participant's.
-        participant = model.participants.get(outcome.result["participant_id"])
-        if participant is None or participant.token_hash != hash_token(body["token"]):
-            raise ApiError("token_in_use", "this token does not belong to the participant of that join", 409)
-        token = body["token"]
+        token = body["token"]  # a retry with the token the client chose, and it is this participant's
     return JSONResponse(
         {
             "workshop_id": str(model.id),

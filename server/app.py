@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.application import Tavolo
 from domain.secret import FilePollKeys, MemoryPollKeys, PollKeys, sweep
-from server import api, metrics
+from server import api, metrics, transport
+from server.auth import authenticate, bearer
 from server.broker import RedisBroker
 from server.follow import Follower
 from server.heap import HeapKeeper
@@ -48,6 +49,7 @@ def _page_routes() -> list[BaseRoute]:
 def create_app(store_url: str = "memory://", settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     settings.store_url = store_url
+    transport.configure(settings)  # the connection guards under the app, in this process (server/transport.py)
     env = store_env(store_url)
 
     @contextlib.asynccontextmanager
@@ -148,24 +150,50 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
 
 
 class FollowFirst:
-    """Another process announced commits this one has not folded yet: read them before answering an API request,
-    so that a client sent here right after a write elsewhere sees it (no sticky sessions)."""
+    """Read the store before answering a request that this process may not be able to answer yet: another process
+    announced commits not folded here, or the request names a workshop, a join code or a token unknown here (created
+    on another process a moment ago, before any announcement could arrive). So a client sent here right after a
+    write elsewhere sees it (no sticky sessions; ``--workers N`` with or without a broker)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+        if scope["type"] == "http" and scope["path"].startswith(("/api/", "/w/", "/j/")):
             services = getattr(scope["app"].state, "services", None)
-            if services is not None and services.follower is not None and services.follower.lag > 0:
+            if (
+                services is not None
+                and services.follower is not None
+                and (services.follower.lag > 0 or _unknown_here(services, scope))
+            ):
                 await services.follower.fresh()
         await self.app(scope, receive, send)
+
+
+def _unknown_here(services: Services, scope: Scope) -> bool:
+    """The path's workshop or join code, or the bearer token, is unknown to this process (dict lookups only; a
+    flood of unknown ids costs one store read at a time: concurrent ``fresh()`` calls share one)."""
+    parts = scope["path"].strip("/").split("/")
+    if (parts[:2] == ["api", "codes"] and len(parts) == 3) or (parts[0] == "j" and len(parts) == 2):
+        return services.find_by_code(parts[-1]) is None
+    if parts[:2] == ["api", "workshops"] and len(parts) > 2:
+        workshop_id = parts[2]
+    elif parts[0] == "w" and len(parts) > 1:
+        workshop_id = parts[1]
+    else:
+        return False
+    model = services.model(workshop_id)
+    if model is None:
+        return True
+    token = bearer(dict(scope["headers"]).get(b"authorization", b"").decode("latin-1") or None)
+    return token is not None and authenticate(model, token) is None
 
 
 def create_app_from_env() -> Starlette:
     """The app of one uvicorn worker (``tavolo serve --workers N``): settings come from ``TAVOLO_SETTINGS``."""
     settings = Settings(**json.loads(os.environ[SETTINGS_ENV]))
     settings.allowed_origins = tuple(settings.allowed_origins)
+    settings.trusted_proxies = tuple(settings.trusted_proxies)
     return create_app(settings.store_url, settings)
 
 

@@ -57,6 +57,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from server.app import SETTINGS_ENV, create_app
     from server.stores import store_env
+    from server.transport import GuardedHttpProtocol, GuardedWebSocketProtocol
 
     settings = settings_from(args)
     shared = store_env(args.store)["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
@@ -75,13 +76,14 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Tavolo on http://{shown}:{args.port}  (store: {args.store.split('@')[-1]}"
           f"{', broker: ' + args.broker.split('@')[-1] if args.broker else ''}"
           f"{f', {args.workers} workers' if args.workers > 1 else ''})", file=sys.stderr)  # fmt: skip
-    options: dict[str, object] = {}
+    # Header deadline, connection caps, `too_large` before 1009 (server/transport.py).
+    options: dict[str, object] = {"http": GuardedHttpProtocol, "ws": GuardedWebSocketProtocol}
     if args.workers > 1:
         # uvicorn starts each worker from an import string: the settings travel in the environment.
         settings.store_url = args.store
         os.environ[SETTINGS_ENV] = json.dumps(dataclasses.asdict(settings))
         app: object = "server.app:create_app_from_env"
-        options = {"factory": True, "workers": args.workers}
+        options.update(factory=True, workers=args.workers)
     else:
         app = create_app(args.store, settings)
     if args.log_format == "json" or args.workers > 1:
@@ -90,7 +92,6 @@ def _serve(args: argparse.Namespace) -> int:
         app,  # type: ignore[arg-type]
         host=args.host,
         port=args.port,
-        ws="websockets-sansio",
         ws_per_message_deflate=False,  # doubles CPU and memory for small frames (shared/REALTIME-NOTES.md)
         # Frames over --max-message-bytes get a `too_large` error from the app, then 1009; frames so large that
         # reading them would cost memory are refused by uvicorn itself (1009, no error frame).
@@ -122,6 +123,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
         workshop_commands_per_second=args.workshop_commands_per_second,
         workshop_command_burst=args.workshop_command_burst,
         heap_freeze=args.heap_freeze,
+        frames_per_second=args.frames_per_second,
+        frame_burst=args.frame_burst,
+        outbox_frames=args.outbox_frames,
+        outbox_bytes=args.outbox_bytes,
+        hello_timeout=args.hello_timeout,
+        handshake_timeout=args.handshake_timeout,
+        connections_per_address=args.connections_per_address,
+        max_connections=args.max_connections or 0,
+        trusted_proxies=tuple(args.trusted_proxy) if args.trusted_proxy is not None else ("127.0.0.1", "::1"),
     )
 
 
@@ -150,7 +160,19 @@ LIMITS: tuple[tuple[str, type[int] | type[float], float, str], ...] = (
     ("--command-burst", int, 40, "commands per websocket and per HTTP token, at once"),
     ("--workshop-commands-per-second", float, 1000.0, "commands per workshop, all its clients together, sustained"),
     ("--workshop-command-burst", int, 5000, "commands per workshop, at once"),
+    ("--frames-per-second", float, 50.0, "websocket frames of any type per connection, sustained"),
+    ("--frame-burst", int, 200, "websocket frames per connection, at once (another burst refused: closed, 1008)"),
+    ("--outbox-frames", int, 1000, "replies waiting for a websocket that does not read (then closed, 4008)"),
+    ("--outbox-bytes", int, 1024 * 1024, "... and their bytes"),
+    ("--hello-timeout", float, 5.0, "seconds a websocket has to say hello"),
+    ("--handshake-timeout", float, 5.0, "seconds a connection has to send a request's headers"),
+    ("--connections-per-address", int, 1000, "open connections from one address (not a --trusted-proxy)"),
 )
+
+
+def _shown(default: float) -> str:
+    """A default as a person writes it: 1048576, not 1.04858e+06; 20, not 20.0."""
+    return str(default) if isinstance(default, int) else format(default, "g")
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
@@ -195,8 +217,17 @@ def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
     limits = serve.add_argument_group("limits", "what one client, one workshop and one message may send")
     for flag, kind, default, what in LIMITS:
         limits.add_argument(
-            flag, type=_positive(kind), default=default, metavar="N", help=f"{what} (default {default:g})"
+            flag, type=_positive(kind), default=default, metavar="N", help=f"{what} (default {_shown(default)})"
         )
+    limits.add_argument(
+        "--max-connections",
+        type=_positive(int),
+        metavar="N",
+        help="open connections in all (default: the descriptor limit, ulimit -n, less 64)",
+    )
+    limits.add_argument("--trusted-proxy", action="append", metavar="ADDR",
+                        help="an address not capped by --connections-per-address: a reverse proxy, which caps its "
+                             "own clients (default 127.0.0.1 and ::1; repeat for several)")  # fmt: skip
     serve.add_argument("--organiser-key", default=os.environ.get("TAVOLO_ORGANISER_KEY", ""),
                        help="only holders of this key create workshops (a public deployment); default: anyone who "
                             "reaches the server (a laptop in the room). Also TAVOLO_ORGANISER_KEY")  # fmt: skip

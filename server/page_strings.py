@@ -587,6 +587,7 @@ ERRORS: dict[str, str] = {
     "unknown_timezone": N_("Choose a time zone from the list, such as Europe/Rome."),
     "not_your_contribution": N_("Only its author, the group's rapporteur or the facilitators may change this."),
     "undo_expired": N_("Too late to undo: a removal can be undone for a minute. Add the text again instead."),
+    "hello_timeout": N_("The connection was slow to start. Reconnecting…"),
 }
 
 AGENDA_KINDS: dict[str, str] = {

@@ -17,7 +17,7 @@ from uuid import UUID
 from domain.application import Command, Outcome, Tavolo
 from domain.commands import FACILITATOR, Actor
 from domain.errors import Unavailable
-from domain.tokens import normalise_code
+from domain.tokens import hash_token, normalise_code
 from projections.workshop import WorkshopModel
 from server import scheduling
 from server.heap import HeapKeeper
@@ -56,6 +56,17 @@ class Settings:
     broker_url: str | None = None  # redis://…: commit hints between processes on one store (server/broker.py)
     follow_interval: float = 1.0  # on PostgreSQL: read other processes' commits at least this often
     heap_freeze: bool = True  # keep full GC collections short with many sockets open (server/heap.py)
+    # What one connection may cost (docs/security.md): every frame is rate-limited, not only commands, and
+    # what waits to be sent to a client that does not read is bounded.
+    frames_per_second: float = 50.0  # frames of any type per websocket, sustained
+    frame_burst: int = 200
+    outbox_frames: int = 1000  # replies waiting for a client that does not read: then it is closed (4008)
+    outbox_bytes: int = 1024 * 1024
+    hello_timeout: float = 5.0  # a websocket says hello within this, or is closed
+    handshake_timeout: float = 5.0  # an HTTP request's headers (a websocket's handshake) arrive within this
+    connections_per_address: int = 1000  # open TCP connections from one address (a venue's NAT: raise it)
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # not capped by address: a proxy caps its clients
+    max_connections: int = 0  # open connections in all; 0: the descriptor limit less a reserve (server/transport.py)
 
 
 @dataclass
@@ -191,6 +202,16 @@ class Services:
             if o.events and workshop_id is not None:
                 positions[workshop_id] = max(positions.get(workshop_id, 0), *(p for p, _ in o.events))
         self.broker.publish(positions)
+
+    def foreign_join(self, outcome: Outcome, token: object) -> bool:
+        """A retried ``join`` (same command id) with a token that is not the joined participant's: answering it
+        would hand out someone else's participant id (``token_in_use``, on HTTP and websockets alike)."""
+        if outcome.command.name != "join" or outcome.result.get("participant_token") or not isinstance(token, str):
+            return False
+        model = self.model(outcome.command.workshop_id) if outcome.command.workshop_id else None
+        participant_id = outcome.result.get("participant_id")
+        participant = model.participants.get(participant_id) if model and isinstance(participant_id, str) else None
+        return participant is None or participant.token_hash != hash_token(token)
 
     def ack(self, outcome: Outcome) -> dict[str, Any]:
         position = outcome.position

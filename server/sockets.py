@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import json
 import logging
 import time
 from typing import Any
@@ -30,6 +31,9 @@ log = logging.getLogger("tavolo.sockets")
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_DELETED = 4404  # the workshop was deleted: do not reconnect
+CLOSE_HELLO_TIMEOUT = 4408  # no hello in time: not final (a phone on a bad network reconnects), unlike 1008
+CLOSE_NOT_READING = 4008  # replies piled up past the outbox's bound: the client does not read (it may reconnect)
+ABORT_EXTENSION = "tavolo.abort"  # set by server.transport: close a socket whose writes are blocked
 
 
 def origin_allowed(ws: WebSocket, services: Services) -> bool:
@@ -52,14 +56,28 @@ class Connection:
         self.token_hash = ""  # of a facilitator or projector link: refused once the link is rotated
         self.encoding: protocol.Encoding = "json"
         self.watcher: Watcher | None = None
-        self.outbox: collections.deque[dict[str, Any]] = collections.deque()
+        # Replies (acks, errors, welcome) encoded when queued, so their size is known: a client that does not
+        # read is closed when they exceed the bound, instead of growing the server's memory. A pong is never
+        # queued behind them: only the newest unsent one is kept, and it goes after the replies.
+        self.outbox: collections.deque[str | bytes] = collections.deque()
+        self.outbox_bytes = 0
+        self.pong: str | bytes | None = None
         self.wake = asyncio.Event()
-        self.limiter = RateLimiter(services.settings.commands_per_second, services.settings.command_burst)
+        settings = services.settings
+        self.limiter = RateLimiter(settings.commands_per_second, settings.command_burst)
+        self.frames = RateLimiter(settings.frames_per_second, settings.frame_burst)  # every frame, any type
+        self.refused = 0  # frames refused in a row by `frames`
         self.closing: tuple[int, str] | None = None
         self.busy = 0  # commands waiting for their outcome
+        self.greeted = False  # a hello arrived (welcomed or refused): no hello deadline any more
+        self.handling = False
+        self.hello_due: asyncio.TimerHandle | None = None
+        self.dropping = False  # closed at once (a flood, a client that does not read): nothing more is queued
 
     async def serve(self) -> None:
-        pump = asyncio.get_running_loop().create_task(self._pump())
+        loop = asyncio.get_running_loop()
+        pump = loop.create_task(self._pump())
+        self.hello_due = loop.call_later(self.services.settings.hello_timeout, self._hello_due)
         try:
             while self.closing is None:
                 message = await self.ws.receive()
@@ -69,6 +87,8 @@ class Connection:
         except WebSocketDisconnect:
             pass
         finally:
+            if self.hello_due is not None:
+                self.hello_due.cancel()
             self._unwatch()
             if self.closing is not None:
                 self.wake.set()
@@ -77,7 +97,39 @@ class Connection:
             pump.cancel()
             await asyncio.gather(pump, return_exceptions=True)
 
+    def _hello_due(self) -> None:
+        """A socket that has not said hello in time is closed: half-open sockets hold no descriptor for long."""
+        if self.handling:  # a frame (maybe the hello) is being handled: a slow store is not the client's fault
+            self.hello_due = asyncio.get_running_loop().call_later(1.0, self._hello_due)
+            return
+        if not self.greeted and self.closing is None:
+            timeout = self.services.settings.hello_timeout
+            self.send(protocol.error("hello_timeout", f"no hello within {timeout:g} s"))
+            self.closing = (CLOSE_HELLO_TIMEOUT, "no hello")
+
+    def _throttled(self) -> bool:
+        """Every frame costs a token, whatever its type: a client sending faster is refused (one ``rate_limited``
+        error per run of refused frames), and closed (1008) when it goes on for another burst's worth."""
+        if self.frames.allow():
+            self.refused = 0
+            return False
+        self.refused += 1
+        if self.refused == 1:
+            self.send(protocol.error("rate_limited", "too many frames; slow down"))
+        elif self.refused > self.services.settings.frame_burst and self.closing is None:
+            self._close_now(CLOSE_POLICY, "too many frames", protocol.error("rate_limited", "too many frames; closing"))
+        return True
+
     async def _handle(self, data: str | bytes | None) -> None:
+        if self._throttled():
+            return
+        self.handling = True
+        try:
+            await self._handle_frame(data)
+        finally:
+            self.handling = False
+
+    async def _handle_frame(self, data: str | bytes | None) -> None:
         try:
             obj, encoding = protocol.decode_frame(data or b"", self.services.settings.max_message_bytes)
             message = protocol.parse(obj)
@@ -89,6 +141,7 @@ class Connection:
         if self.workshop_id not in self.hub.models:
             self.workshop_deleted()
         elif isinstance(message, protocol.Hello):
+            self.greeted = True
             self.encoding = encoding
             if self.services.follower is not None and authenticate(self.hub.models[self.workshop_id],
                                                                    message.token) is None:  # fmt: skip
@@ -96,7 +149,8 @@ class Connection:
             if self.workshop_id in self.hub.models:
                 self._hello(message)
         elif isinstance(message, protocol.Ping):
-            self.send({"type": "pong", "t": message.t, "server_time": _now_ms()})
+            self.pong = protocol.encode({"type": "pong", "t": message.t, "server_time": _now_ms()}, self.encoding)
+            self.wake.set()
         else:
             await self._command(message)
 
@@ -154,6 +208,9 @@ class Connection:
         if outcome.error is not None:
             details = getattr(outcome.error, "details", None)
             self.send(protocol.error(outcome.error.code, outcome.error.message, message.id, details))
+        elif self.services.foreign_join(outcome, message.args.get("token")):
+            self.send(protocol.error("token_in_use", "this token does not belong to the participant of that join",
+                                     message.id))  # fmt: skip
         else:
             self.send(self.services.ack(outcome))
 
@@ -170,7 +227,36 @@ class Connection:
         self.wake.set()
 
     def send(self, message: dict[str, Any]) -> None:
-        self.outbox.append(message)
+        if self.dropping:
+            return
+        frame = protocol.encode(message, self.encoding)
+        self.outbox.append(frame)
+        self.outbox_bytes += len(frame)
+        settings = self.services.settings
+        if len(self.outbox) > settings.outbox_frames or self.outbox_bytes > settings.outbox_bytes:
+            self._not_reading()
+        self.wake.set()
+
+    def _not_reading(self) -> None:
+        """Drop what waits and close with 4008. The pump may be stuck on a write the client never reads, so the
+        transport (server/transport.py) sends the close frame itself and drops the socket soon after."""
+        log.info("closing a websocket that does not read (%s)", self.ws.client)
+        self._close_now(CLOSE_NOT_READING, "not reading")
+
+    def _close_now(self, code: int, reason: str, last: dict[str, Any] | None = None) -> None:
+        """Close without waiting for the pump or reading on (a flood, a client that does not read): what waits is
+        dropped, ``last`` goes out just before the close frame."""
+        self.outbox.clear()
+        self.outbox_bytes = 0
+        self.pong = None
+        self.closing = (code, reason)
+        self.dropping = True
+        self._unwatch()  # no view frames either
+        abort = self.ws.scope.get("extensions", {}).get(ABORT_EXTENSION)
+        if abort is not None:
+            abort(code, reason, json.dumps(last) if last is not None else None)
+        elif last is not None:  # no transport underneath (tests): the pump sends it, then closes
+            self.outbox.append(protocol.encode(last, "json"))
         self.wake.set()
 
     def _unwatch(self) -> None:
@@ -187,8 +273,12 @@ class Connection:
                 await self.wake.wait()
                 self.wake.clear()
                 while True:
+                    frame: str | bytes | None
                     if self.outbox:
-                        frame = protocol.encode(self.outbox.popleft(), self.encoding)
+                        frame = self.outbox.popleft()
+                        self.outbox_bytes -= len(frame)
+                    elif self.pong is not None:
+                        frame, self.pong = self.pong, None
                     elif self.watcher is not None:
                         frame = self.hub.next_frame(self.watcher, self.encoding)
                     else:
@@ -196,11 +286,10 @@ class Connection:
                     if frame is None:
                         if self.watcher is not None and self.watcher.revoked and self.closing is None:
                             if self.watcher.token_hash:  # a facilitator's or projector's rotated link
-                                replaced = protocol.error("unauthorized", "this link was replaced by a new one")
-                                self.outbox.append(replaced)
+                                self.send(protocol.error("unauthorized", "this link was replaced by a new one"))
                                 self.closing = (CLOSE_POLICY, "unauthorized")
                             else:
-                                self.outbox.append(protocol.error("not_joined", "you are no longer in this workshop"))
+                                self.send(protocol.error("not_joined", "you are no longer in this workshop"))
                                 self.closing = (CLOSE_POLICY, "no longer a participant")
                             continue
                         break

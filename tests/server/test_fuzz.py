@@ -25,7 +25,12 @@ from tests.server import support
 from tests.server.fuzzing import FUZZ, NASTY, Findings, json_values, kind_of, text
 from tests.server.support import CODES, PROFILE, Peer, Room
 
-FAST = {"commands_per_second": 1e6, "command_burst": 10**6}  # the rate limit has its own test
+FAST = {
+    "commands_per_second": 1e6,
+    "command_burst": 10**6,
+    "frames_per_second": 1e6,
+    "frame_burst": 10**6,
+}  # limits: own tests
 REFUSALS = set(CODES) - {"internal_error", "unavailable"}
 
 ARG_NAMES = sorted(
