@@ -10,6 +10,7 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.application import CREATE, Command, Outcome
 from domain.commands import ANONYMOUS, FACILITATOR, Actor
@@ -17,7 +18,7 @@ from domain.errors import DomainError
 from domain.tokens import hash_token
 from projections.tallies import COLUMNS, to_csv
 from server import protocol
-from server.auth import authenticate, bearer, may_watch
+from server.auth import authenticate, bearer, may_watch, origin_allowed
 from server.i18n import SUPPORTED
 from server.pages import default_sectors
 from server.services import Services, new_command_id
@@ -34,6 +35,7 @@ STATUS = {
     "forbidden": 403,
     "not_found": 404,
     "unknown_code": 404,
+    "unsupported_media_type": 415,
     "internal_error": 500,
 }
 
@@ -49,12 +51,47 @@ def error_response(code: str, message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class StateChangeGuard:
+    """Every state-changing HTTP request (any method but GET, HEAD, OPTIONS) must come from this site's own pages
+    or from a script (no ``Origin``: the websocket's rule, server/auth.py); its body must be ``application/json``
+    (``_body``, which every such endpoint reads through).
+
+    A page on another site can make a visitor's browser send a ``text/plain`` form or a ``no-cors`` fetch without
+    any preflight, and the server would act on it (create a workshop on a room laptop's server, join people to a
+    workshop) even though the page cannot read the answer. Requiring JSON forces a CORS preflight on any
+    cross-site fetch, which this server never grants; checking ``Origin`` refuses the rest."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            request = Request(scope)
+            if not origin_allowed(request.headers, request.app.state.services.settings):
+                if scope["path"].startswith("/api/"):
+                    refusal: Response = error_response("forbidden", "origin not allowed", 403)
+                else:  # pages answer their errors as text (server/app.py http_error)
+                    refusal = Response("origin not allowed", status_code=403, media_type="text/plain")
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _media_type(header: str) -> str:
+    return header.split(";", 1)[0].strip().lower()
+
+
 def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
 async def _body(request: Request) -> dict[str, Any]:
+    if _media_type(request.headers.get("content-type", "")) != "application/json":
+        raise ApiError("unsupported_media_type", "send the body as application/json")
     limit = _services(request).settings.max_message_bytes
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit:

@@ -133,7 +133,7 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
     routes: list[BaseRoute] = [*api.routes, *match_api.routes, *metrics.routes, socket, *_page_routes()]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(FollowFirst)],
+        middleware=[Middleware(api.StateChangeGuard), Middleware(FollowFirst)],
         lifespan=lifespan,
         exception_handlers={api.ApiError: api.api_error, HTTPException: http_error, Exception: server_error},
     )

@@ -12,7 +12,6 @@ import contextlib
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -21,7 +20,7 @@ from domain.application import Command
 from domain.commands import ANONYMOUS, FACILITATOR, PARTICIPANT, PROJECTOR, Actor
 from domain.tokens import hash_token
 from server import protocol
-from server.auth import authenticate, may_watch
+from server.auth import authenticate, may_watch, origin_allowed
 from server.hub import Watcher
 from server.services import RateLimiter, Services
 
@@ -30,18 +29,6 @@ log = logging.getLogger("tavolo.sockets")
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_DELETED = 4404  # the workshop was deleted: do not reconnect
-
-
-def origin_allowed(ws: WebSocket, services: Services) -> bool:
-    origin = ws.headers.get("origin")
-    if origin is None:  # not a browser (scripts, the simulator)
-        return True
-    if origin in services.settings.allowed_origins:
-        return True
-    public = services.settings.public_url
-    if public and urlsplit(public).netloc == urlsplit(origin).netloc:
-        return True
-    return urlsplit(origin).netloc == ws.headers.get("host", "")
 
 
 class Connection:
@@ -222,7 +209,7 @@ class Connection:
 async def websocket_endpoint(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
     await ws.accept()
-    if not origin_allowed(ws, services):
+    if not origin_allowed(ws.headers, services.settings):
         # Accepted first so the browser sees the documented close code, not a failed handshake it would retry.
         await ws.send_text(protocol.encode(protocol.error("forbidden", "origin not allowed"), "json"))  # type: ignore[arg-type]
         await ws.close(CLOSE_POLICY, "origin not allowed")
