@@ -47,8 +47,11 @@ async def catalogue(request: Request) -> Response:
         raise ApiError("forbidden", f"a {actor.role} may not read the catalogue")
     q = request.query_params
     model = services.hub.models[workshop_id]
+    match = services.hub.matchmaking.models.get(workshop_id)
+    if not mm.configured(match):
+        raise ApiError("matchmaking_not_configured", "this workshop has no matchmaking", 409)
     people = mm.catalogue(
-        services.hub.matchmaking.models.get(workshop_id), model, query=q.get("q", "")[:200],
+        match, model, reader=actor.participant_id, query=q.get("q", "")[:200],
         country=q.get("country", "")[:2].upper(), sector=q.get("sector", "")[:80],
         organisation_type=q.get("organisation_type", "")[:20],
     )  # fmt: skip
@@ -62,7 +65,10 @@ async def suggestions(request: Request) -> Response:
     model = services.hub.models[workshop_id]
     if pid not in model.participants:
         raise ApiError("unknown_participant", "no such participant in this workshop", 404)
-    found = mm.suggestions(services.hub.matchmaking.models.get(workshop_id), model, pid)
+    match = services.hub.matchmaking.models.get(workshop_id)
+    if not mm.configured(match):
+        raise ApiError("matchmaking_not_configured", "this workshop has no matchmaking", 409)
+    found = mm.suggestions(match, model, pid, reader=actor.participant_id)
     return JSONResponse({"suggestions": found})
 
 

@@ -466,6 +466,7 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Next meetings"),
     N_("No meetings in this slot."),
     N_("showing the first %(n)s: search to narrow the list"),
+    N_("Unnamed participant"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
