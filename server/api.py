@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 from typing import Any
 from uuid import UUID
 
@@ -41,10 +42,20 @@ STATUS = {
 
 
 class ApiError(Exception):
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+    def __init__(self, code: str, message: str, status: int | None = None, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.code, self.message = code, message
         self.status = status or STATUS.get(code, 422)
+        self.retry_after = retry_after  # seconds, for rate_limited
+
+
+def check_address(request: Request, kind: str) -> None:
+    """Refuse with ``rate_limited`` (and a ``Retry-After``) when this client address joins or looks codes up
+    faster than the server allows (``--address-*`` options, docs/deployment.md#limits)."""
+    wait = _services(request).address_wait(kind, request.client.host if request.client else None)
+    if wait is not None:
+        what = "joins" if kind == "join" else "join code look-ups"
+        raise ApiError("rate_limited", f"too many {what} from this address; retry in a moment", retry_after=wait)
 
 
 def error_response(code: str, message: str, status: int) -> JSONResponse:
@@ -173,6 +184,7 @@ async def create_workshop(request: Request) -> Response:
 
 async def join(request: Request) -> Response:
     services = _services(request)
+    check_address(request, "join")
     body = await _body(request)
     command_id = _command_id(body)
     code = body.pop("code", None)
@@ -275,6 +287,7 @@ async def polls_csv(request: Request) -> Response:
 
 
 async def code_lookup(request: Request) -> Response:
+    check_address(request, "lookup")
     model = _services(request).find_by_code(request.path_params["code"])
     if model is None:
         raise ApiError("unknown_code", "no workshop has this join code")
@@ -298,7 +311,7 @@ async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     response = error_response(exc.code, exc.message, exc.status)
     if exc.code == "rate_limited":
-        response.headers["Retry-After"] = "1"
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return response
 
 

@@ -72,6 +72,9 @@ def _serve(args: argparse.Namespace) -> int:
         # SIGTERM: stop accepting, close websockets with 1012 (clients reconnect, to another process behind a load
         # balancer), let HTTP requests finish, then the lifespan commits what the writer still has queued.
         timeout_graceful_shutdown=5,
+        # Whose X-Forwarded-For names the client (the per-address limits): uvicorn's default is 127.0.0.1 (or
+        # $FORWARDED_ALLOW_IPS); a proxy on another host must be listed, or every client counts as the proxy.
+        forwarded_allow_ips=args.forwarded_allow_ips,
         **options,  # type: ignore[arg-type]
     )
     return 0
@@ -92,6 +95,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         command_burst=args.command_burst,
         workshop_commands_per_second=args.workshop_commands_per_second,
         workshop_command_burst=args.workshop_command_burst,
+        address_joins_per_second=args.address_joins_per_second,
+        address_join_burst=args.address_join_burst,
+        address_lookups_per_second=args.address_lookups_per_second,
+        address_lookup_burst=args.address_lookup_burst,
         heap_freeze=args.heap_freeze,
     )
 
@@ -109,6 +116,10 @@ LIMITS: tuple[tuple[str, type[int] | type[float], float, str], ...] = (
     ("--command-burst", int, 40, "commands per websocket and per HTTP token, at once"),
     ("--workshop-commands-per-second", float, 1000.0, "commands per workshop, all its clients together, sustained"),
     ("--workshop-command-burst", int, 5000, "commands per workshop, at once"),
+    ("--address-joins-per-second", float, 5.0, "joins per client address, sustained (a venue shares one address)"),
+    ("--address-join-burst", int, 100, "joins per client address, at once"),
+    ("--address-lookups-per-second", float, 20.0, "join code look-ups per client address, sustained"),
+    ("--address-lookup-burst", int, 200, "join code look-ups per client address, at once"),
 )
 
 
@@ -154,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
         limits.add_argument(
             flag, type=_positive(kind), default=default, metavar="N", help=f"{what} (default {default:g})"
         )
+    serve.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
+                       help="proxies (comma-separated addresses, or *) whose X-Forwarded-For names the client "
+                            "address that the per-address limits count (default: 127.0.0.1, or "
+                            "$FORWARDED_ALLOW_IPS)")  # fmt: skip
     serve.add_argument("--organiser-key", default=os.environ.get("TAVOLO_ORGANISER_KEY", ""),
                        help="only holders of this key create workshops (a public deployment); default: anyone who "
                             "reaches the server (a laptop in the room). Also TAVOLO_ORGANISER_KEY")  # fmt: skip

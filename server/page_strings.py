@@ -467,6 +467,17 @@ JS_STRINGS: tuple[str, ...] = (
     N_("No meetings in this slot."),
     N_("showing the first %(n)s: search to narrow the list"),
     N_("Unnamed participant"),
+    N_("Select all"),
+    N_("Remove selected"),
+    N_("Recent joins"),
+    N_("The workshop is open to new participants."),
+    N_("The workshop is closed to new participants."),
+    N_("Remove the %(count)s selected participants? They will need the join code to come back."),
+    N_("%(count)s participants were removed."),
+    N_("Open to new joins"),
+    N_("Close to new joins"),
+    N_("Closed: nobody new can join."),
+    N_("Open: anyone with the code can join."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -568,6 +579,11 @@ ERRORS: dict[str, str] = {
     "meeting_state": N_("This meeting changed meanwhile: it can no longer be answered so."),
     "schedule_stale": N_("The meetings changed meanwhile: schedule again."),
     "not_scheduled": N_("The meetings have not been scheduled and published yet."),
+    # Hardening
+    "joins_locked": N_("The facilitators have closed this workshop to new participants. Ask them to open it."),
+    "unsupported_media_type": N_(
+        "The browser sent something the server could not read. Reload the page and try again."
+    ),
 }
 
 AGENDA_KINDS: dict[str, str] = {

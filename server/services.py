@@ -55,6 +55,13 @@ class Settings:
     broker_url: str | None = None  # redis://…: commit hints between processes on one store (server/broker.py)
     follow_interval: float = 1.0  # on PostgreSQL: read other processes' commits at least this often
     heap_freeze: bool = True  # keep full GC collections short with many sockets open (server/heap.py)
+    # Per client address (docs/security.md#floods-at-the-door): a venue's phones share one public address behind
+    # its Wi-Fi, so the bursts are generous (a room joining at once) and the sustained rates what one script is
+    # slowed to. Joins: `join` over HTTP and websockets; look-ups: join codes over HTTP and the join page.
+    address_joins_per_second: float = 5.0
+    address_join_burst: int = 100
+    address_lookups_per_second: float = 20.0
+    address_lookup_burst: int = 200
 
 
 @dataclass
@@ -73,6 +80,9 @@ class Services:
     shutting_down: bool = False
     _workshop_limits: dict[UUID, RateLimiter] = field(default_factory=dict)
     _client_limits: collections.OrderedDict[str, RateLimiter] = field(default_factory=collections.OrderedDict)
+    _address_limits: collections.OrderedDict[tuple[str, str], RateLimiter] = field(
+        default_factory=collections.OrderedDict
+    )
     heap: HeapKeeper | None = None
 
     @property
@@ -112,6 +122,25 @@ class Services:
         if not room.allow():
             return "this workshop receives too many commands at once; retry in a moment"
         return None
+
+    def address_wait(self, kind: str, address: str | None) -> float | None:
+        """Seconds a client address must wait before its next ``kind`` ("join" or "lookup"), or None: allowed now
+        (and counted). The address is the connection's peer, or what a trusted proxy forwarded
+        (``--forwarded-allow-ips``); one with none (a test client) is counted as one address."""
+        settings = self.settings
+        rate, burst = (
+            (settings.address_joins_per_second, settings.address_join_burst)
+            if kind == "join"
+            else (settings.address_lookups_per_second, settings.address_lookup_burst)
+        )
+        key = (kind, address or "")
+        limiter = self._address_limits.pop(key, None) or RateLimiter(rate, burst)
+        self._address_limits[key] = limiter  # most recent last: the oldest go first
+        while len(self._address_limits) > CLIENT_LIMITS:
+            self._address_limits.popitem(last=False)
+        if limiter.allow():
+            return None
+        return limiter.wait()
 
     async def run(self, command: Command) -> Outcome:
         started = time.perf_counter()
@@ -288,3 +317,7 @@ class RateLimiter:
             self.tokens -= 1
             return True
         return False
+
+    def wait(self) -> float:
+        """Seconds until the next request would be allowed (after a refused ``allow``)."""
+        return max(0.0, (1 - self.tokens) / self.rate)

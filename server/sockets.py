@@ -118,6 +118,11 @@ class Connection:
 
     async def _command(self, message: protocol.CommandMsg) -> None:
         refusal = self.services.throttled(self.workshop_id) if self.limiter.allow() else "too many commands; slow down"
+        if refusal is None and message.name == "join" and self.actor.role == ANONYMOUS:
+            # Joins are counted per address too: one client must not fill a room by opening many sockets.
+            address = self.ws.client.host if self.ws.client else None
+            if self.services.address_wait("join", address) is not None:
+                refusal = "too many joins from this address; retry in a moment"
         if refusal is not None:
             self.send(protocol.error("rate_limited", refusal, message.id))
             return
