@@ -106,3 +106,27 @@ def test_one_address_flooding_joins_and_code_lookups_is_slowed_and_others_are_no
         room.close()
     finally:
         server.stop()
+
+
+def test_the_projector_carries_only_the_group_on_screen(room: Room) -> None:
+    people = [room.join(f"Member {i}", organisation=f"Secret Org {i}") for i in range(4)]
+    projector = room.watch("projector", token=room.projector_token)
+    split = room.command("split_groups", {"strategy": "random", "groups": 2})["result"]["split_id"]
+    posed = room.command("pose_questions", {"split_id": split, "questions": [{"prompt": "Needs?"}]})
+    qs = posed["result"]["question_set_id"]
+    groups = room.view()["groups"]["split"]["groups"]
+    by_id = {p.participant_id: p for p in people}
+    for g in groups:
+        writer = by_id[g["members"][0]["id"]]
+        room.command("add_contribution", {"question_set_id": qs, "group_id": g["id"], "question_id": "q1",
+                                          "text": f"Answer of {g['id']}"}, token=writer.token)  # fmt: skip
+    room.command("set_sheet_visibility", {"question_set_id": qs, "visibility": "all"})
+    projector.wait(lambda d: "report_back" in d and d["counts"]["joined"] == 4, what="a projector snapshot")
+    assert projector.data["report_back"] is None  # nothing reported back: no sheets on the wall
+    shown = groups[0]
+    room.command("show_report_back", {"question_set_id": qs, "group_id": shown["id"]})
+    rb = projector.wait(lambda d: d["report_back"], what="the report-back on the projector")
+    assert [g["id"] for g in rb["groups"]] == [shown["id"]]
+    text = repr(projector.data)
+    assert f"Answer of {shown['id']}" in text and f"Answer of {groups[1]['id']}" not in text
+    assert "Secret Org" not in repr(rb) and "author" not in text
