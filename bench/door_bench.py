@@ -58,13 +58,13 @@ def run(tree: Path, joins: int, seconds: float) -> dict[str, Any]:
             status, w = _call(conn, "POST", "/api/workshops", {"title": "Door", "date": "2026-11-22", "language": "en"})
             sector = _call(conn, "GET", f"/api/codes/{w['code']}")[1]["sectors"][0]
             profile = {"code": w["code"], "name": "Flood", "organisation": "Script", "country": "IT", "sector": sector}
-            started, accepted, statuses = time.perf_counter(), 0, {}
+            started, accepted, statuses = time.perf_counter(), 0, dict[int, int]()
             for _ in range(joins):
                 status, _body = _call(conn, "POST", "/api/join", profile)
                 accepted += status == 201
                 statuses[status] = statuses.get(status, 0) + 1
             join_seconds = time.perf_counter() - started
-            started, looked, found = time.perf_counter(), 0, {}
+            started, looked, found = time.perf_counter(), 0, dict[int, int]()
             while time.perf_counter() - started < seconds:
                 status, _body = _call(conn, "GET", f"/api/codes/ZZ{looked % 10000:04d}")
                 looked += 1
