@@ -158,7 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--public-url", help="the address participants use (for join links and QR codes), e.g. http://192.168.1.20:8000"
     )
-    serve.add_argument("--allowed-origin", action="append", help="another Origin allowed on websockets")
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        help="another Origin allowed on websockets and state-changing HTTP requests",
+    )
     serve.add_argument("--max-participants", type=_positive(int), default=5000, help="per workshop (default 5000)")
     limits = serve.add_argument_group("limits", "what one client, one workshop and one message may send")
     for flag, kind, default, what in LIMITS:
