@@ -96,3 +96,20 @@ def test_remove_participants_removes_a_burst_at_once_or_nothing() -> None:
         assert list(data["participants"]) == [real["participant_id"]] and data["removed"] == 5
         r = support.command(client, room.id, None, "whatever")
         assert r.status_code == 401
+
+
+def test_the_door_options_become_the_settings_and_their_defaults_are_the_settings_defaults() -> None:
+    from server.cli import build_parser, settings_from
+    from server.services import Settings
+
+    args = build_parser().parse_args(["serve", "--address-joins-per-second", "2.5", "--address-join-burst", "30",
+                                      "--address-lookups-per-second", "9", "--address-lookup-burst", "90",
+                                      "--forwarded-allow-ips", "10.0.0.2"])  # fmt: skip
+    s = settings_from(args)
+    assert (s.address_joins_per_second, s.address_join_burst) == (2.5, 30)
+    assert (s.address_lookups_per_second, s.address_lookup_burst) == (9.0, 90)
+    assert args.forwarded_allow_ips == "10.0.0.2"
+    defaults, plain = settings_from(build_parser().parse_args(["serve"])), Settings()
+    for name in ("address_joins_per_second", "address_join_burst", "address_lookups_per_second",
+                 "address_lookup_burst"):  # fmt: skip
+        assert getattr(defaults, name) == getattr(plain, name), name
