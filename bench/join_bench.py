@@ -69,6 +69,9 @@ def _tavolo_command(port: int, store: str) -> list[str]:
         store,
         "--log-level",
         "warning",
+        # every simulated phone joins from this one machine: lift the per-address limits meant for venues
+        "--address-join-burst",
+        "1000000",
     ]
 
 

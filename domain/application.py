@@ -249,6 +249,9 @@ class Tavolo(Application):  # type: ignore[type-arg]
         also = self._place_late_joiner(workshop, command, aggregates) if command.name == "join" else ()
         if command.name in ROSTER_CHANGES:
             also += self._replan_rotation(workshop, command, aggregates)
+        elif command.name == "remove_participants":  # each as remove_participant re-plans for one
+            for i, pid in enumerate(dict.fromkeys(command.args["participant_ids"])):
+                also += self._replan_rotation(workshop, command, aggregates, pid, f"/{i}")
         if command.id not in workshop.commands:
             # It changed nothing; note it anyway, so that a retry arriving after later changes is answered as a
             # duplicate instead of being applied then (a retried "start A" must not undo "start B").
@@ -279,21 +282,23 @@ class Tavolo(Application):  # type: ignore[type-arg]
         return tuple((a.id, place_id) for a in outcome.aggregates)
 
     def _replan_rotation(
-        self, workshop: Workshop, command: Command, aggregates: dict[UUID, Any]
-    ) -> tuple[tuple[UUID, str], ...]:
-        """Someone joined, left or was removed during a rotation: its remaining rounds are planned again for who
-        is present, in the same transaction, without repeating anyone already met."""
-        participant_id = workshop.commands.get(command.id, {}).get("participant_id") or command.args.get(
-            "participant_id", command.actor.participant_id
+        self, workshop: Workshop, command: Command, aggregates: dict[UUID, Any], removed: str | None = None,
+        suffix: str = "",
+    ) -> tuple[tuple[UUID, str], ...]:  # fmt: skip
+        """Someone joined, left or was removed (``removed``: one of several) during a rotation: its remaining
+        rounds are planned again for who is present, in the same transaction, without repeating anyone met."""
+        participant_id = (
+            removed
+            or workshop.commands.get(command.id, {}).get("participant_id")
+            or command.args.get("participant_id", command.actor.participant_id)
         )
         if not isinstance(participant_id, str):
             return ()
-        replan_id = f"{command.id}/replan"  # a server id, as for late joiners' placement
+        replan_id = f"{command.id}/replan{suffix}"  # a server id, as for late joiners' placement
         ctx = RotationContext(Actor(FACILITATOR), replan_id)
+        change = "removed" if removed else ROSTER_CHANGES[command.name]
         try:
-            rotation = replan_for_roster(
-                workshop, lambda i: self._load(i, aggregates), ctx, participant_id, ROSTER_CHANGES[command.name]
-            )
+            rotation = replan_for_roster(workshop, lambda i: self._load(i, aggregates), ctx, participant_id, change)
         except errors.DomainError as e:  # the plan stays as it was; the facilitator can re-plan by hand
             log.info("rotation not re-planned: %s", e.code)
             return ()

@@ -94,6 +94,8 @@ def join(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str,
     token_hash = hash_token(token) if token else ""
     if token_hash and token_hash in workshop.tokens:
         raise errors.TokenInUse("this token already belongs to a participant")
+    if workshop.joins_locked:
+        raise errors.JoinsLocked("the facilitator closed this workshop to new participants")
     if workshop.present_count() >= ctx.max_participants:
         raise errors.WorkshopFull("the workshop is full")
     generated = None
@@ -191,6 +193,42 @@ def remove_participant(workshop: Workshop, ctx: Context, args: Mapping[str, Any]
     values.check_keys(args, {"participant_id"})
     p = workshop.present(values.identifier(args, "participant_id"))
     workshop.trigger_event(Workshop.ParticipantRemoved, command_id=ctx.command_id, participant_id=p.id)
+    return {}
+
+
+REMOVE_AT_ONCE_MAX = 1000
+
+
+def remove_participants(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Remove several participants at once (facilitator): a burst of joins from one script, say. All or nothing:
+    every id must name someone present, else nothing is removed. Each is recorded as ``remove_participant``
+    records one, so every view, count and export treats them alike."""
+    values.check_keys(args, {"participant_ids"})
+    ids = args.get("participant_ids")
+    if not isinstance(ids, list | tuple) or not ids or len(ids) > REMOVE_AT_ONCE_MAX:
+        raise errors.InvalidArgs(f"'participant_ids' must be a list of 1 to {REMOVE_AT_ONCE_MAX} participant ids")
+    chosen = list(dict.fromkeys(values.identifier({"id": i}, "id") for i in ids))  # once each, in order
+    for pid in chosen:
+        workshop.present(pid)
+    for pid in chosen:
+        workshop.trigger_event(Workshop.ParticipantRemoved, command_id=ctx.command_id, participant_id=pid)
+    return {"removed": len(chosen)}
+
+
+def lock_joins(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Close the workshop to new joins (facilitator): ``join`` is refused with ``joins_locked`` until unlocked.
+    Those already in are not affected."""
+    values.check_keys(args, set())
+    if not workshop.joins_locked:
+        workshop.trigger_event(Workshop.JoinsLocked, command_id=ctx.command_id)
+    return {}
+
+
+def unlock_joins(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Open the workshop to new joins again (facilitator)."""
+    values.check_keys(args, set())
+    if workshop.joins_locked:
+        workshop.trigger_event(Workshop.JoinsUnlocked, command_id=ctx.command_id)
     return {}
 
 
@@ -310,6 +348,9 @@ COMMANDS: dict[str, Spec] = {
     "update_profile": Spec(_P, update_profile),
     "leave": Spec(_P, leave),
     "remove_participant": Spec(_F, remove_participant),
+    "remove_participants": Spec(_F, remove_participants),
+    "lock_joins": Spec(_F, lock_joins),
+    "unlock_joins": Spec(_F, unlock_joins),
     "erase_participant": Spec(_F, erase_participant),
     "delete_workshop": Spec(_F, delete_workshop),
     "rotate_link": Spec(_F, rotate_link),

@@ -95,6 +95,11 @@ class WorkshopFull(DomainError):
     status = 409
 
 
+class JoinsLocked(DomainError):
+    code = "joins_locked"
+    status = 409
+
+
 class InvalidOrder(DomainError):
     code = "invalid_order"
 

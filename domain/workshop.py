@@ -48,6 +48,8 @@ class AgendaItem:
 class Workshop(Aggregate):
     """A workshop: created by a facilitator, joined by participants, run along an agenda."""
 
+    joins_locked = False  # a class default: workshops (and snapshots) from before the lock existed are open
+
     class Event(Aggregate.Event):
         command_id: str
 
@@ -170,6 +172,18 @@ class Workshop(Aggregate):
 
         def when(self, workshop: Workshop) -> None:
             workshop.participants[self.participant_id].status = "removed"
+
+    class JoinsLocked(Event):
+        """The facilitator closed the workshop to new joins (those already in stay, and may come back)."""
+
+        def when(self, workshop: Workshop) -> None:
+            workshop.joins_locked = True
+
+    class JoinsUnlocked(Event):
+        """The facilitator opened the workshop to new joins again."""
+
+        def when(self, workshop: Workshop) -> None:
+            workshop.joins_locked = False
 
     class LinkRotated(Event):
         """The facilitator replaced the facilitator (or projector) link's secret: the old link stops working, and

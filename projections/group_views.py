@@ -6,7 +6,8 @@ profiles): JSON-ready dicts, deterministic, no I/O.
   by side per question and which groups have answered.
 - ``participant_view``: one's own group and own sheets; other groups' sheets only while the facilitator shows
   them (``visibility`` all) -- otherwise they are not in the view at all.
-- ``report_back_view``: the projector's walk through the groups (``report_back_order``), one group shown at a time.
+- ``report_back_view``: the projector's walk through the groups (``report_back_order``): only the group shown, and
+  only what the screen shows of it; nothing while no group is shown.
 """
 
 from __future__ import annotations
@@ -237,22 +238,43 @@ def report_back_order(m: GroupsModel, question_set_id: UUID) -> list[str]:
     return [g.id for g in sorted(groups, key=lambda g: (g.table == 0, g.table, g.number))]
 
 
+def _on_screen(w: WorkshopModel, m: GroupsModel, qs: QuestionSetRow, g: GroupRow) -> dict[str, Any]:
+    """The group being reported back, as the projector shows it: its title and table, its members by name and
+    country (the rapporteur marked), and its answers' text and tags; no authors, organisations or sectors."""
+    split = m.splits[qs.split_id]
+
+    def shown(pid: str) -> dict[str, Any]:
+        person = _person(w, pid)
+        return {"id": pid, "name": person["name"], "country": person["country"]}
+
+    sheet = _answers(m, w, qs, g.id)["answers"]
+    return {
+        "id": g.id, "number": g.number, "title": _title(split, g, _held(w, split)), "table": g.table,
+        "rapporteur": shown(g.rapporteur) if g.rapporteur else None,
+        "members": [shown(pid) for pid in g.members],
+        "answers": {q: [{"id": c["id"], "text": c["text"], "tags": c["tags"]} for c in cs] for q, cs in sheet.items()},
+    }  # fmt: skip
+
+
 def report_back_view(m: GroupsModel, w: WorkshopModel, question_set_id: UUID | None = None) -> dict[str, Any] | None:
-    """The projector's report-back for a question set (default: the latest of the current split): the groups in
-    report-back order with their answers, and the one the facilitator is showing ("" : the overview)."""
+    """The projector's report-back: while the facilitator shows a group of a question set (default: the latest
+    set of the current split being reported on), the questions, the report-back order, and that one group
+    (``_on_screen``); None while nothing is being reported back. Other groups' sheets never reach the projector."""
     if question_set_id is None:
-        current = _current_sets(m)
-        if not current:
+        showing = [qs for qs in _current_sets(m) if qs.report_back]
+        if not showing:
             return None
-        question_set_id = current[-1].id
+        question_set_id = showing[-1].id
     qs = m.question_sets[question_set_id]
     split = m.splits[qs.split_id]
-    order = report_back_order(m, qs.id)
-    held = _held(w, split)
+    group = split.groups.get(qs.report_back) if qs.report_back else None
+    if group is None:
+        return None
+    questions = question_set_view(qs)
     return {
-        "question_set": question_set_view(qs),
-        "order": order,
+        "question_set": {k: questions[k] for k in ("id", "title", "questions", "categories")},
+        "order": report_back_order(m, qs.id),
         "showing": qs.report_back,
-        "groups": [{**group_view(w, split, split.groups[g], held), **_answers(m, w, qs, g)} for g in order],
+        "groups": [_on_screen(w, m, qs, group)],
         "position": m.position,
     }

@@ -249,48 +249,73 @@ def relevance(query: list[str], fields: dict[str, str]) -> int:
     return total
 
 
+def configured(m: MatchModel | None) -> bool:
+    """Whether the facilitator set matchmaking up (its slots): before that there is no catalogue to browse."""
+    return m is not None and bool(m.slots)
+
+
+def _named(p: ParticipantRow, reader: str | None) -> tuple[str, str]:
+    """Name and organisation as ``reader`` (a participant id; None: the facilitator) may see them: someone who asked
+    not to be named shows to the others as neither (their offers, requests, country and sectors still match), and
+    to themselves and the facilitator as they are (as everywhere else live, docs/privacy.md)."""
+    if p.anonymous and reader is not None and reader != p.id:
+        return "", ""
+    return p.name, p.organisation
+
+
 def catalogue(
     m: MatchModel | None,
     model: WorkshopModel,
     *,
+    reader: str | None = None,
     query: str = "",
     country: str = "",
     sector: str = "",
     organisation_type: str = "",
 ) -> list[dict[str, Any]]:
-    """Everyone present, with their public matchmaking profile, filtered. ``query`` matches the beginnings of words
-    in names, organisations, sectors, offers and requests (accents and case ignored; every query word must match),
-    and orders the answer by relevance (see ``relevance``), ties in name order; without a query, name order."""
+    """Everyone present who made a matchmaking profile, filtered, with names as ``reader`` may see them
+    (``_named``). ``query`` matches the beginnings of words in names, organisations, sectors, offers and requests
+    (accents and case ignored; every query word must match; an anonymous person is not found by the name or
+    organisation the reader may not see), and orders the answer by relevance (see ``relevance``), ties in name
+    order; without a query, name order."""
     wanted = search_words(query)
     out = []
     for c in candidates(m, model):
         p = model.participants[c.id]
+        if m is None or c.id not in m.profiles:
+            continue  # present, but not taking part in the matchmaking: not listed
         if (country and p.country != country) or (organisation_type and p.organisation_type != organisation_type):
             continue
         if sector and search_words(sector) not in [search_words(s) for s in c.sectors]:
             continue
-        fields = {"name": p.name, "organisation": p.organisation, "sectors": " ".join(c.sectors),
+        name, organisation = _named(p, reader)
+        fields = {"name": name, "organisation": organisation, "sectors": " ".join(c.sectors),
                   "offers": c.offers, "seeks": c.seeks}  # fmt: skip
         score = relevance(wanted, fields) if wanted else 0
         if wanted and not score:
             continue
-        out.append((-score, p.name.casefold(), c.id, {
-            "id": c.id, "name": p.name, "organisation": p.organisation, "organisation_type": p.organisation_type,
+        out.append((-score, name.casefold(), c.id, {
+            "id": c.id, "name": name, "organisation": organisation, "organisation_type": p.organisation_type,
             "country": p.country, "sectors": list(c.sectors), "offers": c.offers, "seeks": c.seeks,
-            "value_chain": c.value_chain, "markets": list(c.markets),
+            "value_chain": c.value_chain, "markets": list(c.markets), "anonymous": not name,
         }))  # fmt: skip
     return [row for *_, row in sorted(out, key=lambda x: x[:3])]
 
 
-def suggestions(m: MatchModel | None, model: WorkshopModel, pid: str, limit: int = 10) -> list[dict[str, Any]]:
-    everyone = candidates(m, model)
+def suggestions(
+    m: MatchModel | None, model: WorkshopModel, pid: str, limit: int = 10, reader: str | None = None
+) -> list[dict[str, Any]]:
+    """``pid``'s best matches among those who made a matchmaking profile, named as ``reader`` may see them."""
+    everyone = [c for c in candidates(m, model) if c.id == pid or (m is not None and c.id in m.profiles)]
     me = next((c for c in everyone if c.id == pid), None)
     if me is None:
         return []
-    return [
-        {**person(model.participants.get(s.id), s.id), "score": s.score, "reasons": s.reasons}
-        for s in suggest(me, everyone, limit)
-    ]
+    out = []
+    for s in suggest(me, everyone, limit):
+        row = person(model.participants.get(s.id), s.id)
+        row["name"], row["organisation"] = _named(model.participants[s.id], reader)
+        out.append({**row, "score": s.score, "reasons": s.reasons})
+    return out
 
 
 def instance(m: MatchModel, model: WorkshopModel) -> tuple[Instance, list[str]]:

@@ -168,6 +168,7 @@ def dashboard(
         "current_item": model.current_item,
         "left": statuses["left"],
         "removed": statuses["removed"],
+        "joins_locked": model.joins_locked,
         "polls": _polls(sources, len(participants), True),
     }
 

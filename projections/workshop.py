@@ -59,6 +59,7 @@ class WorkshopModel:
     tokens: dict[str, str] = field(default_factory=dict)
     agenda: list[ItemRow] = field(default_factory=list)
     current_item: str | None = None
+    joins_locked: bool = False
     position: int = 0
     version: int = 0  # workshop events folded: what memoised renderings of the roster depend on
 
@@ -112,6 +113,14 @@ def _participant_left(m: WorkshopModel, e: Workshop.ParticipantLeft) -> None:
 
 def _participant_removed(m: WorkshopModel, e: Workshop.ParticipantRemoved) -> None:
     m.participants[e.participant_id].status = "removed"
+
+
+def _joins_locked(m: WorkshopModel, e: Workshop.JoinsLocked) -> None:
+    m.joins_locked = True
+
+
+def _joins_unlocked(m: WorkshopModel, e: Workshop.JoinsUnlocked) -> None:
+    m.joins_locked = False
 
 
 def _link_rotated(m: WorkshopModel, e: Workshop.LinkRotated) -> None:
@@ -171,6 +180,8 @@ HANDLERS: dict[type, Fold] = {
     Workshop.ParticipantRemoved: _participant_removed,
     Workshop.ParticipantErased: _participant_erased,
     Workshop.LinkRotated: _link_rotated,
+    Workshop.JoinsLocked: _joins_locked,
+    Workshop.JoinsUnlocked: _joins_unlocked,
     Workshop.AgendaItemAdded: _item_added,
     Workshop.AgendaItemChanged: _item_changed,
     Workshop.AgendaItemRemoved: _item_removed,

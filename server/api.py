@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 from typing import Any
 from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.application import CREATE, Command, Outcome
 from domain.commands import ANONYMOUS, FACILITATOR, Actor
@@ -17,7 +19,7 @@ from domain.errors import DomainError
 from domain.tokens import hash_token
 from projections.tallies import COLUMNS, to_csv
 from server import protocol
-from server.auth import authenticate, bearer, may_watch
+from server.auth import authenticate, bearer, may_watch, origin_allowed
 from server.i18n import SUPPORTED
 from server.pages import default_sectors
 from server.services import Services, new_command_id
@@ -34,15 +36,28 @@ STATUS = {
     "forbidden": 403,
     "not_found": 404,
     "unknown_code": 404,
+    "unsupported_media_type": 415,
     "internal_error": 500,
 }
 
 
 class ApiError(Exception):
-    def __init__(self, code: str, message: str, status: int | None = None, details: Any = None) -> None:
+    def __init__(
+        self, code: str, message: str, status: int | None = None, details: Any = None, retry_after: float = 1.0
+    ) -> None:
         super().__init__(message)
         self.code, self.message, self.details = code, message, details
         self.status = status or STATUS.get(code, 422)
+        self.retry_after = retry_after  # seconds, for rate_limited
+
+
+def check_address(request: Request, kind: str) -> None:
+    """Refuse with ``rate_limited`` (and a ``Retry-After``) when this client address joins or looks codes up
+    faster than the server allows (``--address-*`` options, docs/deployment.md#limits)."""
+    wait = _services(request).address_wait(kind, request.client.host if request.client else None)
+    if wait is not None:
+        what = "joins" if kind == "join" else "join code look-ups"
+        raise ApiError("rate_limited", f"too many {what} from this address; retry in a moment", retry_after=wait)
 
 
 def error_response(code: str, message: str, status: int, details: Any = None) -> JSONResponse:
@@ -52,12 +67,47 @@ def error_response(code: str, message: str, status: int, details: Any = None) ->
     return JSONResponse({"error": error}, status_code=status)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class StateChangeGuard:
+    """Every state-changing HTTP request (any method but GET, HEAD, OPTIONS) must come from this site's own pages
+    or from a script (no ``Origin``: the websocket's rule, server/auth.py); its body must be ``application/json``
+    (``_body``, which every such endpoint reads through).
+
+    A page on another site can make a visitor's browser send a ``text/plain`` form or a ``no-cors`` fetch without
+    any preflight, and the server would act on it (create a workshop on a room laptop's server, join people to a
+    workshop) even though the page cannot read the answer. Requiring JSON forces a CORS preflight on any
+    cross-site fetch, which this server never grants; checking ``Origin`` refuses the rest."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            request = Request(scope)
+            if not origin_allowed(request.headers, request.app.state.services.settings):
+                if scope["path"].startswith("/api/"):
+                    refusal: Response = error_response("forbidden", "origin not allowed", 403)
+                else:  # pages answer their errors as text (server/app.py http_error)
+                    refusal = Response("origin not allowed", status_code=403, media_type="text/plain")
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _media_type(header: str) -> str:
+    return header.split(";", 1)[0].strip().lower()
+
+
 def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
 async def _body(request: Request) -> dict[str, Any]:
+    if _media_type(request.headers.get("content-type", "")) != "application/json":
+        raise ApiError("unsupported_media_type", "send the body as application/json")
     limit = _services(request).settings.max_message_bytes
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit:
@@ -139,6 +189,7 @@ async def create_workshop(request: Request) -> Response:
 
 async def join(request: Request) -> Response:
     services = _services(request)
+    check_address(request, "join")
     body = await _body(request)
     command_id = _command_id(body)
     code = body.pop("code", None)
@@ -242,6 +293,7 @@ async def polls_csv(request: Request) -> Response:
 
 
 async def code_lookup(request: Request) -> Response:
+    check_address(request, "lookup")
     model = _services(request).find_by_code(request.path_params["code"])
     if model is None:
         raise ApiError("unknown_code", "no workshop has this join code")
@@ -265,7 +317,7 @@ async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     response = error_response(exc.code, exc.message, exc.status, exc.details)
     if exc.code == "rate_limited":
-        response.headers["Retry-After"] = "1"
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return response
 
 

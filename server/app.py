@@ -143,7 +143,7 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(FollowFirst)],
+        middleware=[Middleware(api.StateChangeGuard), Middleware(FollowFirst)],
         lifespan=lifespan,
         exception_handlers={api.ApiError: api.api_error, HTTPException: http_error, Exception: server_error},
     )

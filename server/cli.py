@@ -101,6 +101,9 @@ def _serve(args: argparse.Namespace) -> int:
         # SIGTERM: stop accepting, close websockets with 1012 (clients reconnect, to another process behind a load
         # balancer), let HTTP requests finish, then the lifespan commits what the writer still has queued.
         timeout_graceful_shutdown=5,
+        # Whose X-Forwarded-For names the client (the per-address limits): uvicorn's default is 127.0.0.1 (or
+        # $FORWARDED_ALLOW_IPS); a proxy on another host must be listed, or every client counts as the proxy.
+        forwarded_allow_ips=args.forwarded_allow_ips,
         **options,  # type: ignore[arg-type]
     )
     return 0
@@ -122,6 +125,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         command_burst=args.command_burst,
         workshop_commands_per_second=args.workshop_commands_per_second,
         workshop_command_burst=args.workshop_command_burst,
+        address_joins_per_second=args.address_joins_per_second,
+        address_join_burst=args.address_join_burst,
+        address_lookups_per_second=args.address_lookups_per_second,
+        address_lookup_burst=args.address_lookup_burst,
         heap_freeze=args.heap_freeze,
         frames_per_second=args.frames_per_second,
         frame_burst=args.frame_burst,
@@ -167,6 +174,10 @@ LIMITS: tuple[tuple[str, type[int] | type[float], float, str], ...] = (
     ("--hello-timeout", float, 5.0, "seconds a websocket has to say hello"),
     ("--handshake-timeout", float, 5.0, "seconds a connection has to send a request's headers"),
     ("--connections-per-address", int, 1000, "open connections from one address (not a --trusted-proxy)"),
+    ("--address-joins-per-second", float, 5.0, "joins per client address, sustained (a venue shares one address)"),
+    ("--address-join-burst", int, 100, "joins per client address, at once"),
+    ("--address-lookups-per-second", float, 20.0, "join code look-ups per client address, sustained"),
+    ("--address-lookup-burst", int, 200, "join code look-ups per client address, at once"),
 )
 
 
@@ -212,7 +223,11 @@ def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
     serve.add_argument(
         "--public-url", help="the address participants use (for join links and QR codes), e.g. http://192.168.1.20:8000"
     )
-    serve.add_argument("--allowed-origin", action="append", help="another Origin allowed on websockets")
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        help="another Origin allowed on websockets and state-changing HTTP requests",
+    )
     serve.add_argument("--max-participants", type=_positive(int), default=5000, help="per workshop (default 5000)")
     limits = serve.add_argument_group("limits", "what one client, one workshop and one message may send")
     for flag, kind, default, what in LIMITS:
@@ -228,6 +243,10 @@ def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
     limits.add_argument("--trusted-proxy", action="append", metavar="ADDR",
                         help="an address not capped by --connections-per-address: a reverse proxy, which caps its "
                              "own clients (default 127.0.0.1 and ::1; repeat for several)")  # fmt: skip
+    serve.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
+                       help="proxies (comma-separated addresses, or *) whose X-Forwarded-For names the client "
+                            "address that the per-address limits count (default: 127.0.0.1, or "
+                            "$FORWARDED_ALLOW_IPS)")  # fmt: skip
     serve.add_argument("--organiser-key", default=os.environ.get("TAVOLO_ORGANISER_KEY", ""),
                        help="only holders of this key create workshops (a public deployment); default: anyone who "
                             "reaches the server (a laptop in the room). Also TAVOLO_ORGANISER_KEY")  # fmt: skip

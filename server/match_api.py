@@ -50,10 +50,13 @@ async def catalogue(request: Request) -> Response:
         raise ApiError("forbidden", f"a {actor.role} may not read the catalogue")
     q = request.query_params
     model = services.hub.models[workshop_id]
+    match = services.hub.matchmaking.models.get(workshop_id)
+    if not mm.configured(match):
+        raise ApiError("matchmaking_not_configured", "this workshop has no matchmaking", 409)
     # A country filter reads codes and names as join does; one that names no country matches nobody.
     country = (parse_country(q["country"][:100]) or "??") if q.get("country") else ""
     people = mm.catalogue(
-        services.hub.matchmaking.models.get(workshop_id), model, query=q.get("q", "")[:200],
+        match, model, reader=actor.participant_id, query=q.get("q", "")[:200],
         country=country, sector=q.get("sector", "")[:80],
         organisation_type=q.get("organisation_type", "")[:20],
     )  # fmt: skip
@@ -67,7 +70,10 @@ async def suggestions(request: Request) -> Response:
     model = services.hub.models[workshop_id]
     if pid not in model.participants:
         raise ApiError("unknown_participant", "no such participant in this workshop", 404)
-    found = mm.suggestions(services.hub.matchmaking.models.get(workshop_id), model, pid)
+    match = services.hub.matchmaking.models.get(workshop_id)
+    if not mm.configured(match):
+        raise ApiError("matchmaking_not_configured", "this workshop has no matchmaking", 409)
+    found = mm.suggestions(match, model, pid, reader=actor.participant_id)
     return JSONResponse({"suggestions": found})
 
 

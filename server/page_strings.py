@@ -478,9 +478,20 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Save your links"),
     N_("Reopen %(title)s? The current dashboard link stops working."),
     N_("Reopen"),
-    N_("Reopen"),
     N_("Duplicate"),
     N_("Close “%(title)s”? Nobody can vote after that, unless you reopen it."),
+    N_("Unnamed participant"),
+    N_("Select all"),
+    N_("Remove selected"),
+    N_("Recent joins"),
+    N_("The workshop is open to new participants."),
+    N_("The workshop is closed to new participants."),
+    N_("Remove the %(count)s selected participants? They will need the join code to come back."),
+    N_("%(count)s participants were removed."),
+    N_("Open to new joins"),
+    N_("Close to new joins"),
+    N_("Closed: nobody new can join."),
+    N_("Open: anyone with the code can join."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -588,6 +599,11 @@ ERRORS: dict[str, str] = {
     "not_your_contribution": N_("Only its author, the group's rapporteur or the facilitators may change this."),
     "undo_expired": N_("Too late to undo: a removal can be undone for a minute. Add the text again instead."),
     "hello_timeout": N_("The connection was slow to start. Reconnecting…"),
+    # Hardening
+    "joins_locked": N_("The facilitators have closed this workshop to new participants. Ask them to open it."),
+    "unsupported_media_type": N_(
+        "The browser sent something the server could not read. Reload the page and try again."
+    ),
 }
 
 AGENDA_KINDS: dict[str, str] = {

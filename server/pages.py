@@ -8,6 +8,7 @@ The strings those scripts show are translated here and handed over in a JSON blo
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -22,7 +23,7 @@ import jinja2
 import segno
 from babel.support import Translations
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -257,6 +258,10 @@ async def join_redirect(request: Request) -> Response:
 
 
 async def join(request: Request) -> Response:
+    wait = _services(request).address_wait("lookup", request.client.host if request.client else None)
+    if wait is not None:  # guessing codes through the join page counts as through /api/codes (docs/security.md)
+        text = "Too many requests from this address; retry in a moment."
+        return PlainTextResponse(text, status_code=429, headers={"Retry-After": str(max(1, math.ceil(wait)))})
     code = normalise_code(request.path_params["code"])
     workshop = _services(request).find_by_code(code) if _CODE_CHARS.match(code) else None
     if workshop is None:

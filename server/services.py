@@ -67,6 +67,13 @@ class Settings:
     connections_per_address: int = 1000  # open TCP connections from one address (a venue's NAT: raise it)
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # not capped by address: a proxy caps its clients
     max_connections: int = 0  # open connections in all; 0: the descriptor limit less a reserve (server/transport.py)
+    # Per client address (docs/security.md#floods-at-the-door): a venue's phones share one public address behind
+    # its Wi-Fi, so the bursts are generous (a room joining at once) and the sustained rates what one script is
+    # slowed to. Joins: `join` over HTTP and websockets; look-ups: join codes over HTTP and the join page.
+    address_joins_per_second: float = 5.0
+    address_join_burst: int = 100
+    address_lookups_per_second: float = 20.0
+    address_lookup_burst: int = 200
 
 
 @dataclass
@@ -85,6 +92,9 @@ class Services:
     shutting_down: bool = False
     _workshop_limits: dict[UUID, RateLimiter] = field(default_factory=dict)
     _client_limits: collections.OrderedDict[str, RateLimiter] = field(default_factory=collections.OrderedDict)
+    _address_limits: collections.OrderedDict[tuple[str, str], RateLimiter] = field(
+        default_factory=collections.OrderedDict
+    )
     heap: HeapKeeper | None = None
 
     @property
@@ -124,6 +134,25 @@ class Services:
         if not room.allow():
             return "this workshop receives too many commands at once; retry in a moment"
         return None
+
+    def address_wait(self, kind: str, address: str | None) -> float | None:
+        """Seconds a client address must wait before its next ``kind`` ("join" or "lookup"), or None: allowed now
+        (and counted). The address is the connection's peer, or what a trusted proxy forwarded
+        (``--forwarded-allow-ips``); one with none (a test client) is counted as one address."""
+        settings = self.settings
+        rate, burst = (
+            (settings.address_joins_per_second, settings.address_join_burst)
+            if kind == "join"
+            else (settings.address_lookups_per_second, settings.address_lookup_burst)
+        )
+        key = (kind, address or "")
+        limiter = self._address_limits.pop(key, None) or RateLimiter(rate, burst)
+        self._address_limits[key] = limiter  # most recent last: the oldest go first
+        while len(self._address_limits) > CLIENT_LIMITS:
+            self._address_limits.popitem(last=False)
+        if limiter.allow():
+            return None
+        return limiter.wait()
 
     async def run(self, command: Command) -> Outcome:
         started = time.perf_counter()
@@ -312,3 +341,7 @@ class RateLimiter:
             self.tokens -= 1
             return True
         return False
+
+    def wait(self) -> float:
+        """Seconds until the next request would be allowed (after a refused ``allow``)."""
+        return max(0.0, (1 - self.tokens) / self.rate)

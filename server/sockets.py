@@ -13,7 +13,6 @@ import json
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -22,7 +21,7 @@ from domain.application import Command
 from domain.commands import ANONYMOUS, FACILITATOR, PARTICIPANT, PROJECTOR, Actor
 from domain.tokens import hash_token
 from server import protocol
-from server.auth import authenticate, may_watch
+from server.auth import authenticate, may_watch, origin_allowed
 from server.hub import Watcher
 from server.services import RateLimiter, Services
 
@@ -34,18 +33,6 @@ CLOSE_DELETED = 4404  # the workshop was deleted: do not reconnect
 CLOSE_HELLO_TIMEOUT = 4408  # no hello in time: not final (a phone on a bad network reconnects), unlike 1008
 CLOSE_NOT_READING = 4008  # replies piled up past the outbox's bound: the client does not read (it may reconnect)
 ABORT_EXTENSION = "tavolo.abort"  # set by server.transport: close a socket whose writes are blocked
-
-
-def origin_allowed(ws: WebSocket, services: Services) -> bool:
-    origin = ws.headers.get("origin")
-    if origin is None:  # not a browser (scripts, the simulator)
-        return True
-    if origin in services.settings.allowed_origins:
-        return True
-    public = services.settings.public_url
-    if public and urlsplit(public).netloc == urlsplit(origin).netloc:
-        return True
-    return urlsplit(origin).netloc == ws.headers.get("host", "")
 
 
 class Connection:
@@ -185,6 +172,11 @@ class Connection:
 
     async def _command(self, message: protocol.CommandMsg) -> None:
         refusal = self.services.throttled(self.workshop_id) if self.limiter.allow() else "too many commands; slow down"
+        if refusal is None and message.name == "join" and self.actor.role == ANONYMOUS:
+            # Joins are counted per address too: one client must not fill a room by opening many sockets.
+            address = self.ws.client.host if self.ws.client else None
+            if self.services.address_wait("join", address) is not None:
+                refusal = "too many joins from this address; retry in a moment"
         if refusal is not None:
             self.send(protocol.error("rate_limited", refusal, message.id))
             return
@@ -311,7 +303,7 @@ class Connection:
 async def websocket_endpoint(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
     await ws.accept()
-    if not origin_allowed(ws, services):
+    if not origin_allowed(ws.headers, services.settings):
         # Accepted first so the browser sees the documented close code, not a failed handshake it would retry.
         await ws.send_text(protocol.encode(protocol.error("forbidden", "origin not allowed"), "json"))  # type: ignore[arg-type]
         await ws.close(CLOSE_POLICY, "origin not allowed")

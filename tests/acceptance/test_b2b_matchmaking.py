@@ -6,8 +6,10 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from domain.planning import meetings as planner
-from tests.acceptance.support import Room
+from tests.acceptance.support import HttpError, Room
 from tests.e2e.conftest import Server
 
 
@@ -121,3 +123,25 @@ def test_catalogue_search_matches_word_beginnings_and_ranks_by_relevance(room: R
     assert search("packag") == ["Bob"]
     assert search("CAFFE") == search("caffè") == ["Bob"]
     assert search("robot weld") == ["Zoe"]
+
+
+MATCH_SESSIONS = {"sessions": [{"start": "2026-11-23T09:00:00+01:00", "end": "2026-11-23T10:00:00+01:00"}],
+                  "slot_minutes": 20, "tables": 2}  # fmt: skip
+
+
+def test_catalogue_only_with_matchmaking_only_profiles_and_never_names_the_anonymous(room: Room) -> None:
+    seeker = room.join("Sara Seeker", organisation="Seeker Srl")
+    hidden = room.join("Henrik Hidden", organisation="Hidden GmbH", anonymous=True)
+    room.join("Ben Bystander", organisation="Bystander BV")
+    with pytest.raises(HttpError) as refused:
+        room.get("/matchmaking/catalogue", token=seeker.token)
+    assert refused.value.status == 409 and refused.value.body["error"]["code"] == "matchmaking_not_configured"
+    room.command("configure_matchmaking", MATCH_SESSIONS)
+    for person in (seeker, hidden):
+        room.command("save_match_profile", {"offers": "Robotic welding", "seeks": "Distributors"}, token=person.token)
+    listed = room.get("/matchmaking/catalogue", token=seeker.token)
+    assert {p["id"] for p in listed["people"]} == {seeker.participant_id, hidden.participant_id}
+    shown = repr(listed) + repr(room.get("/matchmaking/suggestions", token=seeker.token))
+    for secret in ("Henrik", "Hidden GmbH", "Bystander"):
+        assert secret not in shown
+    assert "Henrik Hidden" in repr(room.get("/matchmaking/catalogue"))  # the facilitator still sees the name

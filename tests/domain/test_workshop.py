@@ -776,6 +776,9 @@ ALLOWED = {
     "update_profile": {"participant"},
     "leave": {"participant"},
     "remove_participant": {"facilitator"},
+    "remove_participants": {"facilitator"},
+    "lock_joins": {"facilitator"},
+    "unlock_joins": {"facilitator"},
     "erase_participant": {"facilitator"},
     "delete_workshop": {"facilitator"},
     "rotate_link": {"facilitator"},
@@ -794,6 +797,9 @@ VALID_ARGS: dict[str, Callable[[Scenario], dict[str, Any]]] = {
     "update_profile": lambda s: {"name": "Ann B."},
     "leave": lambda s: {},
     "remove_participant": lambda s: {"participant_id": s.ids["Ann"]},
+    "remove_participants": lambda s: {"participant_ids": [s.ids["Ann"]]},
+    "lock_joins": lambda s: {},
+    "unlock_joins": lambda s: {},
     "erase_participant": lambda s: {"participant_id": s.ids["Ann"]},
     "delete_workshop": lambda s: {"confirm": s.code.lower()},
     "rotate_link": lambda s: {"role": "projector", "token": "R" * 43},
@@ -1278,3 +1284,28 @@ def test_a_workshop_rebuilt_from_a_log_ending_in_its_deletion_does_not_exist(roo
 def test_deleting_needs_the_join_code_typed(room: Scenario, confirm: Any) -> None:
     args = {} if confirm is None else {"confirm": confirm}
     then_error(room.when(room.command("delete_workshop", args)), "invalid_args" if confirm == 123 else "not_confirmed")
+
+
+class TestTheDoor:
+    def test_a_locked_workshop_refuses_joins_until_unlocked_and_a_retried_join_is_still_answered(self) -> None:
+        s = Scenario()
+        first = s.join("Ann")
+        s.given(first)
+        then_events(s.when(s.command("lock_joins", {})), "JoinsLocked")
+        then_error(s.when(s.join("Bob")), "joins_locked")
+        assert s.when(first).outcome.duplicate  # Ann's retried join is hers, lock or not
+        then_events(s.when(s.command("lock_joins", {})), "CommandNoted")  # already locked: nothing changes
+        then_events(s.when(s.command("unlock_joins", {})), "JoinsUnlocked")
+        then_events(s.when(s.join("Bob")), "ParticipantJoined")
+
+    def test_remove_participants_removes_each_once_all_or_nothing(self, room: Scenario) -> None:
+        room.given(room.join("Dee"))
+        ann, cy, dee = room.ids["Ann"], room.ids["Cy"], room.ids["Dee"]
+        then_error(room.when(room.command("remove_participants", {"participant_ids": [ann, STRANGER]})),
+                   "unknown_participant")  # fmt: skip
+        then_error(room.when(room.command("remove_participants", {"participant_ids": [ann, cy]})), "not_joined")
+        w = room.when(room.command("remove_participants", {"participant_ids": [ann, dee, ann]}))
+        then_events(w, ("ParticipantRemoved", {"participant_id": ann}), ("ParticipantRemoved", {"participant_id": dee}))
+        assert w.outcome.result["removed"] == 2
+        for bad in ([], "x", [5], ["x" * 65], [ann] * 1001):
+            then_error(room.when(room.command("remove_participants", {"participant_ids": bad})), "invalid_args")

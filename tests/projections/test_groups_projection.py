@@ -210,10 +210,14 @@ def test_report_back_walks_the_groups_by_table_then_number() -> None:
     order = report_back_order(model, qs)
     assert order == sorted(tables, key=lambda g: (tables[g] == 0, tables[g], int(g.split("g")[1])))
     view = report_back_view(model, workshop_projection.fold(r.s.workshop_id, events))
-    assert view is not None and view["question_set"]["id"] == str(r.sets["one"])  # the latest set
+    assert view is not None and view["question_set"]["id"] == str(qs)  # the latest set being reported on
+    assert report_back_view(model, workshop_projection.fold(r.s.workshop_id, events), r.sets["one"]) is None
     view = report_back_view(model, workshop_projection.fold(r.s.workshop_id, events), qs)
     assert view is not None and view["order"] == order and view["showing"] == r.group_of("Bob")
-    assert [g["id"] for g in view["groups"]] == order
+    # Only the group on the screen, and only what the screen shows of it: no authors, no organisations.
+    assert [g["id"] for g in view["groups"]] == [r.group_of("Bob")]
+    text = repr(view)
+    assert "author" not in text and "organisation" not in text and "sector" not in text
 
 
 @pytest.fixture

@@ -333,6 +333,7 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "current_item",
         "left",
         "removed",
+        "joins_locked",
         "polls",
         "groups",
         "rotation",

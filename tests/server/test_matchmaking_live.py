@@ -193,6 +193,7 @@ def test_catalogue_search_matches_word_beginnings_ignoring_accents_and_ranks_by_
         ("Bob", "Bottle Co", "Packaging for Caffè and wine", "UK"),
         ("Cy", "Robot Union", "Robot arms", "FR"),
     ]
+    room.ok("configure_matchmaking", SESSIONS)
     tokens = {}
     for name, organisation, offers, country in people:
         joined = room.join(name=name, organisation=organisation, country=country)
@@ -211,3 +212,33 @@ def test_catalogue_search_matches_word_beginnings_ignoring_accents_and_ranks_by_
     assert names("q=robot+weld") == ["Zoe"]  # every word must match
     assert names("q=obot") == []  # word beginnings only
     assert names("country=UK") == names("country=GB") == ["Bob"]
+
+
+def test_the_catalogue_needs_matchmaking_lists_only_profiles_and_hides_the_anonymous(room: Room) -> None:
+    ann = room.join(name="Ann Visible", organisation="Open Org")
+    bob = room.join(name="Bob Hidden", organisation="Secret Org", anonymous=True)
+    cy = room.join(name="Cy Bystander", organisation="Bystander Org")
+    a = ann["participant_token"]
+    # No matchmaking in this workshop: no catalogue, no suggestions, for anyone.
+    for who in (a, room.facilitator):
+        support.assert_error(_get(room, "catalogue", who), "matchmaking_not_configured")
+    support.assert_error(_get(room, "suggestions", a), "matchmaking_not_configured")
+    room.ok("configure_matchmaking", SESSIONS)
+    assert _get(room, "catalogue", a).json() == {"people": [], "count": 0}  # nobody made a profile yet
+    for person in (ann, bob):
+        room.ok(
+            "save_match_profile", {"offers": "Welding robots", "seeks": "Distributors"}, person["participant_token"]
+        )
+    listed = _get(room, "catalogue", a).json()["people"]
+    assert {p["id"] for p in listed} == {ann["participant_id"], bob["participant_id"]}  # not Cy: no profile
+    text = repr(listed)
+    assert "Bob Hidden" not in text and "Secret Org" not in text and "Bystander" not in text
+    assert _get(room, "catalogue?q=secret", a).json()["count"] == 0  # nor found by the hidden words
+    hidden = next(p for p in listed if p["id"] == bob["participant_id"])
+    assert hidden["anonymous"] and hidden["offers"] == "Welding robots"
+    suggested = repr(_get(room, "suggestions", a).json())
+    assert "Bob Hidden" not in suggested and "Secret Org" not in suggested and "Bystander" not in suggested
+    # Bob sees himself, and the facilitator sees everyone by name, as elsewhere during the workshop.
+    assert "Bob Hidden" in repr(_get(room, "catalogue", bob["participant_token"]).json())
+    assert "Bob Hidden" in repr(_get(room, "catalogue", room.facilitator).json())
+    assert cy  # joined, present, and never listed

@@ -64,6 +64,7 @@
     if (sig !== agendaSig) { agendaSig = sig; agendaUI.render(view.agenda, view.current_item, position); }
     else agendaUI.seen(position);
     renderPeople();
+    renderDoor();
     pollsUI.render(view.polls);
     window.TavoloPollBuilder.setGroups(view.groups && view.groups.split ? view.groups.split.groups : []);
     groupsUI.render(view.groups || null);
@@ -124,6 +125,72 @@
     $("people-empty").hidden = all.length > 0 || departed > 0;
     $("people-gone").hidden = all.length > 0 || departed === 0;
     $("people-summary").textContent = query && all.length ? t("Showing %(shown)s of %(total)s", {shown: shown, total: all.length}) : "";
+  }
+  /* The door: lock the workshop to new joins, and see the latest joins (a burst from one script, say) to remove
+   * several at once. Built here so its strings come from the page's catalogue like the rest of the script. */
+  var RECENT = 50;  // the newest joins listed for select-and-remove
+  var door = {root: $("joins-door"), sig: null, picked: new Set()};
+  (function buildDoor() {
+    door.state = el("p", {class: "hint", id: "joins-state", "aria-live": "polite"});
+    door.lock = el("button", {type: "button", class: "btn small", id: "joins-lock"});
+    door.list = el("ul", {class: "recent-joins-list", id: "recent-joins-list"});
+    door.all = el("button", {type: "button", class: "btn small ghost", id: "recent-select-all"}, t("Select all"));
+    door.remove = el("button", {type: "button", class: "btn small danger-ghost", id: "recent-remove"}, t("Remove selected"));
+    door.details = el("details", {class: "recent-joins", id: "recent-joins"},
+      el("summary", null, t("Recent joins")), door.list, el("p", {class: "actions"}, door.all, " ", door.remove));
+    door.root.appendChild(el("p", {class: "actions"}, door.lock, " ", door.state));
+    door.root.appendChild(door.details);
+    door.lock.addEventListener("click", function () {
+      var locked = !!(view && view.joins_locked);
+      door.lock.disabled = true;
+      conn.command(locked ? "unlock_joins" : "lock_joins", {}).then(function () {
+        T.toast(locked ? t("The workshop is open to new participants.") : t("The workshop is closed to new participants."));
+      }, function (err) { T.toast(T.errorText(err), "error"); }).then(function () { door.lock.disabled = false; });
+    });
+    door.list.addEventListener("change", function (event) {
+      var box = event.target.closest("input[data-pick]");
+      if (!box) return;
+      if (box.checked) door.picked.add(box.dataset.pick); else door.picked.delete(box.dataset.pick);
+      door.remove.disabled = door.picked.size === 0;
+    });
+    door.all.addEventListener("click", function () {
+      door.list.querySelectorAll("input[data-pick]").forEach(function (box) { box.checked = true; door.picked.add(box.dataset.pick); });
+      door.remove.disabled = door.picked.size === 0;
+    });
+    door.remove.addEventListener("click", function () {
+      var people = (view && view.participants) || {};
+      var ids = Array.from(door.picked).filter(function (id) { return people[id]; });
+      if (!ids.length) return;
+      T.confirm(t("Remove the %(count)s selected participants? They will need the join code to come back.", {count: ids.length}), t("Remove"))
+        .then(function (ok) {
+          if (!ok) return;
+          conn.command("remove_participants", {participant_ids: ids}).then(function () {
+            ids.forEach(function (id) { door.picked.delete(id); });
+            T.toast(t("%(count)s participants were removed.", {count: ids.length}));
+          }, function (err) { T.toast(T.errorText(err), "error"); });
+        });
+    });
+  })();
+  function renderDoor() {
+    var locked = !!view.joins_locked, people = view.participants || {};
+    door.lock.textContent = locked ? t("Open to new joins") : t("Close to new joins");
+    door.lock.setAttribute("aria-pressed", locked ? "true" : "false");
+    door.state.textContent = locked ? t("Closed: nobody new can join.") : t("Open: anyone with the code can join.");
+    var recent = Object.keys(people).map(function (id) { return people[id]; })
+      .sort(function (a, b) { return (b.joined_at || "").localeCompare(a.joined_at || ""); }).slice(0, RECENT);
+    var sig = JSON.stringify(recent.map(function (p) { return [p.id, p.name, p.organisation, p.joined_at]; }));
+    door.picked.forEach(function (id) { if (!people[id]) door.picked.delete(id); });
+    door.remove.disabled = door.picked.size === 0;
+    if (sig === door.sig) return;
+    door.sig = sig;
+    T.clear(door.list);
+    recent.forEach(function (p) {
+      var when = p.joined_at ? new Date(p.joined_at).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"}) : "";
+      door.list.appendChild(el("li", null, el("label", {class: "check small"},
+        el("input", {type: "checkbox", dataset: {pick: p.id}, checked: door.picked.has(p.id)}), " ",
+        el("span", {class: "time"}, when), " ", el("span", {class: "name"}, p.name),
+        p.organisation ? el("span", {class: "meta"}, " · " + p.organisation) : null)));
+    });
   }
   $("people-filter").addEventListener("input", render);
   $("people-body").addEventListener("click", function (event) {

@@ -31,7 +31,7 @@
       var about = [p.organisation_type ? T.orgTypeName(p.organisation_type) : "", p.country ? T.flag(p.country) + " " + T.countryName(p.country) : ""]
         .filter(Boolean).join(" · ");
       var li = el("li", {class: "mp-person", dataset: {id: p.id}},
-        el("p", {class: "mp-name"}, p.name),
+        el("p", {class: "mp-name"}, p.name || t("Unnamed participant")),  // asked not to be named
         el("p", {class: "meta"}, [p.organisation, about].filter(Boolean).join(" · ")),
         p.sectors && p.sectors.length ? el("p", {class: "mp-sectors-line"}, p.sectors.join(", ")) : null,
         p.offers ? el("p", {class: "mp-offers"}, el("strong", null, t("Offers:")), " ", p.offers) : null,
@@ -49,7 +49,7 @@
       }
       if (!asking[p.id]) {
         box.appendChild(el("button", {type: "button", class: "btn small primary", dataset: {ask: p.id},
-          "aria-label": t("Request a meeting with %(name)s", {name: p.name})}, t("Request a meeting")));
+          "aria-label": t("Request a meeting with %(name)s", {name: p.name || t("Unnamed participant")})}, t("Request a meeting")));
         return box;
       }
       var note = el("textarea", {rows: "2", maxlength: "500", name: "note", "aria-label": t("A note for %(name)s", {name: p.name}),

@@ -1,0 +1,115 @@
+"""Floods at the door: joins and join code look-ups per client address, the lock on new joins, removing a burst."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from tests.server import support
+from tests.server.support import PROFILE, Peer, Room, assert_error, post_json, running
+
+SLOW = {"address_join_burst": 3, "address_joins_per_second": 0.01,
+        "address_lookup_burst": 4, "address_lookups_per_second": 0.01}  # fmt: skip
+
+
+def test_joins_from_one_address_are_limited_with_retry_after_and_others_still_join() -> None:
+    with running(**SLOW) as client:
+        room = Room(client)
+        for _ in range(3):
+            room.join()
+        r = post_json(client, "/api/join", {"code": room.code, **PROFILE})
+        assert_error(r, "rate_limited")
+        assert int(r.headers["Retry-After"]) >= 1
+        # The websocket join counts for the same address: a new socket per join does not get round it.
+        peer = Peer(client, room.id)
+        peer.send({"type": "hello"})
+        peer.wait(lambda m: m["type"] == "welcome")
+        peer.send({"type": "command", "id": "j1", "name": "join", "args": {"code": room.code, **PROFILE}})
+        assert peer.wait(lambda m: m["type"] == "error")["code"] == "rate_limited"
+        peer.close()
+        # Another address (another venue, or a client a trusted proxy names) is not slowed by this one (over a
+        # real server: tests/acceptance/test_trust.py).
+        assert client.app.state.services.address_wait("join", "192.0.2.7") is None
+        assert len(room.view()["data"]["participants"]) == 3
+
+
+def test_join_code_lookups_are_limited_per_address_on_the_api_and_the_join_page() -> None:
+    with running(**SLOW) as client:
+        room = Room(client)
+        for _ in range(2):
+            assert client.get(f"/api/codes/{room.code}").status_code == 200
+        assert client.get("/api/codes/ZZZZZZ").status_code == 404  # guesses count too
+        assert client.get(f"/j/{room.code}").status_code == 200
+        assert_error(client.get(f"/api/codes/{room.code}"), "rate_limited")
+        page = client.get(f"/j/{room.code}")
+        assert page.status_code == 429 and page.headers["Retry-After"]
+
+
+def test_the_default_limits_let_a_venue_join_at_once_behind_one_address() -> None:
+    # A hundred phones behind one Wi-Fi address join within a second, with the defaults of `tavolo serve`.
+    app = create_app("memory://", support.Settings(push_interval=0.02))
+    with TestClient(app) as client:
+        room = Room(client)
+        for _ in range(100):
+            room.join()
+        # ... while a script from that address is slowed well before it joins hundreds.
+        answers = [post_json(client, "/api/join", {"code": room.code, **PROFILE}).status_code for _ in range(200)]
+        assert 429 in answers
+
+
+def test_a_locked_workshop_refuses_new_joins_until_unlocked_and_the_dashboard_shows_it() -> None:
+    with running() as client:
+        room = Room(client)
+        ada = room.join()
+        room.ok("lock_joins")
+        assert room.view()["data"]["joins_locked"] is True
+        assert_error(post_json(client, "/api/join", {"code": room.code, **PROFILE}), "joins_locked")
+        peer = Peer(client, room.id)
+        peer.send({"type": "hello"})
+        peer.wait(lambda m: m["type"] == "welcome")
+        peer.send({"type": "command", "id": "j2", "name": "join", "args": PROFILE})
+        assert peer.wait(lambda m: m["type"] == "error")["code"] == "joins_locked"
+        peer.close()
+        # Those already in carry on.
+        support.ok(client, room.id, ada["participant_token"], "update_profile", {"role": "Still here"})
+        assert_error(support.command(client, room.id, ada["participant_token"], "lock_joins"), "forbidden")
+        room.ok("unlock_joins")
+        assert room.view()["data"]["joins_locked"] is False
+        room.join()
+
+
+def test_remove_participants_removes_a_burst_at_once_or_nothing() -> None:
+    with running() as client:
+        room = Room(client)
+        real = room.join(name="Real Person")
+        burst = [room.join(name=f"Bot {i}")["participant_id"] for i in range(5)]
+        bad = support.command(client, room.id, room.facilitator, "remove_participants",
+                              {"participant_ids": [*burst, "nobody"]})  # fmt: skip
+        assert_error(bad, "unknown_participant")
+        assert len(room.view()["data"]["participants"]) == 6  # all or nothing
+        for args in ({"participant_ids": []}, {"participant_ids": "x"}, {"participant_ids": [1]}):
+            assert_error(support.command(client, room.id, room.facilitator, "remove_participants", args),
+                         "invalid_args")  # fmt: skip
+        ack = room.ok("remove_participants", {"participant_ids": [*burst, burst[0]]})
+        assert ack["result"]["removed"] == 5
+        data = room.view()["data"]
+        assert list(data["participants"]) == [real["participant_id"]] and data["removed"] == 5
+        r = support.command(client, room.id, None, "whatever")
+        assert r.status_code == 401
+
+
+def test_the_door_options_become_the_settings_and_their_defaults_are_the_settings_defaults() -> None:
+    from server.cli import build_parser, settings_from
+    from server.services import Settings
+
+    args = build_parser().parse_args(["serve", "--address-joins-per-second", "2.5", "--address-join-burst", "30",
+                                      "--address-lookups-per-second", "9", "--address-lookup-burst", "90",
+                                      "--forwarded-allow-ips", "10.0.0.2"])  # fmt: skip
+    s = settings_from(args)
+    assert (s.address_joins_per_second, s.address_join_burst) == (2.5, 30)
+    assert (s.address_lookups_per_second, s.address_lookup_burst) == (9.0, 90)
+    assert args.forwarded_allow_ips == "10.0.0.2"
+    defaults, plain = settings_from(build_parser().parse_args(["serve"])), Settings()
+    for name in ("address_joins_per_second", "address_join_burst", "address_lookups_per_second",
+                 "address_lookup_burst"):  # fmt: skip
+        assert getattr(defaults, name) == getattr(plain, name), name
