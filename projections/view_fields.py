@@ -55,6 +55,7 @@ participants.*.sector polls polls.* polls.*.** removed rotation rotation.** time
 timer.clock timer.clock.duration_ms timer.clock.ends_at timer.clock.remaining_ms timer.clock.state timer.label
 timer.segments timer.started_at workshop workshop.code workshop.created_at workshop.date workshop.id
 workshop.language workshop.sectors workshop.title workshop.venue
+workshop.timezone workshop.zone_label workshop.hour_cycles workshop.hour_cycles.*
 """)
 
 # The projector: the room's screen. Names and countries only where the screen shows them (the group reporting
@@ -77,7 +78,7 @@ report_back.groups[].members[].id report_back.groups[].members[].name report_bac
 report_back.groups[].rapporteur report_back.groups[].rapporteur.country report_back.groups[].rapporteur.id
 report_back.groups[].rapporteur.name report_back.groups[].table report_back.groups[].title report_back.order
 report_back.position report_back.question_set report_back.question_set.categories report_back.question_set.id
-report_back.question_set.questions report_back.question_set.questions[].ends_at
+report_back.question_set.questions report_back.question_set.questions[].ends_at report_back.question_set.questions[].starts_at
 report_back.question_set.questions[].id report_back.question_set.questions[].prompt
 report_back.question_set.questions[].time_box_min report_back.question_set.title report_back.showing rotation
 rotation.agenda_item_id rotation.clock rotation.clock.duration_ms rotation.clock.ends_at
@@ -86,7 +87,7 @@ rotation.rounds rotation.state rotation.table_size rotation.tables rotation.tabl
 rotation.tables[].table rotation.title timer timer.agenda_item_id timer.clock timer.clock.duration_ms
 timer.clock.ends_at timer.clock.remaining_ms timer.clock.state timer.label timer.segments timer.started_at
 workshop workshop.code workshop.date workshop.id workshop.language workshop.sectors workshop.title
-workshop.venue
+workshop.venue workshop.timezone workshop.zone_label workshop.hour_cycles workshop.hour_cycles.*
 """)
 
 # A participant: the room's shared part, and their own (``me``): their group, sheets, ballots, meetings, seats.
@@ -111,7 +112,7 @@ me.group.question_sets[].others[].answers.*[].tags me.group.question_sets[].othe
 me.group.question_sets[].others[].answers.*[].version
 me.group.question_sets[].others[].locked me.group.question_sets[].others[].title
 me.group.question_sets[].posed_at me.group.question_sets[].questions
-me.group.question_sets[].questions[].ends_at me.group.question_sets[].questions[].id
+me.group.question_sets[].questions[].ends_at me.group.question_sets[].questions[].starts_at me.group.question_sets[].questions[].id
 me.group.question_sets[].questions[].prompt me.group.question_sets[].questions[].time_box_min
 me.group.question_sets[].report_back me.group.question_sets[].sheet me.group.question_sets[].sheet.answered
 me.group.question_sets[].sheet.answers me.group.question_sets[].sheet.answers.*
@@ -149,5 +150,5 @@ rotation.clock.remaining_ms rotation.clock.state rotation.current rotation.id ro
 rotation.rounds rotation.state rotation.table_size rotation.title timer timer.agenda_item_id timer.clock
 timer.clock.duration_ms timer.clock.ends_at timer.clock.remaining_ms timer.clock.state timer.label
 timer.segments timer.started_at workshop workshop.date workshop.id workshop.language workshop.sectors
-workshop.title workshop.venue
+workshop.title workshop.venue workshop.timezone workshop.zone_label workshop.hour_cycles workshop.hour_cycles.*
 """)
