@@ -78,7 +78,8 @@ report_back.groups[].members[].id report_back.groups[].members[].name report_bac
 report_back.groups[].rapporteur report_back.groups[].rapporteur.country report_back.groups[].rapporteur.id
 report_back.groups[].rapporteur.name report_back.groups[].table report_back.groups[].title report_back.order
 report_back.position report_back.question_set report_back.question_set.categories report_back.question_set.id
-report_back.question_set.questions report_back.question_set.questions[].ends_at report_back.question_set.questions[].starts_at
+report_back.question_set.questions report_back.question_set.questions[].ends_at
+report_back.question_set.questions[].starts_at
 report_back.question_set.questions[].id report_back.question_set.questions[].prompt
 report_back.question_set.questions[].time_box_min report_back.question_set.title report_back.showing rotation
 rotation.agenda_item_id rotation.clock rotation.clock.duration_ms rotation.clock.ends_at
@@ -112,7 +113,8 @@ me.group.question_sets[].others[].answers.*[].tags me.group.question_sets[].othe
 me.group.question_sets[].others[].answers.*[].version
 me.group.question_sets[].others[].locked me.group.question_sets[].others[].title
 me.group.question_sets[].posed_at me.group.question_sets[].questions
-me.group.question_sets[].questions[].ends_at me.group.question_sets[].questions[].starts_at me.group.question_sets[].questions[].id
+me.group.question_sets[].questions[].ends_at me.group.question_sets[].questions[].starts_at
+me.group.question_sets[].questions[].id
 me.group.question_sets[].questions[].prompt me.group.question_sets[].questions[].time_box_min
 me.group.question_sets[].report_back me.group.question_sets[].sheet me.group.question_sets[].sheet.answered
 me.group.question_sets[].sheet.answers me.group.question_sets[].sheet.answers.*
