@@ -59,7 +59,8 @@ def test_the_italian_minutes_open_in_italian(server: Server) -> None:
         for name in ("Ada", "Bea"):
             room.join(name, country="IT", organisation=f"Org {name}", organisation_type="company")
         md = room.get("/minutes.md").decode()
-        assert "Hanno partecipato 2 persone da Italia. Rappresentavano 2 organizzazioni: 2 imprese" in md
+        # Never "da Italia" (it would be "dall'Italia"): the countries named are the provenance.
+        assert "Hanno partecipato 2 persone; provenienza: Italia. Rappresentavano 2 organizzazioni: 2 imprese" in md
     finally:
         room.close()
 
@@ -82,5 +83,43 @@ def test_answers_csv_keeps_multi_word_tags_apart_and_the_minutes_list_an_answer_
         assert [r["tags"].split("; ") for r in rows] == [categories]
         md = room.get("/minutes.md").decode()
         assert md.count("Pilot lines") == 1 and "_(also: seek partners abroad)_" in md
+    finally:
+        room.close()
+
+
+def test_minutes_of_an_english_workshop_in_new_york_use_the_12_hour_clock_of_its_phones(server: Server) -> None:
+    room = Room.create(server, title="NY clusters", timezone="America/New_York")
+    try:
+        assert room.view()["workshop"]["hour_cycles"]["en"] == "h12"
+        item = room.command("add_agenda_item", {"title": "Welcome", "kind": "plenary", "planned_start": "14:30"})
+        room.command("start_agenda_item", {"item_id": item["result"]["item_id"]})
+        started = datetime.fromisoformat(room.view()["agenda"][0]["started_at"]).astimezone(
+            ZoneInfo("America/New_York")
+        )
+        clock = re.compile(rf"\b{started:%-I:%M}\s{started:%p}")  # 2:30 PM, as the phones show it
+        md = room.get("/minutes.md").decode()
+        page = room.get("/minutes.html").decode()
+        pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(room.get("/minutes.pdf"))).pages)
+        for text in (md, page, pdf):
+            assert clock.search(text), text
+            assert re.search(r"\b2:30\sPM\b", text), "the planned start typed as 14:30"
+            assert f"{started:%H:%M}" not in text or started.hour < 10, text
+    finally:
+        room.close()
+
+
+def test_the_minutes_name_the_poll_winner_even_when_it_is_not_the_first_option(server: Server) -> None:
+    room = Room.create(server, title="Priorities", timezone="Europe/Rome")
+    try:
+        people = [room.join(name, country="IT") for name in ("Ada", "Bea", "Cid")]
+        poll = {"title": "First?", "kind": "single", "questions": [{"options": ["Skills", "Export"]}]}
+        poll_id = room.command("create_poll", poll)["result"]["poll_id"]
+        room.command("open_poll", {"poll_id": poll_id})
+        for person, answer in zip(people, ("o1", "o2", "o2"), strict=True):
+            room.command("cast_ballot", {"poll_id": poll_id, "answer": answer}, token=person.token)
+        assert "won with" not in room.get("/minutes.md").decode()  # still open: nobody has won yet
+        room.command("close_poll", {"poll_id": poll_id})
+        md = room.get("/minutes.md").decode()
+        assert "1 poll (“Export” won with 66,7%)" in md, md  # English in Italy: a decimal comma
     finally:
         room.close()
