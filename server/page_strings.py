@@ -474,6 +474,7 @@ JS_STRINGS: tuple[str, ...] = (
     N_("from %(start)s to %(time)s"),
     N_("Contribution removed."),
     N_("Undo"),
+    N_("A category cannot contain “;”. Separate categories with commas."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -579,6 +580,7 @@ ERRORS: dict[str, str] = {
     "unknown_timezone": N_("Choose a time zone from the list, such as Europe/Rome."),
     "not_your_contribution": N_("Only its author, the group's rapporteur or the facilitators may change this."),
     "undo_expired": N_("Too late to undo: a removal can be undone for a minute. Add the text again instead."),
+    "invalid_category": N_("A category cannot contain “;”. Separate categories with commas."),
 }
 
 AGENDA_KINDS: dict[str, str] = {
