@@ -475,6 +475,7 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Contribution removed."),
     N_("Undo"),
     N_("A category cannot contain “;”. Separate categories with commas."),
+    N_("This server does not know your browser's time zone (%(zone)s): choose the workshop's zone from the list."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
