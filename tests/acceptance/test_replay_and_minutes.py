@@ -7,6 +7,7 @@ import io
 import re
 import zipfile
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pypdf import PdfReader
@@ -122,4 +123,27 @@ def test_the_minutes_name_the_poll_winner_even_when_it_is_not_the_first_option(s
         md = room.get("/minutes.md").decode()
         assert "1 poll (“Export” won with 66,7%)" in md, md  # English in Italy: a decimal comma
     finally:
+        room.close()
+
+
+def test_the_replay_shows_a_moment_before_the_zone_changed_in_the_zone_it_had(server: Server, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    room = Room.create(server, title="Moved", timezone="Europe/Rome")
+    context = browser.new_context(timezone_id="America/New_York")  # neither zone: the page must not use its own
+    try:
+        room.command("annotate", {"text": "Opening remark"})
+        notes = room.get("/notes")
+        started = datetime.fromisoformat(notes["notes"][0]["at"])
+        room.command("update_workshop", {"timezone": "Asia/Tokyo"})  # later, the workshop moved to Tokyo
+        page = context.new_page()
+        page.goto(f"{server.url}/w/{room.workshop_id}/replay?lang=en#k={room.facilitator_token}")
+        tokyo = started.astimezone(ZoneInfo("Asia/Tokyo"))
+        expect(page.locator("#rp-markers")).to_contain_text(f"{tokyo:%H:%M:%S}")  # the end: Tokyo
+        page.locator("#rp-markers button", has_text="Opening remark").click()
+        rome = started.astimezone(ROME)
+        expect(page.locator("#rp-time")).to_have_text(f"{rome:%H:%M:%S}")  # the zone in force at that moment
+        expect(page.locator("#rp-markers")).to_contain_text(f"{rome:%H:%M:%S}")
+    finally:
+        context.close()
         room.close()
