@@ -111,3 +111,31 @@ def test_group_phone_offers_undo_for_a_minute_after_a_removal(room: Room, browse
         expect(page.locator(".sheet-undo")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_category_holding_a_semicolon_is_refused_with_its_own_code_and_the_form_says_so_first(
+    room: Room, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    room.join("Ann")
+    split_id = room.command("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
+    with pytest.raises(HttpError) as refused:
+        room.command("pose_questions", {"split_id": split_id, "questions": ["Why?"], "categories": ["offer; demand"]})
+    assert (refused.value.status, refused.value.body["error"]["code"]) == (422, "invalid_category")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    key = f"tavolo:fac:{room.workshop_id}"
+    context.add_init_script(f"localStorage.setItem({key!r}, {room.facilitator_token!r});")
+    try:
+        page = context.new_page()
+        sent: list[str] = []  # the commands the page sends: the check is made before sending
+        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(str(frame))))
+        page.goto(f"{room.server.url}/w/{room.workshop_id}/dashboard?lang=en")
+        page.fill("#gq-questions", "Why?")
+        page.fill("#gq-categories", "offer; demand, export")
+        page.locator("#gq-pose").click()
+        expect(page.locator("#gq-error")).to_contain_text("cannot contain “;”")
+        assert not [f for f in sent if "pose_questions" in f]
+    finally:
+        context.close()
