@@ -147,3 +147,17 @@ def test_the_replay_shows_a_moment_before_the_zone_changed_in_the_zone_it_had(se
     finally:
         context.close()
         room.close()
+
+
+def test_minutes_show_the_day_of_an_item_typed_as_hh_mm_when_the_programme_has_two_days(server: Server) -> None:
+    room = Room.create(server, title="Two days", timezone="Europe/Rome", date="2026-11-22")
+    try:
+        for title, start in (("Welcome", "09:30"), ("Visits", "2026-11-23T10:00")):
+            room.command("add_agenda_item", {"title": title, "kind": "plenary", "planned_start": start})
+        md = room.get("/minutes.md").decode()
+        assert "| 1 | Welcome | plenary | Sun, 22 Nov 09:30 |" in md, md  # the workshop's date, not nothing
+        assert "| 2 | Visits | plenary | Mon, 23 Nov 10:00 |" in md
+        pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(room.get("/minutes.pdf"))).pages)
+        assert "planned Sun, 22 Nov 09:30" in " ".join(pdf.split())
+    finally:
+        room.close()
