@@ -79,6 +79,12 @@ class UnknownCategory(DomainError):
     code = "unknown_category"
 
 
+class InvalidCategory(DomainError):
+    """A category holds ';', which answers.csv puts between an answer's tags (server/minutes_render.py)."""
+
+    code = "invalid_category"
+
+
 class ConflictError(DomainError):
     """A refusal that hands back what would otherwise be lost: ``details`` travels with the error."""
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from domain import values
 from domain.errors import InvalidArgs
-from domain.group_errors import UnknownCategory
+from domain.group_errors import InvalidCategory, UnknownCategory
 from domain.planning.groups import BY, STRATEGIES
 
 BY_FIELDS = ("country", "sector", "organisation", "role", "language")  # profile fields a split can group by
@@ -93,7 +93,7 @@ def categories(value: Any) -> tuple[str, ...]:
     for item in value:
         one = values.text({"category": item}, "category", CATEGORY_MAX)
         if ";" in one:  # answers.csv joins an answer's tags with "; ": a category must not hold it
-            raise InvalidArgs("a category cannot contain ';'")
+            raise InvalidCategory(f"a category cannot contain ';' (separate categories instead): {one!r}")
         if one.casefold() not in {c.casefold() for c in out}:
             out.append(one)
     return tuple(out)

@@ -208,6 +208,11 @@ def timezone(args: Mapping[str, Any], key: str = "timezone", default: str = "UTC
 _ZONES: set[str] = set()
 
 
+def zone_names() -> list[str]:
+    """Every zone name ``timezone`` accepts on this machine, sorted (the forms offer them as a list)."""
+    return sorted(_zones())
+
+
 def _zones() -> set[str]:
     # Only names of the zone database: ZoneInfo alone would also open arbitrary relative paths.
     if not _ZONES:

@@ -41,7 +41,11 @@ def locale(language: str, timezone: str) -> Locale:
 
 
 def hour_cycle(language: str, timezone: str) -> str:
-    """``h23`` (24-hour) or ``h12``: what Intl.DateTimeFormat's ``hourCycle`` option takes."""
+    """``h23`` (24-hour) or ``h12``: what Intl.DateTimeFormat's ``hourCycle`` option takes. A zone of no country
+    (UTC, Etc/…) is the technical timescale, written 24-hour in every language (ISO 8601), not the language's
+    default country's habit (``en`` alone would be the United States' 12-hour)."""
+    if get_global("zone_territories").get(timezone or "UTC", "ZZ") == "ZZ":
+        return "h23"
     pattern = str(locale(language, timezone).time_formats["short"].pattern)
     return "h12" if "h" in pattern or "K" in pattern else "h23"
 
@@ -87,14 +91,29 @@ def local_iso(iso: str, timezone: str) -> str:
     return value.astimezone(zone(timezone)).isoformat() if value else iso
 
 
+def _digits(value: datetime, language: str, timezone: str) -> str:
+    skeleton = "Hm" if hour_cycle(language, timezone) == "h23" else "hm"
+    return str(format_skeleton(skeleton, value, locale=locale(language, timezone)))
+
+
 def format_time(iso: str, language: str, timezone: str) -> str:
     """An instant's wall time in the zone, in the locale's short form (``09:38``; ``9:38 AM`` in en_US)."""
     value = parse(iso)
     if value is None:
         return "—"
-    loc = locale(language, timezone)
-    return format_skeleton("Hm" if hour_cycle(language, timezone) == "h23" else "hm", value.astimezone(zone(timezone)),
-                           locale=loc)  # fmt: skip
+    # Babel formats an aware datetime in UTC unless told a zone: make it naive wall time in the workshop's zone.
+    return _digits(value.astimezone(zone(timezone)).replace(tzinfo=None), language, timezone)
+
+
+def format_wall(hhmm: str, language: str, timezone: str) -> str:
+    """A wall time typed in the workshop's zone (``14:30`` of a planned start) in the same form as
+    ``format_time`` (``2:30 PM`` for English in New York); anything else is returned as it was typed."""
+    try:
+        hours, minutes = (int(x) for x in hhmm.split(":"))
+        value = datetime(2000, 1, 1, hours, minutes, tzinfo=UTC)  # Babel leaves UTC as it is
+    except ValueError:
+        return hhmm
+    return _digits(value, language, timezone)
 
 
 def format_day(day: str, language: str, timezone: str) -> str:

@@ -135,17 +135,31 @@ def attendance(w: WorkshopModel) -> Attendance:
         left=statuses["left"],
         removed=statuses["removed"],
         countries=_ranked(p.country for p in attended),
-        organisations=_ranked(p.organisation for p in attended),
+        organisations=_organisations(attended),
         sectors=_ranked(p.sector for p in attended),
         organisation_types=_organisation_types(attended),
     )
 
 
+def organisation_key(name: str) -> str:
+    """The one rule for "the same organisation" (the Organisation table and the opening's count agree): its name
+    without surrounding spaces, case-folded ("Cluster X" and "cluster x " are one)."""
+    return name.strip().casefold()
+
+
+def _organisations(people: Sequence[ParticipantRow]) -> tuple[tuple[str, int], ...]:
+    """People per organisation (``organisation_key``), named as its first member to join wrote it."""
+    shown: dict[str, str] = {}
+    for p in sorted(people, key=lambda p: (p.joined_at, p.id)):
+        shown.setdefault(organisation_key(p.organisation), p.organisation.strip())
+    return _ranked(shown[organisation_key(p.organisation)] for p in people)
+
+
 def _organisation_types(people: Sequence[ParticipantRow]) -> tuple[tuple[str, int], ...]:
-    """Distinct organisations (by name, case-folded) counted by the type their first member gave."""
+    """Distinct organisations (``organisation_key``) counted by the type their first member gave."""
     types: dict[str, str] = {}
     for p in sorted(people, key=lambda p: (p.joined_at, p.id)):
-        key = p.organisation.strip().casefold()
+        key = organisation_key(p.organisation)
         if key and (key not in types or not types[key]):
             types[key] = getattr(p, "organisation_type", "")
     return _ranked(types.values())

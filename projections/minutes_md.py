@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from projections.clock import format_day
+from projections.clock import format_day, format_time, format_wall
 from projections.minutes import ItemMinutes, Minutes, Note, Section
 
 _SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
@@ -28,34 +28,40 @@ def cell(text: Any) -> str:
     return md(str(text)).replace("  \n", " ")
 
 
-def hm(iso: str) -> str:
-    """A time of the minutes as HH:MM, or a dash: the minutes hold every instant as wall time in the workshop's
-    zone (``2026-05-12T09:38:00+02:00``), so its clock digits are what the room saw."""
-    return iso[11:16] if len(iso) >= 16 else "—"
+def hm(iso: str, m: Minutes) -> str:
+    """A time of the minutes as the room's clocks showed it, or a dash: the wall time in the workshop's zone in
+    the hour cycle of the minutes' language there (``14:30``; ``2:30 PM`` for English in New York), the same rule
+    as the phones (projections/clock.py)."""
+    return format_time(iso, m.language, m.timezone) if len(iso) >= 16 else "—"
+
+
+def _planned_day(item: ItemMinutes, m: Minutes) -> str:
+    # A start typed as HH:MM is on the workshop's date; YYYY-MM-DDTHH:MM carries its own.
+    return item.planned_start[:10] if len(item.planned_start) > 5 else m.date[:10]
 
 
 def days(m: Minutes) -> bool:
     """Whether the workshop spans several days (planned or held): then times show their day too."""
-    seen = {i.planned_start[:10] for i in m.items if len(i.planned_start) > 5}
+    seen = {_planned_day(i, m) for i in m.items if i.planned_start}
     seen |= {i.started_at[:10] for i in m.items if i.started_at}
-    return len(seen) > 1
+    return len(seen - {""}) > 1
 
 
-def when(iso: str, m: Minutes) -> str:
-    """A time of the minutes, with its day (``Wed, 13 May 09:30``) when the workshop spans several days."""
-    if not iso or not days(m):
-        return hm(iso)
-    return f"{format_day(iso[:10], m.language, m.timezone)} {hm(iso)}"
+def when(iso: str, m: Minutes, several: bool | None = None) -> str:
+    """A time of the minutes, with its day (``Wed, 13 May 09:30``) when the workshop spans several days (or
+    ``several`` says so)."""
+    if not iso or not (days(m) if several is None else several):
+        return hm(iso, m)
+    return f"{format_day(iso[:10], m.language, m.timezone)} {hm(iso, m)}"
 
 
 def planned(item: ItemMinutes, m: Minutes) -> str:
-    """An item's planned start (wall time in the zone; ``YYYY-MM-DDTHH:MM`` on a programme of several days)."""
+    """An item's planned start (wall time typed in the zone), with its day on a programme of several days."""
     start = item.planned_start
     if not start:
         return "—"
-    if len(start) > 5:
-        return f"{format_day(start[:10], m.language, m.timezone)} {start[11:16]}" if days(m) else start[11:16]
-    return start
+    time = format_wall(start[11:16] if len(start) > 5 else start, m.language, m.timezone)
+    return f"{format_day(_planned_day(item, m), m.language, m.timezone)} {time}" if days(m) else time
 
 
 def zone_line(m: Minutes) -> str:
@@ -93,12 +99,12 @@ def _table(head: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[str]:
     return [*lines, ""]
 
 
-def _poll(s: Section) -> list[str]:
+def _poll(s: Section, m: Minutes) -> list[str]:
     d = s.data
     t = d["turnout"]
     facts = [kind_name(d["kind"]), "secret ballot" if d["secret"] else "named ballot"]
-    facts.append(f"opened {hm(d['opened_at'])}")
-    facts.append(f"closed {hm(d['closed_at'])}" if d["state"] == "closed" else "still open")
+    facts.append(f"opened {hm(d['opened_at'], m)}")
+    facts.append(f"closed {hm(d['closed_at'], m)}" if d["state"] == "closed" else "still open")
     facts.append(f"turnout {t['voted']} of {t['present']} ({t['percent']:.1f}%)")
     lines = [f"### Poll: {md(s.title)}", "", "_" + " · ".join(facts) + "_", ""]
     for q in d["questions"]:
@@ -117,19 +123,19 @@ def _poll(s: Section) -> list[str]:
     return lines
 
 
-def _groups(s: Section) -> list[str]:
+def _groups(s: Section, m: Minutes) -> list[str]:
     d = s.data
     lines = [f"### Groups: split {d['number']} ({md(d['strategy'])})", ""]
     for g in d["groups"]:
         name = md(g["name"]) or f"Group {g['number']}"
         table = f", table {g['table']}" if g["table"] else ""
         rapporteur = f"; rapporteur {md(g['rapporteur'])}" if g["rapporteur"] else ""
-        members = ", ".join(md(m) for m in g["members"]) or "nobody"
+        members = ", ".join(md(name) for name in g["members"]) or "nobody"
         lines.append(f"- **{name}**{table} ({len(g['members'])}{rapporteur}): {members}")
     return [*lines, ""]
 
 
-def _questions(s: Section) -> list[str]:
+def _questions(s: Section, m: Minutes) -> list[str]:
     lines = [f"### Questions: {md(s.title) or 'group work'}", ""]
     for q in s.data["questions"]:
         lines += [f"#### {md(q['prompt'])}", ""]
@@ -161,14 +167,14 @@ def times(n: int) -> str:
     return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
-def rotation_facts(d: dict[str, Any]) -> list[str]:
+def rotation_facts(d: dict[str, Any], m: Minutes) -> list[str]:
     """A rotation's settings and progress, as short phrases (shared by every renderer)."""
     size = "pairs" if d["table_size"] == 2 else f"tables of {d['table_size']}"
     facts = [size, f"rounds of {duration(d['round_seconds'])}"]
     facts.append(f"{d['rounds_held']} of {d['rounds_planned']} rounds held")
     if d["started_at"]:
-        facts.append(f"started {hm(d['started_at'])}")
-        facts.append(f"finished {hm(d['finished_at'])}" if d["finished_at"] else "not finished")
+        facts.append(f"started {hm(d['started_at'], m)}")
+        facts.append(f"finished {hm(d['finished_at'], m)}" if d["finished_at"] else "not finished")
     else:
         facts.append("not started")
     return facts
@@ -186,18 +192,18 @@ def rotation_lines(d: dict[str, Any]) -> list[str]:
     return lines
 
 
-def replan_line(r: dict[str, Any], name: Callable[[str], str] = str) -> str:
+def replan_line(r: dict[str, Any], m: Minutes, name: Callable[[str], str] = str) -> str:
     why = {"joined": "joined", "left": "left", "removed": "was removed"}.get(r["reason"])
     cause = f"{name(r['who'])} {why}" if why and r["who"] else "by the facilitator"
-    return f"Re-planned from round {r['from_round']} at {hm(r['at'])}: {cause}."
+    return f"Re-planned from round {r['from_round']} at {hm(r['at'], m)}: {cause}."
 
 
-def _rotation(s: Section) -> list[str]:
+def _rotation(s: Section, m: Minutes) -> list[str]:
     d = s.data
     lines = [f"### Rotation: {md(s.title)}" if s.title else "### Rotation", ""]
-    lines += ["_" + " · ".join(rotation_facts(d)) + "_", ""]
+    lines += ["_" + " · ".join(rotation_facts(d, m)) + "_", ""]
     lines += [f"- {line}" for line in rotation_lines(d)]
-    lines += [f"- {replan_line(r, md)}" for r in d["replans"]]
+    lines += [f"- {replan_line(r, m, md)}" for r in d["replans"]]
     return [*lines, ""]
 
 
@@ -208,12 +214,16 @@ MEETING_STATES = (
 )  # fmt: skip
 
 
-def matchmaking_facts(d: dict[str, Any]) -> list[str]:
+def matchmaking_facts(d: dict[str, Any], m: Minutes) -> list[str]:
     facts = [f"{d['slots']} slots" if d["slots"] != 1 else "1 slot", f"{d['tables']} tables"]
     if d["first_slot"]:
-        facts.append(f"{hm(d['first_slot'])} to {hm(d['last_slot'])}")
+        # The slots' day shows when the workshop or the slots themselves span several days.
+        several = days(m) or d["first_slot"][:10] != d["last_slot"][:10]
+        facts.append(f"{when(d['first_slot'], m, several)} to {when(d['last_slot'], m, several)}")
     facts.append("requests need acceptance" if d["requires_acceptance"] else "requests accepted at once")
-    facts.append(f"schedule published (made {hm(d['scheduled_at'])})" if d["published"] else "schedule not published")
+    facts.append(
+        f"schedule published (made {hm(d['scheduled_at'], m)})" if d["published"] else "schedule not published"
+    )
     return facts
 
 
@@ -229,9 +239,9 @@ def outcome_name(kind: str) -> str:
     return OUTCOME_NAMES.get(kind) or kind.replace("_", " ").capitalize()
 
 
-def _matchmaking(s: Section) -> list[str]:
+def _matchmaking(s: Section, m: Minutes) -> list[str]:
     d = s.data
-    lines = [f"### {md(s.title)}", "", "_" + " · ".join(matchmaking_facts(d)) + "_", ""]
+    lines = [f"### {md(s.title)}", "", "_" + " · ".join(matchmaking_facts(d, m)) + "_", ""]
     lines += _table(("Meetings", "Count"), [(label, d["counts"][key]) for key, label in MEETING_STATES])
     if d["outcome_texts"]:
         lines += _table(("Outcome", "Meetings"), [(outcome_name(k), n) for k, n in d["outcomes"] if n])
@@ -243,23 +253,23 @@ def _matchmaking(s: Section) -> list[str]:
     return lines
 
 
-Renderer = Callable[[Section], list[str]]
+Renderer = Callable[[Section, Minutes], list[str]]
 RENDERERS: dict[str, Renderer] = {
     "poll": _poll, "groups": _groups, "questions": _questions, "rotation": _rotation, "matchmaking": _matchmaking,
 }  # fmt: skip
 
 
-def _section(s: Section) -> list[str]:
+def _section(s: Section, m: Minutes) -> list[str]:
     renderer = RENDERERS.get(s.kind)
     if renderer is None:  # a capability without a Markdown renderer yet: its data, not nothing
         return [f"### {md(s.title)}", "", "```json", json.dumps(s.data, sort_keys=True, indent=2), "```", ""]
-    return renderer(s)
+    return renderer(s, m)
 
 
-def _note(n: Note) -> list[str]:
+def _note(n: Note, m: Minutes) -> list[str]:
     what = f"Correction ({md(n.corrects)})" if n.corrects else "Note"
     body = md(n.text).replace("  \n", "  \n> ")
-    return [f"> **{what}**, added by the facilitator at {hm(n.at)}: {body}", ""]
+    return [f"> **{what}**, added by the facilitator at {hm(n.at, m)}: {body}", ""]
 
 
 def _item(item: ItemMinutes, m: Minutes) -> list[str]:
@@ -270,9 +280,9 @@ def _item(item: ItemMinutes, m: Minutes) -> list[str]:
     else:
         lines += [f"_{kind_name(item.kind)}; not held._", ""]
     for s in item.sections:
-        lines += _section(s)
+        lines += _section(s, m)
     for n in item.notes:
-        lines += _note(n)
+        lines += _note(n, m)
     return lines
 
 
@@ -287,7 +297,7 @@ def render(m: Minutes) -> str:
     lines = [f"# {md(m.title)}", ""]
     lines += [f"- Date: {md(m.date)}", f"- Venue: {md(m.venue) or '—'}"]
     lines.append(f"- Facilitators: {', '.join(md(f) for f in m.facilitators) or 'not recorded'}")
-    lines += [f"- As of: {m.as_of[:10]} {hm(m.as_of)} ({zone_line(m)})", ""]
+    lines += [f"- As of: {m.as_of[:10]} {hm(m.as_of, m)} ({zone_line(m)})", ""]
     if m.opening:
         lines += [md(m.opening), ""]
     lines += ["## Attendance", ""]
@@ -307,11 +317,11 @@ def render(m: Minutes) -> str:
     if m.outside:
         lines += ["## Outside the agenda", ""]
         for s in m.outside:
-            lines += _section(s)
+            lines += _section(s, m)
     if m.notes:
         lines += ["## Notes", ""]
         for n in m.notes:
-            lines += _note(n)
+            lines += _note(n, m)
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"

@@ -28,6 +28,8 @@ class Translator(Protocol):
 
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str: ...
+
 
 def _top(rows: Sequence[tuple[str, int]], most: int = 3) -> list[tuple[str, int]]:
     """The first rows of a ranked list, cut before a tie so that "the largest" stays true."""
@@ -88,22 +90,34 @@ def _who(m: Minutes, w: _Words) -> list[str]:
         where = w.list([f"{w.country(code)} ({n})" for code, n in countries])
     else:
         where = w.n("%(count)d country", "%(count)d countries", len(countries))
-    first = (
-        w.n("%(count)d participant from %(where)s took part", "%(count)d participants from %(where)s took part",
-            people, where=where)
-        if countries
-        else w.n("%(count)d participant took part", "%(count)d participants took part", people)
-    )  # fmt: skip
+    if not countries:
+        first = w.n("%(count)d participant took part", "%(count)d participants took part", people)
+    elif few:
+        # Countries by name: a context of their own, since a language may need to phrase it apart from "from 5
+        # countries" (Italian "da" + a country's name needs its article: "dall'Italia", "dai Paesi Bassi").
+        first = w.t.npgettext(
+            "countries named",
+            "%(count)d participant from %(where)s took part", "%(count)d participants from %(where)s took part",
+            people,
+        ) % {"count": people, "where": where}  # fmt: skip
+    else:
+        first = w.n("%(count)d participant from %(where)s took part", "%(count)d participants from %(where)s took part",
+                    people, where=where)  # fmt: skip
     top = [] if few else _top(countries)
     if top:
         shares = w.list([f"{w.country(code)} ({n})" for code, n in top])
-        first += w.t.gettext("; the largest shares came from %(countries)s") % {"countries": shares}
+        largest = w.t.ngettext("; the largest share came from %(countries)s",
+                               "; the largest shares came from %(countries)s", len(top))  # fmt: skip
+        first += largest % {"countries": shares}
     sentences = [first + "."]
     organisations = sum(n for _, n in a.organisation_types)
     if organisations:
         second = w.n("They represented %(count)d organisation", "They represented %(count)d organisations",
                      organisations)  # fmt: skip
         kinds = [w.n(*ORGANISATION_TYPES[k], n) for k, n in a.organisation_types if k in ORGANISATION_TYPES]
+        untyped = sum(n for k, n in a.organisation_types if k not in ORGANISATION_TYPES)
+        if kinds and untyped:  # the breakdown adds up to the count: those of no stated type are counted too
+            kinds.append(w.n("%(count)d of no stated type", "%(count)d of no stated type", untyped))
         if kinds:
             second += ": " + w.list(kinds)
         named = [(s, n) for s, n in a.sectors if s]
@@ -127,14 +141,20 @@ def _sections(m: Minutes) -> list[Section]:
     return found + list(m.outside)
 
 
-def _winner(q: dict[str, Any], w: _Words) -> str:
-    """Who won a question, if one option clearly did (no tie for first); "" otherwise."""
+def _winner(poll: dict[str, Any], w: _Words) -> str:
+    """Who won a closed poll's first question, if one option clearly did (the most votes, points or dots, and no
+    tie for them); "" otherwise. Rows come in the order the options were written, not ranked."""
+    if poll.get("state") != "closed" or not poll["questions"]:
+        return ""
+    q = poll["questions"][0]
     rows = q.get("rows") or []
     if q["kind"] not in ("single", "multiple", "ranking", "dots") or not rows or not q.get("respondents"):
         return ""
-    if len(rows) > 1 and rows[0][1] == rows[1][1]:
+    best = max(row[1] for row in rows)
+    leaders = [row for row in rows if row[1] == best]
+    if len(leaders) > 1 or not best:
         return ""
-    label, _, percent = rows[0]
+    label, _, percent = leaders[0]
     if q["kind"] == "ranking":
         label = label.split(". ", 1)[-1]
         return w.t.gettext("“%(option)s” ranked first (%(percent)s first choices)") % {
@@ -160,7 +180,10 @@ def _done(m: Minutes, w: _Words) -> list[str]:
     for s in sections:
         if s.kind != "questions" or not s.data["questions"]:
             continue
-        groups = max(len(q["groups"]) for q in s.data["questions"])
+        # The groups that answered something, not all those the questions were sent to.
+        groups = len({n for q in s.data["questions"] for n, g in enumerate(q["groups"]) if g["by_category"]})
+        if not groups:
+            continue
         questions = len(s.data["questions"])
         clauses.append(w.t.gettext("%(groups)s answering %(questions)s") % {
             "groups": w.n("%(count)d group", "%(count)d groups", groups),
@@ -168,7 +191,7 @@ def _done(m: Minutes, w: _Words) -> list[str]:
     polls = [s for s in sections if s.kind == "poll"]
     if polls:
         clause = w.n("%(count)d poll", "%(count)d polls", len(polls))
-        winners = [x for x in (_winner(s.data["questions"][0], w) for s in polls if s.data["questions"]) if x]
+        winners = [x for x in (_winner(s.data, w) for s in polls) if x]
         if winners:
             clause += " (" + "; ".join(winners) + ")"
         clauses.append(clause)

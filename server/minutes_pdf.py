@@ -92,19 +92,19 @@ class _Doc(FPDF):
         self.ln(2)
 
 
-def _note(doc: _Doc, n: Note) -> None:
+def _note(doc: _Doc, n: Note, m: Minutes) -> None:
     what = f"Correction ({n.corrects})" if n.corrects else "Note"
-    doc.para(f"{what}, added by the facilitator at {hm(n.at)}: {n.text}", 9, "", 2)
+    doc.para(f"{what}, added by the facilitator at {hm(n.at, m)}: {n.text}", 9, "", 2)
 
 
-def _section(doc: _Doc, s: Section) -> None:
+def _section(doc: _Doc, s: Section, m: Minutes) -> None:
     d = s.data
     if s.kind == "poll":
         doc.para(f"Poll: {s.title}", 11, "B", 0.5)
         t = d["turnout"]
-        state = f"closed {hm(d['closed_at'])}" if d["state"] == "closed" else "still open"
+        state = f"closed {hm(d['closed_at'], m)}" if d["state"] == "closed" else "still open"
         ballot = "secret ballot" if d["secret"] else "named ballot"
-        facts = f"{kind_name(d['kind'])} · {ballot} · opened {hm(d['opened_at'])} · {state}"
+        facts = f"{kind_name(d['kind'])} · {ballot} · opened {hm(d['opened_at'], m)} · {state}"
         doc.para(f"{facts} · turnout {t['voted']} of {t['present']} ({t['percent']:.1f}%)", 8)
         for q in d["questions"]:
             doc.para(f"{q['prompt'] or s.title} ({q['respondents']} respondents)", 9, "B", 0.5)
@@ -133,12 +133,12 @@ def _section(doc: _Doc, s: Section) -> None:
                         doc.para(f"• {prefix}{answer_text(a)}{tags}", 9, "", 0.3)
     elif s.kind == "rotation":
         doc.para(f"Rotation: {s.title}" if s.title else "Rotation", 11, "B", 0.5)
-        doc.para(" · ".join(rotation_facts(d)), 8)
-        for line in [*rotation_lines(d), *(replan_line(r) for r in d["replans"])]:
+        doc.para(" · ".join(rotation_facts(d, m)), 8)
+        for line in [*rotation_lines(d), *(replan_line(r, m) for r in d["replans"])]:
             doc.para(f"• {line}", 9, "", 0.3)
     elif s.kind == "matchmaking":
         doc.para(s.title, 11, "B", 0.5)
-        doc.para(" · ".join(matchmaking_facts(d)), 8)
+        doc.para(" · ".join(matchmaking_facts(d, m)), 8)
         doc.bars([(label, d["counts"][key]) for key, label in MEETING_STATES])
         if d["outcome_texts"]:
             doc.para("Outcomes", 10, "B", 0.5)
@@ -158,7 +158,7 @@ def pdf(m: Minutes) -> bytes:
     doc.para(m.title, 18, "B", 1)
     doc.para(f"{m.date}{' · ' + m.venue if m.venue else ''}", 10)
     doc.para(f"Facilitators: {', '.join(m.facilitators) or 'not recorded'}", 9)
-    doc.para(f"As of {m.as_of[:10]} {hm(m.as_of)} ({zone_line(m)})", 9, "", 4)
+    doc.para(f"As of {m.as_of[:10]} {hm(m.as_of, m)} ({zone_line(m)})", 9, "", 4)
     if m.opening:
         doc.para(m.opening, 10, "", 4)
     a = m.attendance
@@ -182,15 +182,15 @@ def pdf(m: Minutes) -> bytes:
     for i in m.items:
         doc.para(f"{i.number}. {i.title}", 14, "B", 1)
         for s in i.sections:
-            _section(doc, s)
+            _section(doc, s, m)
         for n in i.notes:
-            _note(doc, n)
+            _note(doc, n, m)
     if m.outside:
         doc.para("Outside the agenda", 14, "B", 1)
         for s in m.outside:
-            _section(doc, s)
+            _section(doc, s, m)
     if m.notes:
         doc.para("Notes", 14, "B", 1)
         for n in m.notes:
-            _note(doc, n)
+            _note(doc, n, m)
     return bytes(doc.output())

@@ -42,7 +42,9 @@ _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 BAR_WIDTH = 260
 CHAR_W = 7  # px per character of a 12 px label, generous (wide letters and digits)
 LABEL_MAX_W = 300
-TAG_SEPARATOR = "; "  # between an answer's tags in answers.csv (a tag never holds it: domain/groups.py)
+# Between an answer's tags in answers.csv: a category, hence a tag, never holds it (domain/group_values.py:
+# categories refuses it with invalid_category).
+TAG_SEPARATOR = "; "
 
 
 def svg_bars(rows: Sequence[Sequence[Any]], unit: str = "") -> Markup:

@@ -492,6 +492,8 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Close to new joins"),
     N_("Closed: nobody new can join."),
     N_("Open: anyone with the code can join."),
+    N_("A category cannot contain “;”. Separate categories with commas."),
+    N_("This server does not know your browser's time zone (%(zone)s): choose the workshop's zone from the list."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -604,6 +606,7 @@ ERRORS: dict[str, str] = {
     "unsupported_media_type": N_(
         "The browser sent something the server could not read. Reload the page and try again."
     ),
+    "invalid_category": N_("A category cannot contain “;”. Separate categories with commas."),
 }
 
 AGENDA_KINDS: dict[str, str] = {

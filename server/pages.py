@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 import web
+from domain.values import zone_names
 from server import i18n
 from server.page_strings import AGENDA_KINDS, AGENDA_STATUSES, DEFAULT_SECTORS, ERRORS, JS_PLURALS, JS_STRINGS
 
@@ -188,6 +189,8 @@ async def home(request: Request) -> Response:
             "sectors_text": "\n".join(default_sectors(lang)),
             "default_sectors": {code: default_sectors(code) for code in i18n.SUPPORTED},
             "needs_organiser_key": bool(request.app.state.services.settings.organiser_key),
+            # The zones this server knows: the form's list, and how the page tells a browser zone it lacks.
+            "zones": zone_names(),
         },
     )
 

@@ -42,8 +42,11 @@ MEDIA = {
 
 
 def views(hub: Hub, workshop_id: UUID) -> dict[str, Any]:
-    """The dashboard and projector views of a folded hub (nobody online: presence is not history)."""
+    """The dashboard and projector views of a folded hub (nobody online: presence is not history), and the
+    workshop's clock in force then (``timezone``, ``zone_label``, ``hour_cycles``): a moment before the zone was
+    changed is shown in the zone it had, as the minutes at that moment are."""
     return {
+        **workshop_clock(hub.models[workshop_id].timezone),
         "dashboard": hub.view(workshop_id, "dashboard")["data"],
         "projector": hub.view(workshop_id, "projector")["data"],
     }
@@ -134,7 +137,8 @@ class Replay:
         return {
             "workshop_id": str(wid),
             "title": model.title,
-            **workshop_clock(model.timezone),  # the page shows the log's times in the workshop's zone
+            # The zone at the end of the log; each moment's state carries the zone in force then, which the page uses.
+            **workshop_clock(model.timezone),
             "start": {"position": first[0], "at": first[1].timestamp.isoformat()},
             "end": {"position": last[0], "at": last[1].timestamp.isoformat()},
             "events": len(self.log.events),

@@ -536,6 +536,10 @@ class TestQuestionSets:
     def test_refuses(self, room: GroupRoom, args: dict[str, Any], code: str) -> None:
         then_error(room.when(room.pose(**args)), code)
 
+    def test_a_category_holding_a_semicolon_is_refused_with_its_own_code(self, room: GroupRoom) -> None:
+        # answers.csv joins an answer's tags with "; ": a category holding ';' would read as two.
+        then_error(room.when(room.pose(categories=["offer; demand"])), "invalid_category")
+
     def test_only_the_facilitator_poses_and_not_to_a_superseded_split(self, room: GroupRoom) -> None:
         cmd = room.command("pose_questions", {"split_id": str(room.splits["s"]), "questions": ["?"]}, room.as_("Ann"))
         then_error(room.when(cmd), "forbidden")

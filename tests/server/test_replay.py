@@ -197,3 +197,17 @@ def test_the_pdf_minutes_print_markup_in_organisations_answers_and_notes_as_text
     for typed in (org, answer, note):
         assert typed in text, (typed, text[:2000])
     assert not any("/Annots" in page for page in pdf.pages)  # no link was made of anything
+
+
+def test_a_moment_before_the_zone_changed_is_shown_in_the_zone_it_had(room: Room) -> None:
+    room.ok("update_workshop", {"timezone": "Europe/Rome"})
+    item = room.add_item("Welcome")
+    room.ok("start_agenda_item", {"item_id": item})
+    started = next(m for m in _get(room, "/timeline").json()["markers"] if m["kind"] == "item_started")
+    room.ok("update_workshop", {"timezone": "Asia/Tokyo"})
+    assert _get(room, "/timeline").json()["timezone"] == "Asia/Tokyo"  # the zone at the end of the log
+    then = _get(room, f"/replay?position={started['position']}").json()
+    assert (then["timezone"], then["zone_label"]) == ("Europe/Rome", "Europe/Rome (CET/CEST)")
+    assert _get(room, "/replay").json()["timezone"] == "Asia/Tokyo"
+    # The minutes of that moment say the same zone.
+    assert "all times are Europe/Rome" in _get(room, f"/minutes.md?position={started['position']}").text

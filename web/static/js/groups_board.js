@@ -57,6 +57,8 @@
       var categories = categoriesOf(f.categories.value);
       if (categories.length > 30) return error(t("At most 30 categories."));
       if (categories.some(function (c) { return c.length > 80; })) return error(t("A category can have at most 80 characters."));
+      // answers.csv separates an answer's tags with "; ": the server refuses it (invalid_category), say so here first.
+      if (categories.some(function (c) { return c.indexOf(";") >= 0; })) return error(t("A category cannot contain “;”. Separate categories with commas."));
       var targets = someGroups() ? Array.prototype.map.call(form.querySelectorAll("#gq-targets input:checked"), function (i) { return i.value; }) : [];
       if (someGroups() && !targets.length) return error(t("Tick at least one group, or pose to all groups."));
       error("");

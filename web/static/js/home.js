@@ -3,19 +3,19 @@
   "use strict";
   var T = window.Tavolo, t = T.t, el = T.el, $ = T.$;
   var form = $("create-form");
-  var FIELDS = ["title", "date", "venue", "language", "sectors"];
+  var FIELDS = ["title", "date", "venue", "language", "timezone", "sectors"];
   var defaults = T.readJSON("default-sectors", {});
   /* The create in flight: its command id and the two secret tokens, chosen here. They are kept across network
    * failures, so a retry neither makes a second workshop nor loses the tokens of the first (the server echoes them
    * back to a retry that carries them). */
   var attempt = null;
 
-  function showError(field, message) {
+  function showError(field, message, keepFocus) {
     var box = $(field ? "err-" + field : "create-error") || $("create-error");
     box.textContent = message;
     box.hidden = false;
     var input = field && $("f-" + field);
-    if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
+    if (input) { input.setAttribute("aria-invalid", "true"); if (!keepFocus) input.focus(); }
   }
   function clearErrors() {
     FIELDS.concat($("f-organiser_key") ? ["organiser_key"] : []).forEach(function (f) {
@@ -27,6 +27,7 @@
   /* Which field a server error is about: its message names the argument, e.g. "'title' must not be empty". */
   function fieldOf(err) {
     if (err.code === "unknown_language") return "language";
+    if (err.code === "unknown_timezone") return "timezone";
     var m = /'(\w+)'/.exec(err.message || "");
     if (err.code === "organiser_key_required" || (err.code === "forbidden" && $("f-organiser_key"))) return "organiser_key";
     return m && FIELDS.indexOf(m[1]) !== -1 ? m[1] : (/sector/.test(err.message || "") ? "sectors" : null);
@@ -45,6 +46,20 @@
   });
   if ($("f-date").value !== T.today()) $("f-date").value = T.today();
 
+  // The event is most likely where its organiser is: the browser's zone is the default, shown and changeable.
+  var browserZone = (Intl.DateTimeFormat().resolvedOptions() || {}).timeZone || "";
+  if (browserZone) $("f-timezone").value = browserZone;
+  var knownZones = {};
+  Array.prototype.forEach.call($("f-timezones").options, function (o) { knownZones[o.value] = true; });
+  /* Why the zone field cannot be sent as it is, or "": the server's list is the judge (it refuses others). */
+  function zoneProblem(zone) {
+    if (!zone || knownZones[zone]) return "";
+    if (zone === browserZone) {
+      return t("This server does not know your browser's time zone (%(zone)s): choose the workshop's zone from the list.", {zone: zone});
+    }
+    return T.errorText({code: "unknown_timezone"});
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearErrors();
@@ -55,12 +70,19 @@
       language: $("f-language").value,
       sectors: sectorLines($("f-sectors").value)
     };
-    // The event is most likely where its organiser is: the browser's zone is the default (changeable later).
-    var zone = (Intl.DateTimeFormat().resolvedOptions() || {}).timeZone;
-    if (zone) body.timezone = zone;
-    if (!body.title) return showError("title", t("Give the workshop a title."));
-    if (!body.date) return showError("date", t("Choose the date of the workshop."));
-    if (!body.sectors.length) return showError("sectors", t("List at least one sector."));
+    var zone = $("f-timezone").value.trim();
+    if (zone) body.timezone = zone;  // left empty: the server's default, UTC
+    // Every problem at once, the first field focused: not one per attempt.
+    var problems = [
+      ["title", body.title ? "" : t("Give the workshop a title.")],
+      ["date", body.date ? "" : t("Choose the date of the workshop.")],
+      ["timezone", zoneProblem(zone)],
+      ["sectors", body.sectors.length ? "" : t("List at least one sector.")]
+    ].filter(function (p) { return p[1]; });
+    if (problems.length) {
+      problems.forEach(function (p, i) { showError(p[0], p[1], i > 0); });
+      return;
+    }
     attempt = attempt || {id: T.uuid(), facilitator: T.newToken(), projector: T.newToken()};
     var sent = attempt;
     body.id = sent.id;

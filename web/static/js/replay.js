@@ -9,6 +9,7 @@
   var token = T.fromHash({k: "tavolo:fac:" + workshopId}).k;
   var api = "/api/workshops/" + encodeURIComponent(workshopId);
   var start = 0, end = 0, speed = 1, timer = null, wanted = null, busy = false, shownAt = null, shownItem = null;
+  var timeline = null, shownClock = null;
 
   if (!token) { $("rp-no-token").hidden = false; $("rp-controls").hidden = true; $("rp-body").hidden = true; return; }
 
@@ -90,6 +91,12 @@
 
   function render(state) {
     var d = state.dashboard, c = d.counts || {};
+    // The zone in force at the moment shown (the workshop's zone may have changed since): the timeline too.
+    if (state.timezone) shownClock = state;
+    if (state.timezone && state.timezone !== T.zone().timezone) {
+      T.useZone(state);
+      if (timeline) drawTimeline(timeline);
+    }
     shownAt = ms(state.at);
     $("rp-time").textContent = clock(shownAt);
     $("rp-position").textContent = "#" + state.index + " / " + state.events;
@@ -198,7 +205,8 @@
   });
 
   function useTimeline(tl) {
-    T.useZone(tl);
+    timeline = tl;
+    T.useZone(shownClock || tl);  // the moment shown keeps its zone when the timeline is read again
     start = ms(tl.start.at); end = ms(tl.end.at);
     var scrubber = $("rp-scrubber");
     scrubber.max = String(end - start); scrubber.step = "1"; scrubber.disabled = false;

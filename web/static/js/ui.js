@@ -86,19 +86,27 @@
     return {date: parts.year + "-" + parts.month + "-" + parts.day, time: parts.hour + ":" + parts.minute};
   }
   /* A wall date and time in the workshop's zone (what a facilitator types) as ISO 8601 with that zone's offset then,
-   * whatever this device's own zone: "2026-05-12", "11:00" in Europe/Rome -> "2026-05-12T11:00:00+02:00". */
+   * whatever this device's own zone: "2026-05-12", "11:00" in Europe/Rome -> "2026-05-12T11:00:00+02:00".
+   * Where the clocks change, the rule is Python's zoneinfo with fold=0 (projections/clock.py reads it back): a time
+   * that does not exist (the hour skipped in spring) moves forward by the gap ("02:30" -> "03:30+02:00" in Rome on
+   * the last Sunday of March), a time that occurs twice (autumn) is its earlier occurrence. */
   function wallISO(date, hhmm) {
     var d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date || ""), m = /^(\d{2}):(\d{2})$/.exec(hhmm || "");
     if (!d || !m) return null;
-    var wall = Date.UTC(+d[1], +d[2] - 1, +d[3], +m[1], +m[2]);
+    var wall = Date.UTC(+d[1], +d[2] - 1, +d[3], +m[1], +m[2]), DAY = 86400000;
     function offsetAt(ms) {  // minutes the zone is ahead of UTC at the instant ms
       var p = wallParts(new Date(ms).toISOString()), a = /^(\d+)-(\d+)-(\d+)$/.exec(p.date), b = p.time.split(":");
       return Math.round((Date.UTC(+a[1], +a[2] - 1, +a[3], +b[0], +b[1]) - ms) / 60000);
     }
-    var off = offsetAt(wall), second = offsetAt(wall - off * 60000);
-    if (second !== off) off = second;  // the wall time is near a change of offset: the offset in force then
-    var pad = function (n) { return String(n).padStart(2, "0"); }, a = Math.abs(off);
-    return d[0] + "T" + m[0] + ":00" + (off >= 0 ? "+" : "-") + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
+    // The offset before and after any change near that day; each read as "in force then" gives an instant.
+    var before = offsetAt(wall - DAY), after = offsetAt(wall + DAY);
+    var early = wall - before * 60000, late = wall - after * 60000, instant;
+    if (offsetAt(early) === before) instant = early;  // exists with the earlier offset: in an overlap, the earlier
+    else if (offsetAt(late) === after) instant = late;
+    else instant = early;  // in a gap: the earlier offset's instant, which the clocks show one gap later
+    var off = offsetAt(instant), shown = wallParts(new Date(instant).toISOString());
+    var pad = function (n) { return String(n).padStart(2, "0"); }, abs = Math.abs(off);
+    return shown.date + "T" + shown.time + ":00" + (off >= 0 ? "+" : "-") + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
   }
 
   /* A planned start as written in the agenda (wall time in the workshop's zone): "09:30", or "Wed 13 May 09:30" for
