@@ -96,9 +96,10 @@ def test_export_import_minutes_and_replay_read_a_store_a_real_server_wrote(tmp_p
     run_tavolo_command("minutes", "--store", store, room.code, "--format", "pdf", "--output", str(pdf))
     assert pdf.read_bytes().startswith(b"%PDF")
     exported = tmp_path / "roadshow.tavolo"
-    run_tavolo_command("export", "--store", store, room.workshop_id, "--output", str(exported))
+    key = "a-key-both-servers-hold"
+    run_tavolo_command("export", "--store", store, room.workshop_id, "--output", str(exported), "--export-key", key)
     other = f"sqlite:///{tmp_path}/other.db"
-    run_tavolo_command("import", "--store", other, str(exported))
+    run_tavolo_command("import", "--store", other, str(exported), "--export-key", key)
     again = json.loads(run_tavolo_command("replay", "--store", other, room.workshop_id, "--json").stdout)
     assert again == state
 
