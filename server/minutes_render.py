@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from projections.clock import local_iso
-from projections.minutes import Minutes, ReadModel, shown_name
+from projections.minutes import Minutes, ReadModel, group_title, shown_name
 from projections.minutes_md import (
     MEETING_STATES,
     answer_text,
@@ -163,7 +163,7 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
                             "split_id": str(split.id),
                             "split": split.number,
                             "group_id": group.id,
-                            "group": group.name or group.label,
+                            "group": group_title(read, split, group),
                             "table": group.table,
                             "participant_id": member,
                             "name": shown_name(w.participants.get(member)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -275,3 +276,20 @@ def test_minutes_show_the_day_of_an_item_typed_as_hh_mm_when_the_programme_has_t
         assert "planned Sun, 22 Nov 09:30" in " ".join(pdf.split())
     finally:
         room.close()
+
+
+def test_an_erased_participants_organisation_is_not_in_the_csv_or_json_data_exports(room: Room) -> None:
+    """A split by organisation labels Zelda's group with her organisation; once she is erased, neither the CSV zip's
+    groups table nor the JSON data export names it (the minutes already did not), and the other group keeps its."""
+    zelda = room.join("Zelda Quimby", organisation="Quimbyworks")
+    room.join("Ada Lovelace", organisation="Analytical")
+    room.join("Bo Diddley", organisation="Analytical")
+    room.command("split_groups", {"strategy": "by:organisation"})
+    assert "Quimbyworks" in json.dumps(room.get("/minutes.data"))  # the reading works: the label is there before
+    room.command("erase_participant", {"participant_id": zelda.participant_id})
+    with zipfile.ZipFile(io.BytesIO(room.get("/minutes.csv"))) as z:
+        text = "\n".join(z.read(name).decode() for name in z.namelist())
+        groups = list(csv.DictReader(io.StringIO(z.read("groups.csv").decode())))
+    assert "Quimby" not in text and {r["group"] for r in groups} == {"", "Analytical"}
+    data = json.dumps(room.get("/minutes.data"), ensure_ascii=False)
+    assert "Quimby" not in data and "Analytical" in data
