@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from domain.countries import parse_country
+from domain.countries import ambiguous, english_name, parse_country
 from domain.errors import (
     DomainError,
     InvalidArgs,
@@ -115,6 +115,9 @@ def country(args: Mapping[str, Any], key: str = "country") -> str:
     if not isinstance(value, str):
         raise InvalidArgs(f"'{key}' must be a country code or name")
     code = parse_country(value[:100])
+    if code is None and (both := ambiguous(value[:100])):
+        named = " or ".join(f"{english_name(c)} ({c})" for c in both)
+        raise UnknownCountry(f"{value[:40]!a} may name more than one country: {named}")
     if code is None:
         raise UnknownCountry(f"{value[:40]!a} is not a country code (ISO 3166-1, or the EU's UK/EL) or name")
     return code
@@ -146,7 +149,7 @@ def sectors(args: Mapping[str, Any], key: str = "sectors") -> tuple[str, ...]:
     cleaned: list[str] = []
     for item in value:
         one = text({"sector": item}, "sector", SECTOR_MAX)
-        if one.casefold() not in {s.casefold() for s in cleaned}:
+        if match_choice(one, cleaned) is None:  # "Agri-food" and "Agri-fóod" are one sector, as commands read them
             cleaned.append(one)
     return tuple(cleaned)
 

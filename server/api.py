@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import math
 from typing import Any
@@ -18,7 +17,7 @@ from domain.commands import ANONYMOUS, FACILITATOR, Actor
 from domain.errors import DomainError
 from domain.tokens import hash_token
 from projections.tallies import COLUMNS, to_csv
-from server import protocol
+from server import organiser_key, protocol
 from server.auth import authenticate, bearer, may_watch, origin_allowed
 from server.i18n import SUPPORTED
 from server.pages import default_sectors
@@ -160,7 +159,10 @@ def _check_organiser(request: Request, services: Services) -> None:
     given = request.headers.get(ORGANISER_HEADER, "")
     if not given:
         raise ApiError("organiser_key_required", "this server needs an organiser key to create a workshop", 401)
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    wait = organiser_key.refused_for(request)
+    if wait is not None:
+        raise ApiError("rate_limited", "too many wrong organiser keys from this address", retry_after=wait)
+    if not organiser_key.compare(request, given, expected):
         raise ApiError("forbidden", "this organiser key is not valid here", 403)
 
 

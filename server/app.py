@@ -28,6 +28,7 @@ from server.hub import Hub
 from server.keystore import PostgresPollKeys
 from server.services import Services, Settings
 from server.sockets import websocket_endpoint
+from server.start_up import at_start_up
 from server.stores import fail_fast, store_env
 from server.writer import Writer
 
@@ -55,6 +56,7 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
+        at_start_up(settings.organiser_key)  # a short organiser key warned about; country names built aside
         keys = await asyncio.to_thread(poll_keys, store_url, settings.keys_dir)
         tavolo = await asyncio.to_thread(Tavolo, env, settings.max_participants, keys)
         if env["PERSISTENCE_MODULE"] == _PG:

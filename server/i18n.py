@@ -23,6 +23,7 @@ from babel.support import Translations
 from starlette.requests import HTTPConnection
 
 import web
+from domain.countries import EXTRA_CODES
 
 SUPPORTED = ("en", "it")
 FALLBACK = "en"
@@ -93,9 +94,10 @@ def _sort_key(name: str) -> str:
 def _country_names(lang: str) -> tuple[tuple[str, str], ...]:
     territories = Locale.parse(lang).territories
     pairs = [(c.alpha_2, territories.get(c.alpha_2) or c.name) for c in pycountry.countries]
+    pairs += [(code, territories.get(code) or name) for code, name in EXTRA_CODES.items()]  # Kosovo (XK)
     return tuple(sorted(pairs, key=lambda pair: (_sort_key(pair[1]), pair[0])))
 
 
 def country_names(lang: str) -> list[tuple[str, str]]:
-    """Every ISO 3166-1 alpha-2 code with its name in ``lang``, sorted by that name."""
+    """Every ISO 3166-1 alpha-2 code (and Kosovo's XK) with its name in ``lang``, sorted by that name."""
     return list(_country_names(normalise(lang) or FALLBACK))

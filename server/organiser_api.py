@@ -16,7 +16,6 @@ A facilitator's access is a secret link kept in one browser. Two things stop it 
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 from uuid import uuid4
 
@@ -30,20 +29,28 @@ from domain.commands import FACILITATOR, Actor
 from domain.tokens import hash_token, new_token, same_hash
 from projections.workshop import WorkshopModel
 from server import pages
-from server.api import ORGANISER_HEADER, ApiError, _absolute, _actor, _body, _raise_for, _services, create_workshop
+from server.api import (
+    ORGANISER_HEADER,
+    ApiError,
+    _absolute,
+    _actor,
+    _body,
+    _check_organiser,
+    _raise_for,
+    _services,
+    create_workshop,
+)
 
 
 def _organiser(request: Request) -> None:
-    """Only the holders of the server's organiser key (compared in constant time); refused outright where the server
-    has none, since then nobody could be told apart from a passer-by."""
+    """Only the holders of the server's organiser key (compared in constant time, wrong keys limited per address);
+    refused outright where the server has none, since then nobody could be told apart from a passer-by."""
     expected = _services(request).settings.organiser_key
     if not expected:
         raise ApiError("no_organiser_key", "this server has no organiser key (tavolo serve --organiser-key)", 403)
-    given = request.headers.get(ORGANISER_HEADER, "")
-    if not given:
+    if not request.headers.get(ORGANISER_HEADER):
         raise ApiError("organiser_key_required", f"send the organiser key in the {ORGANISER_HEADER} header", 401)
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise ApiError("forbidden", "this organiser key is not valid here", 403)
+    _check_organiser(request, _services(request))  # wrong keys counted per address (server/organiser_key.py)
 
 
 def _summary(model: WorkshopModel) -> dict[str, Any]:
@@ -77,6 +84,13 @@ async def reopen_workshop(request: Request) -> Response:
     args = {"role": "facilitator", "token": token}
     outcome = await services.run(Command(command_id, "rotate_link", args, model.id, Actor(FACILITATOR)))
     _raise_for(outcome)
+    if outcome.duplicate:
+        # A retry answers only the token its client chose, and only while it is the facilitator's: a token made now
+        # was never saved (the first call's was), so handing it out would be a link that does not work.
+        current = services.model(model.id)
+        saved = current.facilitator_token_hash if current is not None else ""
+        if not isinstance(given, str) or not same_hash(hash_token(given), saved):
+            raise ApiError("token_in_use", "this reopen was already made with another token: reopen with a new id", 409)
     wid = str(model.id)
     answer = {
         "workshop_id": wid,

@@ -102,3 +102,49 @@ def test_matchmaking_markets_and_sectors_are_read_as_join_reads_them() -> None:
     assert when.outcome.error is None, when.outcome.error
     (saved,) = [e for e in when.events if type(e).__name__ == "ProfileSaved"]
     assert (list(saved.markets), list(saved.sectors)) == (["GB", "GR", "DE"], ["CleanTech", "Robotics"])
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("Democratic Republic of the Congo", "CD"),
+        ("DR Congo", "CD"),
+        ("DRC", "CD"),
+        ("Republic of the Congo", "CG"),
+        ("Republic of Korea", "KR"),
+        ("South Korea", "KR"),
+        ("North Korea", "KP"),
+        ("UAE", "AE"),
+        ("Ivory Coast", "CI"),
+        ("Czech Rep.", "CZ"),
+        ("Kosovo", "XK"),
+        ("XK", "XK"),  # the EU's and CLDR's code for Kosovo (pycountry has none)
+        ("Kosova", "XK"),
+    ],
+)
+def test_parse_country_reads_the_names_people_write_for_congo_korea_and_others(given: str, code: str) -> None:
+    assert parse_country(given) == code
+
+
+@pytest.mark.parametrize(
+    ("given", "named"), [("Congo", ("CG", "CD")), ("the Congo", ("CG", "CD")), ("Korea", ("KR", "KP"))]
+)
+def test_a_country_name_of_two_countries_is_refused_naming_both(given: str, named: tuple[str, str]) -> None:
+    assert parse_country(given) is None
+    s = Scenario()
+    when = s.when(s.join("Ann", country=given))
+    then_error(when, "unknown_country")
+    message = when.outcome.error.message if when.outcome.error else ""
+    assert all(f"({code})" in message for code in named), message
+
+
+def test_kosovo_joins_as_xk() -> None:
+    s = Scenario()
+    then_events(s.when(s.join("Ann", country="Kosovo")), ("ParticipantJoined", {"country": "XK"}))
+
+
+def test_sectors_that_differ_only_by_accents_or_spaces_are_one_sector() -> None:
+    assert values.sectors({"sectors": ["Agri-food", "Agri-fóod", "AGRI-FOOD", "Caffè  e tè", "caffe e te"]}) == (
+        "Agri-food",
+        "Caffè  e tè",
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
+
+import pytest
 
 from tests.server import support
 from tests.server.support import assert_error, post_json
@@ -76,3 +79,50 @@ def test_a_deleted_workshop_is_not_listed() -> None:
         listed = client.get("/api/workshops", headers=ORGANISER).json()
         assert listed == {"workshops": [], "count": 0}
         assert_error(client.post(f"/api/workshops/{w['workshop_id']}/reopen", json={}, headers=ORGANISER), "not_found")
+
+
+def test_a_retried_reopen_answers_only_a_link_that_works() -> None:
+    """The same reopen ``id`` again: with the token the client chose, the same working link; without one (or with
+    another), ``409 token_in_use`` rather than a freshly made token the server never saved."""
+    with support.running(organiser_key=KEY) as client:
+        w = client.post("/api/workshops", json=BODY, headers=ORGANISER).json()
+        wid = w["workshop_id"]
+        path = f"/api/workshops/{wid}/reopen"
+        first = client.post(path, json={"id": "reopen-1"}, headers=ORGANISER)
+        assert first.status_code == 200 and not first.json()["duplicate"]
+        token = first.json()["facilitator_token"]
+        assert_error(client.post(path, json={"id": "reopen-1"}, headers=ORGANISER), "token_in_use")
+        other = {"id": "reopen-1", "facilitator_token": "x" * 43}
+        assert_error(client.post(path, json=other, headers=ORGANISER), "token_in_use")
+        assert client.get(f"/api/workshops/{wid}/views/dashboard", headers=support.bearer(token)).status_code == 200
+        chosen = "c" * 43
+        again = {"id": "reopen-2", "facilitator_token": chosen}
+        assert client.post(path, json=again, headers=ORGANISER).json()["duplicate"] is False
+        retried = client.post(path, json=again, headers=ORGANISER).json()
+        assert retried["duplicate"] is True and retried["facilitator_token"] == chosen
+        assert client.get(f"/api/workshops/{wid}/views/dashboard", headers=support.bearer(chosen)).status_code == 200
+
+
+def test_the_organiser_key_cannot_be_guessed_without_limit() -> None:
+    """Ten wrong keys from one address, then that address is refused (429 with Retry-After) — even with the right
+    key, on the list, on reopen and on creating a workshop — so guessing stops there."""
+    with support.running(organiser_key=KEY) as client:
+        for n in range(10):
+            assert_error(client.get("/api/workshops", headers={"X-Tavolo-Organiser-Key": f"guess-{n}"}), "forbidden")
+        for attempt in (
+            client.get("/api/workshops", headers=ORGANISER),
+            client.post("/api/workshops/x/reopen", json={}, headers={"X-Tavolo-Organiser-Key": "guess"}),
+            client.post("/api/workshops", json=BODY, headers=ORGANISER),
+        ):
+            assert_error(attempt, "rate_limited")
+            assert attempt.status_code == 429 and 1 <= int(attempt.headers["retry-after"]) <= 60
+
+
+def test_a_short_organiser_key_is_warned_about_at_start_up(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="tavolo"), support.running(organiser_key="short"):
+        pass
+    assert any("organiser key is only 5 characters" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tavolo"), support.running(organiser_key=KEY):
+        pass
+    assert not any("organiser key" in r.getMessage() for r in caplog.records)
