@@ -234,9 +234,12 @@ def _verify(header: dict[str, Any], stored_events: list[StoredEvent], key: bytes
         raise ArchiveError(
             "unsigned", "the file is signed: give the exporting server's key (--export-key or TAVOLO_EXPORT_KEY)"
         )
+    # Anything but {"alg": "hmac-sha256", "mac": <ASCII text>} is a signature that does not verify (a string, or a
+    # non-ASCII mac that compare_digest refuses with TypeError, must not crash the import).
     mac = signature.get("mac") if isinstance(signature, dict) else None
-    expected = sign(key, header, _packed_rows(stored_events))
-    if signature.get("alg") != "hmac-sha256" or not isinstance(mac, str) or not hmac.compare_digest(mac, expected):
+    alg = signature.get("alg") if isinstance(signature, dict) else None
+    valid = alg == "hmac-sha256" and isinstance(mac, str) and mac.isascii()
+    if not valid or not hmac.compare_digest(str(mac), sign(key, header, _packed_rows(stored_events))):
         raise ArchiveError(
             "bad_signature", "the file's signature does not match: it was changed, or another key signed it"
         )
@@ -264,12 +267,16 @@ def import_events(
         keys = check_keys(header.get("personal_keys") or {}, events, app.personal_keys.get)
     except ForeignRow as e:
         raise ArchiveError(e.code, e.message) from None
-    for owner, personal_key in keys.items():
-        if app.personal_keys.get(owner) is None:
-            app.personal_keys.put(owner, personal_key)
+    # The keys go first (events whose keys are missing would read as erased after a crash between the two), and are
+    # taken back if the events are refused: no keys of participants the store does not hold are left behind.
+    added = [owner for owner in keys if app.personal_keys.get(owner) is None]
+    for owner in added:
+        app.personal_keys.put(owner, keys[owner])
     try:
         app.recorder.insert_events(stored)
     except IntegrityError:
+        for owner in added:
+            app.personal_keys.destroy(owner)
         raise ArchiveError(
             "conflict", "the store already has some of these events (or another workshop took its join code)"
         ) from None

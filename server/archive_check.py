@@ -4,14 +4,18 @@ An export file is data from outside: edited, it could carry a row of *another* w
 ``LinkRotated`` with the victim's id and the next version swaps the victim's facilitator token for the
 attacker's). The store would take it: the row's (originator, version) is free. So, per row:
 
-1. it decodes to a known event class and upcasts (an unknown topic or damaged state is refused);
+1. its topic names a class in our ``domain`` package — checked on the string, *before* the mapper imports the
+   topic's module (a file naming ``antigravity:…`` must not get a module imported) — and it decodes to a known event
+   class and upcasts (an unknown topic or damaged state is refused);
 2. its aggregate's versions run from 1 without gaps, in file order;
 3. version 1 is a *created* event: the workshop's own (the header's id, first row), or an aggregate whose created
    event names the workshop (``workshop_id``) **and** whose id is the one Tavolo derives for it from that workshop
    (``DERIVED``: the same functions the commands use), so a file cannot plant, say, another workshop's notes or
    timer before that workshop makes them. An aggregate kind missing from ``DERIVED`` is refused: a new aggregate
    must say how its id is derived (``tests/server/test_archive_trust.py`` checks every aggregate in domain/ is
-   listed).
+   listed). A created event's ``originator_topic`` (the class the aggregate is rebuilt as) must be that aggregate's;
+4. every later row of a stream is an event of the same aggregate class as its created event (a ``Poll.Closed``
+   appended to the workshop's stream decodes, but the workshop would then fail to load).
 
 The personal-data keys in the header must be those of the workshop's own participants, and must not differ from a
 key the store already holds for that id. Any failure raises ``ArchiveError`` naming the row (1 = the first event
@@ -20,12 +24,14 @@ after the header) and nothing is imported.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
 
 from domain.annotations import Notes, notes_id
 from domain.answer_sheets import AnswerSheet, sheet_id_for
@@ -53,6 +59,9 @@ DERIVED: dict[type, Callable[[Any, Workshop.Created], UUID]] = {
 }
 
 
+DOMAIN_TOPIC = "domain."  # every event class we store lives in the domain package
+
+
 class ForeignRow(Exception):
     """A row that is not the imported workshop's (``code`` and ``message`` as ``ArchiveError`` takes them)."""
 
@@ -65,9 +74,12 @@ class ForeignRow(Exception):
 def check_rows(decode: Callable[[StoredEvent], Any], workshop_id: UUID, rows: list[StoredEvent]) -> list[Any]:
     """The rows' domain events, if every row is the workshop's; else ``ForeignRow`` for the first that is not."""
     versions: dict[UUID, int] = {}
+    kinds: dict[UUID, str] = {}  # each stream's aggregate class, as "module:Qualname" (its created event's)
     events: list[Any] = []
     created: Workshop.Created | None = None
     for n, row in enumerate(rows, 1):
+        if not row.topic.startswith(DOMAIN_TOPIC):
+            raise ForeignRow(n, "bad_file", f"the topic {row.topic[:80]!a} is not one of Tavolo's events")
         try:
             event = decode(row)
         except Exception as e:  # an unknown topic, damaged state or a failed upcast: the library raises many kinds
@@ -82,12 +94,30 @@ def check_rows(decode: Callable[[StoredEvent], Any], workshop_id: UUID, rows: li
                 "hold, such as another workshop's)",
             )  # fmt: skip
         versions[originator] = expected
+        kind = _aggregate_of(event)
         if expected == 1:
             created = _check_created(n, event, originator, workshop_id, created, set(versions))
+            if getattr(event, "originator_topic", None) != kind:
+                raise ForeignRow(n, "foreign_event", f"{type(event).__qualname__} would rebuild its aggregate as "
+                                 f"{str(getattr(event, 'originator_topic', ''))[:80]!a}")  # fmt: skip
+            kinds[originator] = kind
+        elif kind != kinds[originator]:
+            raise ForeignRow(
+                n, "foreign_event", f"{type(event).__qualname__} is not an event of {kinds[originator]} {originator}"
+            )
         events.append(event)
     if created is None:
         raise ForeignRow(1, "bad_file", "the file holds no events")
     return events
+
+
+def _aggregate_of(event: Any) -> str:
+    """The topic of the aggregate class ``event``'s class is nested in ("domain.polls:Poll" for ``Poll.Closed``)."""
+    cls = type(event)
+    outer = sys.modules[cls.__module__]
+    for part in cls.__qualname__.split(".")[:-1]:
+        outer = getattr(outer, part)
+    return get_topic(outer) if isinstance(outer, type) else "?"  # type: ignore[arg-type]
 
 
 def _check_created(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
@@ -20,7 +21,8 @@ import domain
 from domain.annotations import Notes, notes_id
 from domain.application import Tavolo
 from domain.tokens import hash_token, new_token
-from domain.workshop import Workshop
+from domain.polls import Poll
+from domain.workshop import JoinCode, Workshop
 from server.archive import ArchiveError, export_events, import_events, workshop_events
 from server.archive_check import DERIVED
 from server.cli import main
@@ -221,3 +223,61 @@ def test_the_cli_signs_with_the_key_from_the_environment_and_verifies_it(
     monkeypatch.delenv("TAVOLO_EXPORT_KEY")
     assert main(["import", "--store", f"sqlite:///{tmp_path}/c.db", "--export-key", "wrong", str(out)]) == 2
     assert "bad_signature" in capsys.readouterr().err
+
+
+def test_a_later_row_of_another_aggregates_event_class_is_refused() -> None:
+    """A ``Poll.Closed`` appended to the workshop's own stream decodes, and its version follows: but the workshop
+    would not load from it. Refused, naming the row, and nothing imported."""
+    export, s = _attacker_export()
+    closed = Poll.Closed(  # type: ignore[call-arg]
+        originator_id=s.workshop_id, originator_version=3, timestamp=datetime.now(UTC), command_id="x", eligible=1
+    )
+    other = Tavolo({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    with pytest.raises(ArchiveError, match=r"^row 4: Poll.Closed is not an event of domain.workshop:Workshop") as e:
+        _import(other, with_row(export, stored_row(closed)))
+    assert e.value.code == "foreign_event" and not other.recorder.select_events(s.workshop_id, limit=1)
+
+
+@pytest.mark.parametrize("topic", ["antigravity:nothing", "os:system", "tests.server.archive_attack:Evil"])
+def test_a_topic_outside_the_domain_is_refused_before_its_module_is_imported(topic: str) -> None:
+    export, _ = _attacker_export()
+    header, rows = rows_of(export)
+    rows[2][0] = topic
+    sys.modules.pop("antigravity", None)
+    with pytest.raises(ArchiveError, match=r"^row 3: the topic .* is not one of Tavolo's events") as refused:
+        _import(Tavolo({"PERSISTENCE_MODULE": "eventsourcing.popo"}), rewritten(header, rows))
+    assert refused.value.code == "bad_file" and "antigravity" not in sys.modules
+
+
+def test_a_created_event_whose_originator_topic_is_another_class_is_refused() -> None:
+    """The created event says which class its aggregate is rebuilt as: it must be that aggregate's own."""
+    export, attacker = _attacker_export()
+    planted = Notes.Created(  # type: ignore[call-arg]
+        originator_id=notes_id(attacker.workshop_id), originator_version=1, timestamp=datetime.now(UTC),
+        command_id="x", workshop_id=attacker.workshop_id, originator_topic="domain.polls:Poll",
+    )  # fmt: skip
+    with pytest.raises(ArchiveError, match=r"^row 4: Notes.Created would rebuild its aggregate as 'domain.polls:Poll'"):
+        _import(Tavolo({"PERSISTENCE_MODULE": "eventsourcing.popo"}), with_row(export, stored_row(planted)))
+
+
+@pytest.mark.parametrize("signature", ["a string", ["hmac-sha256"], {"alg": "hmac-sha256", "mac": "é" * 64}, {}])
+def test_a_malformed_signature_is_refused_as_bad_signature_not_a_crash(signature: object) -> None:
+    export, _ = _attacker_export(KEY)
+    header, rows = rows_of(export)
+    header["signature"] = signature
+    with pytest.raises(ArchiveError) as refused:
+        _import(Tavolo({"PERSISTENCE_MODULE": "eventsourcing.popo"}), rewritten(header, rows), KEY, False)
+    assert refused.value.code == "bad_signature"
+
+
+def test_a_refused_insert_leaves_no_personal_keys_behind() -> None:
+    """The store already holds the file's join code (another workshop took it): the import is refused as a conflict,
+    and the participants' keys it brought are not kept."""
+    export, s = _attacker_export()
+    other = Tavolo({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    join_code = next(e for e in s.app.recorder.select_events(JoinCode.id_for(s.code)))
+    other.recorder.insert_events([join_code])
+    with pytest.raises(ArchiveError) as refused:
+        _import(other, export)
+    assert refused.value.code == "conflict"
+    assert other.personal_keys.get(s.ids["mallory"]) is None
