@@ -20,8 +20,8 @@ from eventsourcing.utils import get_topic
 import domain
 from domain.annotations import Notes, notes_id
 from domain.application import Tavolo
-from domain.tokens import hash_token, new_token
 from domain.polls import Poll
+from domain.tokens import hash_token, new_token
 from domain.workshop import JoinCode, Workshop
 from server.archive import ArchiveError, export_events, import_events, workshop_events
 from server.archive_check import DERIVED
