@@ -117,7 +117,7 @@ def _aggregate_of(event: Any) -> str:
     outer = sys.modules[cls.__module__]
     for part in cls.__qualname__.split(".")[:-1]:
         outer = getattr(outer, part)
-    return get_topic(outer) if isinstance(outer, type) else "?"  # type: ignore[arg-type]
+    return get_topic(outer) if isinstance(outer, type) else "?"
 
 
 def _check_created(
