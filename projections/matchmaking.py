@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -226,6 +227,11 @@ SEARCH_WEIGHTS = {"name": 4, "organisation": 4, "sectors": 2, "offers": 1, "seek
 EXACT, PREFIX = 2, 1
 
 
+# At most this many (distinct) query words are searched: each is compared with every word of every profile, so a
+# query of a hundred words made each search a hundred times slower (about a second with 300 people).
+QUERY_WORDS = 8
+
+
 def search_words(text: str) -> list[str]:
     """The words of ``text`` as search compares them: accents and case folded, split at anything not a letter or
     digit ("Agri-food" is "agri" and "food")."""
@@ -233,10 +239,22 @@ def search_words(text: str) -> list[str]:
     return re.findall(r"\w+", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
+def query_words(query: str) -> list[str]:
+    """The words a query searches for: folded as ``search_words``, each once, the first ``QUERY_WORDS`` of them."""
+    return list(dict.fromkeys(search_words(query)))[:QUERY_WORDS]
+
+
+@lru_cache(maxsize=8192)
+def _field_words(text: str) -> frozenset[str]:
+    """A field's distinct folded words, cached by the field's text: a changed profile is a new key, so nothing
+    needs invalidating, and a catalogue search does not fold every offer again."""
+    return frozenset(search_words(text))
+
+
 def relevance(query: list[str], fields: dict[str, str]) -> int:
     """How well ``fields`` answer ``query`` (0: not at all). Every query word must begin some word of some field;
     each adds its best field weight times 2 for an exact word, times 1 for a prefix."""
-    words = {name: search_words(text) for name, text in fields.items()}
+    words = {name: _field_words(text) for name, text in fields.items()}
     total = 0
     for q in query:
         best = 0
@@ -277,8 +295,32 @@ def catalogue(
     (``_named``). ``query`` matches the beginnings of words in names, organisations, sectors, offers and requests
     (accents and case ignored; every query word must match; an anonymous person is not found by the name or
     organisation the reader may not see), and orders the answer by relevance (see ``relevance``), ties in name
-    order; without a query, name order."""
-    wanted = search_words(query)
+    order; without a query, name order. Built in two steps so that a server can rank off its event loop:
+    ``catalogue_entries`` reads the model, ``rank`` works on that snapshot alone."""
+    return rank(catalogue_entries(m, model, reader=reader, country=country, sector=sector,
+                                  organisation_type=organisation_type), query)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One person of the catalogue, as ``reader`` may see them: the fields search reads, and the row shown."""
+
+    name: str
+    fields: dict[str, str]
+    row: dict[str, Any]
+
+
+def catalogue_entries(
+    m: MatchModel | None,
+    model: WorkshopModel,
+    *,
+    reader: str | None = None,
+    country: str = "",
+    sector: str = "",
+    organisation_type: str = "",
+) -> list[Entry]:
+    """The catalogue's people after the filters, unranked: fresh values, not the model's own (``rank`` may run in
+    another thread while the model changes)."""
     out = []
     for c in candidates(m, model):
         p = model.participants[c.id]
@@ -291,14 +333,23 @@ def catalogue(
         name, organisation = _named(p, reader)
         fields = {"name": name, "organisation": organisation, "sectors": " ".join(c.sectors),
                   "offers": c.offers, "seeks": c.seeks}  # fmt: skip
-        score = relevance(wanted, fields) if wanted else 0
-        if wanted and not score:
-            continue
-        out.append((-score, name.casefold(), c.id, {
+        out.append(Entry(name, fields, {
             "id": c.id, "name": name, "organisation": organisation, "organisation_type": p.organisation_type,
             "country": p.country, "sectors": list(c.sectors), "offers": c.offers, "seeks": c.seeks,
             "value_chain": c.value_chain, "markets": list(c.markets), "anonymous": not name,
         }))  # fmt: skip
+    return out
+
+
+def rank(entries: list[Entry], query: str) -> list[dict[str, Any]]:
+    """The entries ``query`` finds (all without one), by relevance then name (see ``catalogue``)."""
+    wanted = query_words(query)
+    out = []
+    for e in entries:
+        score = relevance(wanted, e.fields) if wanted else 0
+        if wanted and not score:
+            continue
+        out.append((-score, e.name.casefold(), e.row["id"], e.row))
     return [row for *_, row in sorted(out, key=lambda x: x[:3])]
 
 

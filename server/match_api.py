@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -55,11 +56,13 @@ async def catalogue(request: Request) -> Response:
         raise ApiError("matchmaking_not_configured", "this workshop has no matchmaking", 409)
     # A country filter reads codes and names as join does; one that names no country matches nobody.
     country = (parse_country(q["country"][:100]) or "??") if q.get("country") else ""
-    people = mm.catalogue(
-        match, model, reader=actor.participant_id, query=q.get("q", "")[:200],
-        country=country, sector=q.get("sector", "")[:80],
+    entries = mm.catalogue_entries(
+        match, model, reader=actor.participant_id, country=country, sector=q.get("sector", "")[:80],
         organisation_type=q.get("organisation_type", "")[:20],
     )  # fmt: skip
+    # Ranking compares query words with every profile's words: done off the event loop, on the snapshot just taken
+    # (the model itself is only read on the loop, where events change it).
+    people = await run_in_threadpool(mm.rank, entries, q.get("q", "")[:200])
     return JSONResponse({"people": people, "count": len(people)})
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import icalendar
 import pytest
 
+from projections import matchmaking as mm
 from tests.server import support
 from tests.server.support import Room
 
@@ -242,3 +243,26 @@ def test_the_catalogue_needs_matchmaking_lists_only_profiles_and_hides_the_anony
     assert "Bob Hidden" in repr(_get(room, "catalogue", bob["participant_token"]).json())
     assert "Bob Hidden" in repr(_get(room, "catalogue", room.facilitator).json())
     assert cy  # joined, present, and never listed
+
+
+def test_catalogue_search_reads_each_query_word_once_and_at_most_eight() -> None:
+    """A query's words are de-duplicated and only the first eight searched (a hundred one-letter words cost a
+    hundred comparisons with every word of every profile, on each request)."""
+    assert mm.query_words("a " * 100 + "b A á c") == ["a", "b", "c"]
+    assert mm.query_words(" ".join(f"w{i}" for i in range(20))) == [f"w{i}" for i in range(8)]
+
+
+def test_a_catalogue_query_past_eight_words_searches_only_the_first_eight(room: Room) -> None:
+    room.ok("configure_matchmaking", SESSIONS)
+    zoe = room.join(name="Zoe", organisation="Robotics integrators", country="DE")
+    room.ok("save_match_profile", {"offers": "Welding cells for steel frames and pipes"}, zoe["participant_token"])
+    eight = "robotics integrators welding cells for steel frames and"
+    assert eight.split() == mm.query_words(eight)
+
+    def names(query: str) -> list[str]:
+        found = _get(room, f"catalogue?q={query.replace(' ', '+')}", zoe["participant_token"]).json()
+        return [p["name"] for p in found["people"]]
+
+    assert names(eight) == ["Zoe"] and names("robot nothing") == []
+    assert names(eight + " nothing") == ["Zoe"]  # the ninth word is not searched
+    assert names("robot " * 100) == ["Zoe"]
