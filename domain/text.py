@@ -6,7 +6,8 @@ Following Unicode's guidance for identifiers and spoofing (UAX #31, UTS #39) as 
 - **default-ignorable characters are removed** (they draw nothing, so two names that look the same could differ,
   and text could hide more text): zero-width space and no-break space (BOM), word joiner, soft hyphen, LRM, RLM,
   ALM, invisible operators, Hangul fillers, tag characters and the rest of Default_Ignorable_Code_Point, **except
-  where they do something visible**: ZWJ inside an emoji sequence (👩‍💻) or after a virama, ZWNJ after a virama or
+  where they do something visible**: ZWJ inside an emoji sequence (👩‍💻) or next to a virama (after it: a Devanagari
+  half form; before it: the Marathi eyelash ra र‍्य, the Bengali ya-phala অ‍্যা), ZWNJ after a virama or
   between Arabic-script letters (Persian), a variation selector after a symbol or digit (❤️, 1️⃣), an ideographic
   variation selector after a CJK ideograph, a Mongolian variation selector after a Mongolian letter, and tag
   characters inside a flag sequence (🏴 + tags + cancel tag);
@@ -18,6 +19,11 @@ Following Unicode's guidance for identifiers and spoofing (UAX #31, UTS #39) as 
 - a name of a person or an organisation (``identity=True``) may not mix, within one word, letters of scripts whose
   letters look alike (Latin, Greek, Cyrillic, Armenian, Cherokee, Coptic): "Anna" written with a Cyrillic A
   (U+0410) is refused (UTS #39's mixed-script confusables; whole-text skeletons need its data tables: not checked).
+  A word is a run of letters, marks and digits: "Иван/Ivan" and "Smith-Иванов" are two words each, and fine. One
+  mix is allowed: a word that *starts* with a single Greek letter from ``GREEK_PREFIXES`` followed by Latin ones
+  ("μLab", "λDesign", "ΔT"), as scientists and firms write them; those letters were chosen because none looks
+  like a Latin letter (omicron, alpha, nu, rho, capital kappa... are left out: "olga" spelled with a Greek omicron
+  is still refused).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ LINE_BREAKS = ("\r\n", "\r", "\u2028", "\u2029", "\x85")
 ZWJ, ZWNJ = "\u200d", "\u200c"
 BLACK_FLAG, CANCEL_TAG = "\U0001f3f4", "\U000e007f"
 LOOKALIKE_SCRIPTS = frozenset({"LATIN", "GREEK", "CYRILLIC", "ARMENIAN", "CHEROKEE", "COPTIC"})
+# Greek letters that may open a Latin word (a unit, a variable, a brand: "μLab"); none looks like a Latin letter.
+GREEK_PREFIXES = frozenset("μδλπσφψωθβξζηΔΛΠΣΦΨΩΘΓΞ")
 
 
 def ignorable(ch: str) -> bool:
@@ -63,7 +71,8 @@ def _kept(text: str, i: int) -> bool:
     after = text[i + 1] if i + 1 < len(text) else ""
     virama = bool(before) and unicodedata.combining(text[i - 1]) == 9
     if ch == ZWJ:
-        return virama or (bool(before) and bool(after) and _emoji(before) and _emoji(after))
+        virama_next = bool(before) and bool(after) and unicodedata.combining(after) == 9
+        return virama or virama_next or (bool(before) and bool(after) and _emoji(before) and _emoji(after))
     if ch == ZWNJ:
         return virama or (bool(before) and bool(after) and _arabic(before) and _arabic(after))
     cp = ord(ch)
@@ -91,9 +100,23 @@ def _script(ch: str) -> str:
     return unicodedata.name(ch, "").split(" ", 1)[0] if unicodedata.category(ch).startswith("L") else ""
 
 
+def _words(text: str) -> list[str]:
+    """Runs of letters, marks and digits (a mark does not end a word: a combining accent cannot split a spoof)."""
+    words, current = [], []
+    for ch in text:
+        if unicodedata.category(ch)[0] in "LMN":
+            current.append(ch)
+        elif current:
+            words.append("".join(current))
+            current = []
+    return [*words, "".join(current)] if current else words
+
+
 def _mixed_lookalikes(text: str) -> bool:
-    for word in text.split():
+    for word in _words(text):
         scripts = {s for s in map(_script, word) if s in LOOKALIKE_SCRIPTS}
+        if scripts == {"GREEK", "LATIN"} and word[0] in GREEK_PREFIXES and _script(word[1]) != "GREEK":
+            scripts = {s for s in map(_script, word[1:]) if s in LOOKALIKE_SCRIPTS}  # "μLab": see the docstring
         if len(scripts) > 1:
             return True
     return False

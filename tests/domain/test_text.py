@@ -147,3 +147,29 @@ def test_a_name_mixing_look_alike_scripts_in_a_word_is_refused(name: str) -> Non
 def test_one_script_per_word_and_other_scripts_are_fine(name: str) -> None:
     assert values.text({"name": name}, "name", values.NAME_MAX, identity=name != "ΔT probe") == name
     assert values.text({"title": name}, "title", values.TITLE_MAX) == name
+
+
+@pytest.mark.parametrize(
+    "name", ["Иван/Ivan", "Smith-Иванов", "Ива́нов-Smith", "μLab", "µLab", "λDesign Studio", "ΔT Probes GmbH"]
+)
+def test_scripts_are_compared_per_word_not_per_space_and_a_greek_prefix_letter_is_allowed(name: str) -> None:
+    assert values.text({"name": name}, "name", values.NAME_MAX, identity=True) == unicodedata.normalize("NFC", name)
+
+
+@pytest.mark.parametrize("name", ["\u03bflga", "\u0430\u0301nna", "Smith-\u0410nna", "\u03bc\u03bcLab", "Lab\u03bc"])
+def test_a_look_alike_mix_inside_a_word_is_still_refused(name: str) -> None:
+    """A Greek omicron is not an allowed prefix; a combining accent does not split a word; μ only as the first and
+    only Greek letter."""
+    with pytest.raises(InvalidText, match="scripts that look alike"):
+        values.text({"name": name}, "name", values.NAME_MAX, identity=True)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "\u0930\u200d\u094d\u092f",  # Marathi eyelash ra: RA, ZWJ, then the virama
+        "\u0985\u200d\u09cd\u09af\u09be",  # Bengali ya-phala: A, ZWJ, then the virama, YA, AA
+    ],
+)
+def test_a_zwj_before_a_virama_is_kept(kept: str) -> None:
+    assert clean_line(f"Ana {kept}", "name") == f"Ana {kept}"
