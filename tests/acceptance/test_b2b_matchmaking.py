@@ -145,3 +145,20 @@ def test_catalogue_only_with_matchmaking_only_profiles_and_never_names_the_anony
     for secret in ("Henrik", "Hidden GmbH", "Bystander"):
         assert secret not in shown
     assert "Henrik Hidden" in repr(room.get("/matchmaking/catalogue"))  # the facilitator still sees the name
+
+
+def test_a_catalogue_query_of_many_repeated_words_searches_each_once_and_only_the_first_eight(room: Room) -> None:
+    sessions = [{"start": "2026-11-23T09:00:00+01:00", "end": "2026-11-23T10:00:00+01:00"}]
+    room.command("configure_matchmaking", {"sessions": sessions, "slot_minutes": 20, "tables": 2})
+    zoe = room.join("Zoe", organisation="Robotics integrators", country="XK")
+    room.command("save_match_profile", {"offers": "Welding cells for steel frames and pipes"}, token=zoe.token)
+
+    def search(q: str) -> list[str]:
+        found = room.get("/matchmaking/catalogue?q=" + urllib.parse.quote(q), token=zoe.token)
+        return [p["name"] for p in found["people"]]
+
+    assert search("a " * 100) == search("r w " * 50) == ["Zoe"]
+    assert search("robot nothing") == []
+    assert search("robotics integrators welding cells for steel frames and nothing") == ["Zoe"]  # 9th not searched
+    found = room.get("/matchmaking/catalogue?country=Kosovo", token=zoe.token)["people"]
+    assert [(p["name"], p["country"]) for p in found] == [("Zoe", "XK")]

@@ -154,3 +154,20 @@ def test_invisible_characters_in_a_name_are_removed_and_a_blank_looking_name_is_
     with pytest.raises(HttpError) as refused:
         room.join("Ana\u2028Novak")
     assert refused.value.body["error"]["code"] == "invalid_text"
+
+
+def test_kosovo_is_on_the_join_pages_country_list_joins_as_xk_and_congo_alone_is_refused_naming_both(
+    room: Room,
+) -> None:
+    page = urllib.request.urlopen(f"{room.server.url}/j/{room.code}", timeout=30).read().decode()
+    assert '<option value="XK">Kosovo</option>' in page
+    ada = room.join("Ada Kosovar", country="Kosovo")
+    rows = room.view()["participants"]
+    assert rows[ada.participant_id]["country"] == "XK"
+    assert room.join("Dee Kinshasa", country="DR Congo") and room.join("Ivo Abidjan", country="Ivory Coast")
+    with pytest.raises(HttpError) as refused:
+        room.join("Cora Congo", country="Congo")
+    error = refused.value.body["error"]
+    assert error["code"] == "unknown_country" or "unknown_country" in json.dumps(error)
+    assert "(CG)" in json.dumps(error) and "(CD)" in json.dumps(error)
+    assert "Kosovo" in room.get("/minutes.md").decode()

@@ -11,6 +11,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,12 @@ from websockets.sync.client import connect
 
 from bench.flood_bench import Flooder, rss_mb
 from domain.application import Tavolo
+from domain.polls import Poll
 from domain.tokens import new_token
 from server.stores import store_env
 from tests.acceptance.support import HttpError, Room, http, open_single_choice_poll, wait_for
 from tests.e2e.conftest import Server, free_port, start_server
-from tests.server.archive_attack import link_rotated, with_row
+from tests.server.archive_attack import link_rotated, rows_of, stored_row, with_row
 
 
 def _voters(room: Room, n: int) -> list[str]:
@@ -411,3 +413,35 @@ def test_the_projector_carries_only_the_group_on_screen(room: Room) -> None:
     text = repr(projector.data)
     assert f"Answer of {shown['id']}" in text and f"Answer of {groups[1]['id']}" not in text
     assert "Secret Org" not in repr(rb) and "author" not in text
+
+
+def test_an_export_with_another_aggregates_event_appended_is_refused_and_the_organiser_key_is_not_guessable(
+    tmp_path: Path,
+) -> None:
+    """A ``Poll.Closed`` appended to the workshop's own stream is refused by ``tavolo import`` naming the row (it
+    used to import, then the workshop failed to load); and a server with an organiser key answers ``429`` after ten
+    wrong keys from one address."""
+    server = start_server(f"sqlite:///{tmp_path}/a.db", tmp_path / "a.log", "--organiser-key", "a-long-organiser-key")
+    try:
+        headers = {"X-Tavolo-Organiser-Key": "a-long-organiser-key"}
+        body = {"title": "Ours", "date": "2026-11-22", "language": "en"}
+        made = http(server, "POST", "/api/workshops", body, headers=headers)
+        wid, token = made["workshop_id"], made["facilitator_token"]
+        export = http(server, "GET", f"/api/workshops/{wid}/events.tavolo", token=token)
+        for n in range(10):
+            with pytest.raises(HttpError) as wrong:
+                http(server, "GET", "/api/workshops", headers={"X-Tavolo-Organiser-Key": f"guess-{n}"})
+            assert wrong.value.status == 403
+        with pytest.raises(HttpError) as limited:
+            http(server, "GET", "/api/workshops", headers=headers)
+        assert limited.value.status == 429 and limited.value.body["error"]["code"] == "rate_limited"
+    finally:
+        server.stop()
+    version = sum(1 for row in rows_of(export)[1] if UUID(bytes=row[1]) == UUID(wid))
+    closed = Poll.Closed(  # type: ignore[call-arg]
+        originator_id=UUID(wid), originator_version=version + 1, timestamp=datetime.now(UTC), command_id="x", eligible=0
+    )
+    path = tmp_path / "edited.tavolo"
+    path.write_bytes(with_row(export, stored_row(closed)))
+    done = _tavolo("import", "--store", f"sqlite:///{tmp_path}/b.db", "--allow-unsigned", str(path))
+    assert done.returncode == 2 and "foreign_event: row" in done.stderr and "Poll.Closed" in done.stderr, done.stderr
