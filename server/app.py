@@ -171,11 +171,11 @@ class FollowFirst:
 
 
 def _unknown_here(services: Services, scope: Scope) -> bool:
-    """The path's workshop or join code, or the bearer token, is unknown to this process (dict lookups only; a
+    """The path's workshop, or the bearer token, is unknown to this process (dict lookups only; a
     flood of unknown ids costs one store read at a time: concurrent ``fresh()`` calls share one)."""
     parts = scope["path"].strip("/").split("/")
-    if (parts[:2] == ["api", "codes"] and len(parts) == 3) or (parts[0] == "j" and len(parts) == 2):
-        return services.find_by_code(parts[-1]) is None
+    # Join codes are not looked up here: their handlers read the store for an unknown code only once the address's
+    # look-up limit allowed the request (Services.look_up_code), so a flood of guesses is slowed before any read.
     if parts[:2] == ["api", "workshops"] and len(parts) > 2:
         workshop_id = parts[2]
     elif parts[0] == "w" and len(parts) > 1:
