@@ -193,3 +193,16 @@ def test_unknown_join_codes_over_the_address_limit_cost_no_store_read() -> None:
         answers += [client.get("/j/ZZZZZZ").status_code for _ in range(6)]
         assert answers.count(404) == 4 and answers.count(429) == 8
         assert len(reads) == 4  # only the look-ups the limit allowed read the store
+
+
+def test_the_shipped_proxy_configs_never_believe_an_address_the_client_wrote() -> None:
+    # With '*', uvicorn takes the leftmost X-Forwarded-For entry, which the client writes itself and nginx's
+    # $proxy_add_x_forwarded_for keeps: every request could pass for another address (the per-address limits gone).
+    from pathlib import Path
+
+    deploy = Path(__file__).parents[2] / "docs" / "deploy"
+    compose, nginx = (deploy / "compose.yaml").read_text(), (deploy / "nginx.conf").read_text()
+    assert "--trusted-proxy 172.28.0.0/16" in compose and "subnet: 172.28.0.0/16" in compose
+    assert "'*'" not in compose and "--forwarded-allow-ips" not in compose
+    settings = [line.split() for line in nginx.splitlines() if "X-Forwarded-For" in line and "proxy_set_header" in line]
+    assert settings and all(words[2] == "$remote_addr;" for words in settings)
