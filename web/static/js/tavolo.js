@@ -311,7 +311,7 @@
             if (RETRYABLE[msg.code] && (patient || p.tries < 5)) {
               p.tries += 1;
               var after = (msg.details && +msg.details.retry_after) || 0;
-              var delay = patient ? after * 1000 + Math.random() * Math.max(1000, after * 500)
+              var delay = patient ? after * 1000 + Math.random() * Math.max(1000, after * 200)
                                   : Math.max(800 * Math.min(p.tries, 5), after * 1000);
               if (patient && p.opts.onWait) p.opts.onWait(after);
               setTimeout(function () { if (ready && pending.get(msg.id) === p) send(p.frame); }, delay);
