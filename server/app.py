@@ -151,9 +151,10 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
 
 class FollowFirst:
     """Read the store before answering a request that this process may not be able to answer yet: another process
-    announced commits not folded here, or the request names a workshop, a join code or a token unknown here (created
+    announced commits not folded here, or the request names a workshop or a token unknown here (created
     on another process a moment ago, before any announcement could arrive). So a client sent here right after a
-    write elsewhere sees it (no sticky sessions; ``--workers N`` with or without a broker)."""
+    write elsewhere sees it (no sticky sessions; ``--workers N`` with or without a broker). Join codes are read by
+    their handlers, after the address's look-up limit (``Services.look_up_code``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -174,7 +174,7 @@ LIMITS: tuple[tuple[str, type[int] | type[float], float, str], ...] = (
     ("--outbox-bytes", int, 1024 * 1024, "... and their bytes"),
     ("--hello-timeout", float, 5.0, "seconds a websocket has to say hello"),
     ("--handshake-timeout", float, 5.0, "seconds a connection has to send a request's headers"),
-    ("--connections-per-address", int, 1000, "open connections from one address (not a --trusted-proxy)"),
+    ("--connections-per-address", int, 1000, "connections from one address (3-6 per phone; not a --trusted-proxy)"),
     ("--address-joins-per-second", float, 5.0, "joins per client address, sustained (a venue shares one address)"),
     ("--address-join-burst", int, 100, "joins per client address, at once"),
     ("--address-lookups-per-second", float, 20.0, "join code look-ups per client address, sustained"),
