@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 from uuid import UUID
 
@@ -195,10 +194,7 @@ async def join(request: Request) -> Response:
     body = await _body(request)
     command_id = _command_id(body)
     code = body.pop("code", None)
-    model = services.find_by_code(code) if isinstance(code, str) else None
-    if model is None and isinstance(code, str) and services.follower is not None:
-        await services.follower.fresh()  # created through another process a moment ago?
-        model = services.find_by_code(code)
+    model = await services.look_up_code(code) if isinstance(code, str) else None
     if model is None:
         raise ApiError("unknown_code", "no workshop has this join code")
     refusal = services.throttled(model.id)  # anonymous: a room's phones share one address behind its Wi-Fi
@@ -296,7 +292,7 @@ async def polls_csv(request: Request) -> Response:
 
 async def code_lookup(request: Request) -> Response:
     check_address(request, "lookup")
-    model = _services(request).find_by_code(request.path_params["code"])
+    model = await _services(request).look_up_code(request.path_params["code"])
     if model is None:
         raise ApiError("unknown_code", "no workshop has this join code")
     return JSONResponse(
@@ -317,9 +313,12 @@ async def health(request: Request) -> Response:
 
 async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    response = error_response(exc.code, exc.message, exc.status, exc.details)
+    details = exc.details
+    if exc.code == "rate_limited" and details is None:
+        details = {"retry_after": protocol.retry_after(exc.retry_after)}  # for clients that do not read headers
+    response = error_response(exc.code, exc.message, exc.status, details)
     if exc.code == "rate_limited":
-        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        response.headers["Retry-After"] = str(protocol.retry_after(exc.retry_after))
     return response
 
 

@@ -153,9 +153,10 @@ def create_app(store_url: str = "memory://", settings: Settings | None = None) -
 
 class FollowFirst:
     """Read the store before answering a request that this process may not be able to answer yet: another process
-    announced commits not folded here, or the request names a workshop, a join code or a token unknown here (created
+    announced commits not folded here, or the request names a workshop or a token unknown here (created
     on another process a moment ago, before any announcement could arrive). So a client sent here right after a
-    write elsewhere sees it (no sticky sessions; ``--workers N`` with or without a broker)."""
+    write elsewhere sees it (no sticky sessions; ``--workers N`` with or without a broker). Join codes are read by
+    their handlers, after the address's look-up limit (``Services.look_up_code``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -173,11 +174,11 @@ class FollowFirst:
 
 
 def _unknown_here(services: Services, scope: Scope) -> bool:
-    """The path's workshop or join code, or the bearer token, is unknown to this process (dict lookups only; a
+    """The path's workshop, or the bearer token, is unknown to this process (dict lookups only; a
     flood of unknown ids costs one store read at a time: concurrent ``fresh()`` calls share one)."""
     parts = scope["path"].strip("/").split("/")
-    if (parts[:2] == ["api", "codes"] and len(parts) == 3) or (parts[0] == "j" and len(parts) == 2):
-        return services.find_by_code(parts[-1]) is None
+    # Join codes are not looked up here: their handlers read the store for an unknown code only once the address's
+    # look-up limit allowed the request (Services.look_up_code), so a flood of guesses is slowed before any read.
     if parts[:2] == ["api", "workshops"] and len(parts) > 2:
         workshop_id = parts[2]
     elif parts[0] == "w" and len(parts) > 1:

@@ -101,9 +101,9 @@ def _serve(args: argparse.Namespace) -> int:
         # SIGTERM: stop accepting, close websockets with 1012 (clients reconnect, to another process behind a load
         # balancer), let HTTP requests finish, then the lifespan commits what the writer still has queued.
         timeout_graceful_shutdown=5,
-        # Whose X-Forwarded-For names the client (the per-address limits): uvicorn's default is 127.0.0.1 (or
-        # $FORWARDED_ALLOW_IPS); a proxy on another host must be listed, or every client counts as the proxy.
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        # Whose X-Forwarded-For names the client (the per-address limits): the same --trusted-proxy list that the
+        # connection caps exempt (server/addresses.py), so the two can never disagree.
+        forwarded_allow_ips=list(settings.trusted_proxies),
         **options,  # type: ignore[arg-type]
     )
     return 0
@@ -111,6 +111,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The server's settings from ``tavolo serve``'s options."""
+    from server import addresses
     from server.services import Settings
 
     return Settings(
@@ -138,7 +139,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         handshake_timeout=args.handshake_timeout,
         connections_per_address=args.connections_per_address,
         max_connections=args.max_connections or 0,
-        trusted_proxies=tuple(args.trusted_proxy) if args.trusted_proxy is not None else ("127.0.0.1", "::1"),
+        trusted_proxies=addresses.normalise(args.trusted_proxy) if args.trusted_proxy else addresses.LOOPBACK,
     )
 
 
@@ -173,7 +174,7 @@ LIMITS: tuple[tuple[str, type[int] | type[float], float, str], ...] = (
     ("--outbox-bytes", int, 1024 * 1024, "... and their bytes"),
     ("--hello-timeout", float, 5.0, "seconds a websocket has to say hello"),
     ("--handshake-timeout", float, 5.0, "seconds a connection has to send a request's headers"),
-    ("--connections-per-address", int, 1000, "open connections from one address (not a --trusted-proxy)"),
+    ("--connections-per-address", int, 1000, "connections from one address (3-6 per phone; not a --trusted-proxy)"),
     ("--address-joins-per-second", float, 5.0, "joins per client address, sustained (a venue shares one address)"),
     ("--address-join-burst", int, 100, "joins per client address, at once"),
     ("--address-lookups-per-second", float, 20.0, "join code look-ups per client address, sustained"),
@@ -198,6 +199,17 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
 
     parse.__name__ = kind.__name__  # argparse names the type in its messages
     return parse
+
+
+def _proxies(text: str) -> str:
+    """A ``--trusted-proxy`` value (addresses, ranges or ``*``, comma-separated), checked."""
+    from server import addresses
+
+    try:
+        addresses.normalise([text])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address, a CIDR range or *") from None
+    return text
 
 
 def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
@@ -240,13 +252,15 @@ def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
         metavar="N",
         help="open connections in all (default: the descriptor limit, ulimit -n, less 64)",
     )
-    limits.add_argument("--trusted-proxy", action="append", metavar="ADDR",
-                        help="an address not capped by --connections-per-address: a reverse proxy, which caps its "
-                             "own clients (default 127.0.0.1 and ::1; repeat for several)")  # fmt: skip
-    serve.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
-                       help="proxies (comma-separated addresses, or *) whose X-Forwarded-For names the client "
-                            "address that the per-address limits count (default: 127.0.0.1, or "
-                            "$FORWARDED_ALLOW_IPS)")  # fmt: skip
+    limits.add_argument("--trusted-proxy", action="append", type=_proxies, metavar="ADDR|CIDR",
+                        help="a reverse proxy (address or range, e.g. 172.28.0.0/16; repeat or comma-separate): "
+                             "its X-Forwarded-For names the client the per-address limits count, and its own "
+                             "connections are not capped by address (it caps its clients). Default 127.0.0.1 and "
+                             "::1. '*' trusts every peer: UNSAFE behind a proxy that appends to X-Forwarded-For "
+                             "(nginx's $proxy_add_x_forwarded_for): clients then choose their own address")  # fmt: skip
+    # The old name of the same list (before it was one option): kept so existing command lines still work.
+    serve.add_argument("--forwarded-allow-ips", action="append", type=_proxies, dest="trusted_proxy",
+                       metavar="IPS", help="deprecated: the same as --trusted-proxy")  # fmt: skip
     serve.add_argument("--organiser-key", default=os.environ.get("TAVOLO_ORGANISER_KEY", ""),
                        help="only holders of this key create workshops (a public deployment); default: anyone who "
                             "reaches the server (a laptop in the room). Also TAVOLO_ORGANISER_KEY")  # fmt: skip

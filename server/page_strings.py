@@ -494,6 +494,7 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Open: anyone with the code can join."),
     N_("A category cannot contain “;”. Separate categories with commas."),
     N_("This server does not know your browser's time zone (%(zone)s): choose the workshop's zone from the list."),
+    N_("Many people are joining at once — keep this page open, you will be let in in a moment."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).

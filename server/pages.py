@@ -8,7 +8,6 @@ The strings those scripts show are translated here and handed over in a JSON blo
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -23,14 +22,14 @@ import jinja2
 import segno
 from babel.support import Translations
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 import web
 from domain.values import zone_names
-from server import i18n
+from server import i18n, protocol
 from server.page_strings import AGENDA_KINDS, AGENDA_STATUSES, DEFAULT_SECTORS, ERRORS, JS_PLURALS, JS_STRINGS
 
 WEB_DIR = Path(web.__file__).resolve().parent
@@ -263,10 +262,13 @@ async def join_redirect(request: Request) -> Response:
 async def join(request: Request) -> Response:
     wait = _services(request).address_wait("lookup", request.client.host if request.client else None)
     if wait is not None:  # guessing codes through the join page counts as through /api/codes (docs/security.md)
-        text = "Too many requests from this address; retry in a moment."
-        return PlainTextResponse(text, status_code=429, headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        # A venue's phones share one address: a page in their language that reloads itself after the wait.
+        seconds = protocol.retry_after(wait)
+        response = render(request, "busy.html", i18n.pick_language(request), {"retry_after": seconds}, 429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     code = normalise_code(request.path_params["code"])
-    workshop = _services(request).find_by_code(code) if _CODE_CHARS.match(code) else None
+    workshop = await _services(request).look_up_code(code) if _CODE_CHARS.match(code) else None
     if workshop is None:
         return _not_found(request, code[:16])
     if code != request.path_params["code"]:

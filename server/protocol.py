@@ -111,3 +111,13 @@ def error(code: str, message: str, command_id: str | None = None, details: Any =
     if details is not None:
         message_["details"] = details
     return message_
+
+
+def retry_after(wait: float) -> int:
+    """Whole seconds to wait (at least 1), as the ``Retry-After`` header and ``details.retry_after`` say it."""
+    return max(1, math.ceil(wait))
+
+
+def rate_limited(message: str, wait: float, command_id: str | None = None) -> dict[str, Any]:
+    """A ``rate_limited`` error that says when to try again: ``details.retry_after``, in seconds."""
+    return error("rate_limited", message, command_id, {"retry_after": retry_after(wait)})

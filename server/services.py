@@ -19,7 +19,7 @@ from domain.commands import FACILITATOR, Actor
 from domain.errors import Unavailable
 from domain.tokens import hash_token, normalise_code
 from projections.workshop import WorkshopModel
-from server import scheduling
+from server import addresses, scheduling
 from server.heap import HeapKeeper
 from server.hub import Hub
 from server.metrics import Metrics
@@ -65,7 +65,9 @@ class Settings:
     hello_timeout: float = 5.0  # a websocket says hello within this, or is closed
     handshake_timeout: float = 5.0  # an HTTP request's headers (a websocket's handshake) arrive within this
     connections_per_address: int = 1000  # open TCP connections from one address (a venue's NAT: raise it)
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # not capped by address: a proxy caps its clients
+    # Reverse proxies (addresses, CIDR ranges): whose X-Forwarded-For names the client (uvicorn's proxy headers),
+    # and not capped by address, as a proxy caps its own clients. One list for both (server/addresses.py).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     max_connections: int = 0  # open connections in all; 0: the descriptor limit less a reserve (server/transport.py)
     # Per client address (docs/security.md#floods-at-the-door): a venue's phones share one public address behind
     # its Wi-Fi, so the bursts are generous (a room joining at once) and the sustained rates what one script is
@@ -112,6 +114,16 @@ class Services:
         workshop_id = self.hub.by_code.get(normalise_code(code))
         return self.hub.models.get(workshop_id) if workshop_id else None
 
+    async def look_up_code(self, code: str) -> WorkshopModel | None:
+        """:meth:`find_by_code`, reading the store first if the code is unknown here (created through another
+        process a moment ago). Call it only after the address's look-up or join limit allowed the request: a flood
+        of unknown codes must be slowed before it costs store reads."""
+        model = self.find_by_code(code)
+        if model is None and self.follower is not None:
+            await self.follower.fresh()
+            model = self.find_by_code(code)
+        return model
+
     def throttled(self, workshop_id: UUID, client: str | None = None) -> str | None:
         """Why a command must be refused with ``rate_limited`` now, or None. ``client`` names an HTTP client (its
         token); a websocket has a limiter of its own. A workshop's limit keeps one flooded room from slowing the
@@ -138,14 +150,15 @@ class Services:
     def address_wait(self, kind: str, address: str | None) -> float | None:
         """Seconds a client address must wait before its next ``kind`` ("join" or "lookup"), or None: allowed now
         (and counted). The address is the connection's peer, or what a trusted proxy forwarded
-        (``--forwarded-allow-ips``); one with none (a test client) is counted as one address."""
+        (``--trusted-proxy``), counted as :func:`server.addresses.key` says (an IPv6 /64 is one address); one with
+        none (a test client) is counted as one address."""
         settings = self.settings
         rate, burst = (
             (settings.address_joins_per_second, settings.address_join_burst)
             if kind == "join"
             else (settings.address_lookups_per_second, settings.address_lookup_burst)
         )
-        key = (kind, address or "")
+        key = (kind, addresses.key(address or ""))
         limiter = self._address_limits.pop(key, None) or RateLimiter(rate, burst)
         self._address_limits[key] = limiter  # most recent last: the oldest go first
         while len(self._address_limits) > CLIENT_LIMITS:

@@ -102,7 +102,7 @@ class Connection:
             return False
         self.refused += 1
         if self.refused == 1:
-            self.send(protocol.error("rate_limited", "too many frames; slow down"))
+            self.send(protocol.rate_limited("too many frames; slow down", self.frames.wait()))
         elif self.refused > self.services.settings.frame_burst and self.closing is None:
             self._close_now(CLOSE_POLICY, "too many frames", protocol.error("rate_limited", "too many frames; closing"))
         return True
@@ -171,14 +171,21 @@ class Connection:
             self.hub.watch(self.watcher)
 
     async def _command(self, message: protocol.CommandMsg) -> None:
-        refusal = self.services.throttled(self.workshop_id) if self.limiter.allow() else "too many commands; slow down"
-        if refusal is None and message.name == "join" and self.actor.role == ANONYMOUS:
-            # Joins are counted per address too: one client must not fill a room by opening many sockets.
+        refusal, wait = None, 1.0
+        if message.name == "join" and self.actor.role == ANONYMOUS:
+            # Joins are counted per address too: one client must not fill a room by opening many sockets. Checked
+            # first, so a join this address may not make does not spend the room's command budget.
             address = self.ws.client.host if self.ws.client else None
-            if self.services.address_wait("join", address) is not None:
-                refusal = "too many joins from this address; retry in a moment"
+            address_wait = self.services.address_wait("join", address)
+            if address_wait is not None:
+                refusal, wait = "too many joins from this address; retry in a moment", address_wait
+        if refusal is None:
+            if not self.limiter.allow():
+                refusal, wait = "too many commands; slow down", self.limiter.wait()
+            else:
+                refusal = self.services.throttled(self.workshop_id)
         if refusal is not None:
-            self.send(protocol.error("rate_limited", refusal, message.id))
+            self.send(protocol.rate_limited(refusal, wait, message.id))
             return
         model = self.hub.models[self.workshop_id]
         if self.token_hash and self.token_hash not in (model.facilitator_token_hash,

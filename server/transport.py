@@ -1,10 +1,12 @@
 """Connection-level guards under the ASGI app: uvicorn's HTTP and websocket protocols, with what they lack.
 
 - A request's headers (a websocket's handshake) must arrive within ``--handshake-timeout``: a client that opens a
-  connection and trickles or stops sending its headers is closed, instead of holding a descriptor forever.
-- At most ``--connections-per-address`` open connections from one address (``--trusted-proxy`` addresses are not
-  capped: the proxy caps its clients), and at most ``--max-connections`` in all: beyond, a ``503`` and the
-  connection is closed. The process keeps descriptors in reserve for its store and logs.
+  connection and trickles or stops sending its headers is closed, instead of holding a descriptor forever. For the
+  first request the deadline runs from the connection's start (one byte of request line does not restart it).
+- At most ``--connections-per-address`` open connections from one address (an IPv6 /64 counts as one; the
+  ``--trusted-proxy`` addresses and ranges are not capped: the proxy caps its clients), and at most
+  ``--max-connections`` in all: beyond, a ``503`` and the connection is closed. The process keeps descriptors in
+  reserve for its store and logs.
 - A websocket frame too large for uvicorn to read (over ``ws_max_size``) gets the documented ``too_large`` error
   before the 1009 close, as smaller oversized frames do from the app.
 - The app may close a websocket whose writes are blocked (a client that does not read) through the scope's
@@ -21,14 +23,14 @@ import collections
 import json
 import logging
 import resource
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 
-from server import protocol
+from server import addresses, protocol
 
 log = logging.getLogger("tavolo.transport")
 
@@ -40,7 +42,7 @@ DESCRIPTOR_RESERVE = 64  # descriptors kept for the store, the keys, logs: not g
 class Limits:
     handshake_timeout: float = 5.0
     connections_per_address: int = 1000
-    trusted: frozenset[str] = frozenset({"127.0.0.1", "::1"})
+    trusted: addresses.Trusted = field(default_factory=lambda: addresses.Trusted(addresses.LOOPBACK))
     max_connections: int = 0  # 0: from the process's descriptor limit
     max_message_bytes: int = 64 * 1024
 
@@ -57,7 +59,7 @@ def configure(settings: Any) -> None:
     limits = Limits(
         handshake_timeout=settings.handshake_timeout,
         connections_per_address=settings.connections_per_address,
-        trusted=frozenset(settings.trusted_proxies),
+        trusted=addresses.Trusted(settings.trusted_proxies),
         max_connections=settings.max_connections,
         max_message_bytes=settings.max_message_bytes,
     )
@@ -72,8 +74,8 @@ def max_connections() -> int:
 
 
 def open_connections(address: str | None = None) -> int:
-    """Open connections in this process (from ``address``, if given): for tests and metrics."""
-    return len(_open) if address is None else _by_address[address]
+    """Open connections in this process (from ``address``'s bucket, if given): for tests and metrics."""
+    return len(_open) if address is None else _by_address[addresses.key(address)]
 
 
 def _admit(transport: asyncio.BaseTransport) -> str | None:
@@ -85,6 +87,7 @@ def _admit(transport: asyncio.BaseTransport) -> str | None:
     host = str(peer[0]) if isinstance(peer, tuple) and peer else None
     if host is None or host in limits.trusted:
         return None
+    host = addresses.key(host)  # an IPv6 /64 is one address
     if _by_address[host] >= limits.connections_per_address:
         return "too many connections from this address"
     _by_address[host] += 1
@@ -107,6 +110,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._deadline: asyncio.TimerHandle | None = None
+        self._first = True  # the first request's headers are due within the timeout of the connection's start
         refusal = _admit(transport)
         if refusal is not None:
             self.logger.warning("refused a connection from %s: %s", self.client and self.client[0], refusal)
@@ -134,7 +138,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._arm()  # the next request on a kept-alive connection: its headers are due too
+        if self._first:
+            # Keep the deadline armed at connect: re-arming here would let a client send one byte just before it
+            # and get a second full timeout for the rest of its headers.
+            self._first = False
+        else:
+            self._arm()  # the next request on a kept-alive connection: its headers are due too
 
     def on_headers_complete(self) -> None:
         self._disarm()

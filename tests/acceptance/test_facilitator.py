@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -239,3 +241,24 @@ def test_a_browser_zone_the_server_lacks_is_said_on_the_zone_field_and_another_c
         assert _created_zone(server, page) == "Europe/Rome"
     finally:
         context.close()
+
+
+def test_the_dashboards_recent_joins_show_their_times_in_the_workshops_zone_not_the_browsers(
+    server: Server, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    # Kolkata is UTC+5:30: its minutes differ from the browser's (UTC), so the zone shows in every time.
+    room = Room.create(server, "Recent joins in Kolkata", timezone="Asia/Kolkata")
+    context = browser.new_context(timezone_id="UTC")
+    try:
+        person = room.join("Asha Recent")
+        joined_at = room.view()["participants"][person.participant_id]["joined_at"]
+        local = datetime.fromisoformat(str(joined_at).replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Kolkata"))
+        page = context.new_page()
+        page.goto(f"{server.url}/w/{room.workshop_id}/dashboard#k={room.facilitator_token}&p={room.projector_token}")
+        row = page.locator("#recent-joins-list li", has_text="Asha Recent")
+        expect(row.locator(".time")).to_contain_text(local.strftime(":%M:%S"))
+    finally:
+        context.close()
+        room.close()

@@ -445,3 +445,36 @@ def test_an_export_with_another_aggregates_event_appended_is_refused_and_the_org
     path.write_bytes(with_row(export, stored_row(closed)))
     done = _tavolo("import", "--store", f"sqlite:///{tmp_path}/b.db", "--allow-unsigned", str(path))
     assert done.returncode == 2 and "foreign_event: row" in done.stderr and "Poll.Closed" in done.stderr, done.stderr
+
+
+def test_a_forged_first_forwarded_address_through_a_trusted_proxy_range_does_not_escape_the_join_limit(
+    tmp_path: Path,
+) -> None:
+    # This process plays nginx appending the real client address to what the client wrote (the most a proxy that
+    # appends can do); the proxy is named by a range, as in docs/deploy/compose.yaml, for both the forwarded
+    # address and the connection cap.
+    server = start_server(f"sqlite:///{tmp_path}/t.db", tmp_path / "server.log", "--trusted-proxy", "127.0.0.0/8",
+                          "--address-join-burst", "3", "--address-joins-per-second", "0.01",
+                          "--connections-per-address", "1", "--handshake-timeout", "60")  # fmt: skip
+    try:
+        room = Room.create(server)
+        sector = room.sectors()[0]
+        accepted, waits = 0, []
+        for i in range(10):
+            forged = f"10.9.9.{i}, 203.0.113.50"  # the client's own entry first, the address nginx saw last
+            try:
+                _join_as(server, room.code, sector, forged, f"Forger {i}")
+                accepted += 1
+            except HttpError as refused:
+                assert refused.status == 429 and refused.body["error"]["code"] == "rate_limited"
+                waits.append(refused.body["error"]["details"]["retry_after"])
+        assert accepted == 3 and len(waits) == 7 and min(waits) >= 1
+        _join_as(server, room.code, sector, "10.9.9.1, 198.51.100.30", "A real person")  # another client: in
+        # The proxy's own connections are not capped by address (the range matches its address).
+        held = [socket.create_connection(_trust_address(server)) for _ in range(3)]
+        assert http(server, "GET", "/healthz")
+        for s in held:
+            s.close()
+        room.close()
+    finally:
+        server.stop()

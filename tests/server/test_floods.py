@@ -148,7 +148,7 @@ def test_acks_go_before_pongs_and_only_the_newest_pong_waits() -> None:
 
 
 def test_a_request_naming_what_this_process_does_not_know_reads_the_store_first(room: Room) -> None:
-    """``--workers N``: the workshop, code or token another worker created a moment ago is read before answering."""
+    """``--workers N``: the workshop or token another worker created a moment ago is read before answering."""
     from server.app import _unknown_here
 
     services = room.client.app.state.services  # type: ignore[attr-defined]
@@ -158,7 +158,9 @@ def test_a_request_naming_what_this_process_does_not_know_reads_the_store_first(
         headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
         return _unknown_here(services, {"type": "http", "path": path, "headers": headers})
 
-    assert not unknown(f"/api/codes/{room.code}") and unknown("/api/codes/ZZZZZZ") and unknown("/j/ZZZZZZ")
+    # Join codes are read by their handlers, after the address's look-up limit (test_door.py: unknown codes over the
+    # limit cost no store read), never before it here.
+    assert not unknown("/api/codes/ZZZZZZ") and not unknown("/j/ZZZZZZ")
     assert not unknown(f"/api/workshops/{room.id}/views/dashboard", room.facilitator)
     assert not unknown(f"/w/{room.id}/me", participant["participant_token"])
     assert unknown(f"/api/workshops/{uuid4()}/views/dashboard") and unknown(f"/w/{uuid4()}/dashboard")

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import uvicorn
@@ -58,6 +59,7 @@ def _serving(ws_max_size: int = 1 << 20, **settings: Any) -> Iterator[int]:
                             http=transport.GuardedHttpProtocol, ws=transport.GuardedWebSocketProtocol,
                             ws_max_size=ws_max_size)  # fmt: skip
     server = uvicorn.Server(config)
+    _SERVERS[port] = server
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -67,6 +69,10 @@ def _serving(ws_max_size: int = 1 << 20, **settings: Any) -> Iterator[int]:
         server.should_exit = True
         thread.join(10)
         transport.limits = previous
+        _SERVERS.pop(port, None)
+
+
+_SERVERS: dict[int, uvicorn.Server] = {}  # port -> the server _serving runs there (to look at its connections)
 
 
 def _closed_by_server(sock: socket.socket, timeout: float = 10) -> bytes:
@@ -130,3 +136,39 @@ def test_a_frame_too_large_to_read_gets_too_large_before_1009() -> None:
         with contextlib.suppress(Exception):
             ws.recv(5)
         assert ws.close_code == 1009
+
+
+def test_a_trusted_proxy_range_is_not_capped_by_address() -> None:
+    # A proxy in a container network changes address: it is named by its network's range, as uvicorn matches it.
+    with _serving(connections_per_address=1, trusted_proxies=("127.0.0.0/8",)) as port:
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        _wait(lambda: transport.open_connections() == 2, "two connections counted")
+        assert _get(port).startswith(b"HTTP/1.1 200")
+        for s in held:
+            s.close()
+
+
+def test_the_connection_cap_counts_an_ipv6_slash_64_as_one_address_and_ipv4_mapped_as_ipv4() -> None:
+    previous = transport.limits
+    transport.configure(Settings(connections_per_address=1, max_connections=100))
+    peers = [SimpleNamespace(get_extra_info=lambda _name, host=host: (host, 1)) for host in
+             ("2001:db8:7:8::1", "2001:db8:7:8::2", "2001:db8:7:9::1", "::ffff:192.0.2.5", "192.0.2.5")]  # fmt: skip
+    try:
+        refusals = [transport._admit(peer) for peer in peers]  # type: ignore[arg-type]
+        assert [r is None for r in refusals] == [True, False, True, True, False]
+        assert transport.open_connections("2001:db8:7:8::abcd") == 1
+    finally:
+        for peer in peers:
+            transport._release(peer)  # type: ignore[arg-type]
+        transport.limits = previous
+
+
+def test_the_first_requests_header_deadline_runs_from_the_connection_not_from_its_first_byte() -> None:
+    with _serving(handshake_timeout=60) as port, socket.create_connection(("127.0.0.1", port)) as s:
+        server = _SERVERS[port]
+        protocol = _wait(lambda: next(iter(server.server_state.connections), None), "the connection")
+        armed = protocol._deadline.when()
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n")  # the request begins, its headers trickle
+        _wait(lambda: protocol.headers, "the first header parsed")
+        # Not re-armed when the request began: a client cannot get a second full timeout for one early byte.
+        assert protocol._deadline is not None and protocol._deadline.when() == armed

@@ -185,7 +185,7 @@
     door.sig = sig;
     T.clear(door.list);
     recent.forEach(function (p) {
-      var when = p.joined_at ? new Date(p.joined_at).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"}) : "";
+      var when = T.formatTime(p.joined_at, true);  // the workshop's zone and hour cycle, as every time shown
       door.list.appendChild(el("li", null, el("label", {class: "check small"},
         el("input", {type: "checkbox", dataset: {pick: p.id}, checked: door.picked.has(p.id)}), " ",
         el("span", {class: "time"}, when), " ", el("span", {class: "name"}, p.name),

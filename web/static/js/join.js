@@ -26,6 +26,14 @@
   function busy(on) {
     button.disabled = on;
     button.textContent = on ? t("Joining…") : t("Join the workshop");
+    if (!on) waiting(false);
+  }
+  // A venue's phones share one address, so a room joining at once meets the server's per-address limit: the join
+  // is retried by itself after the wait the server names, as long as it takes, and the person is told to wait.
+  function waiting(on) {
+    var note = $("join-wait");
+    note.textContent = on ? t("Many people are joining at once — keep this page open, you will be let in in a moment.") : "";
+    note.hidden = !on;
   }
   function connection() {
     if (!conn || conn.isClosed()) {
@@ -62,7 +70,7 @@
     T.store.set(PENDING, JSON.stringify({id: attempt.id, args: args}));
     T.store.set(KEY, attempt.token);
     busy(true);
-    connection().command("join", args, attempt.id).then(function () {
+    connection().command("join", args, attempt.id, {patient: true, onWait: function () { waiting(true); }}).then(function () {
       T.store.del(PENDING);
       location.replace(mePage + "?lang=" + encodeURIComponent(args.language));
     }, failed);

@@ -167,7 +167,8 @@
         if (err.code === "not_found") { forget(); gone(t("This workshop no longer exists"), ""); }
       }
     });
-    anon.command("join", pending.args, pending.id).then(function () {
+    // patient: in a crowded venue a rate-limited join waits as long as it takes instead of failing.
+    anon.command("join", pending.args, pending.id, {patient: true}).then(function () {
       anon.close();
       T.store.del(PENDING);
       start();

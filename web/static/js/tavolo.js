@@ -304,9 +304,17 @@
         case "error":
           if (msg.id && pending.has(msg.id)) {
             var p = pending.get(msg.id);
-            if (RETRYABLE[msg.code] && p.tries < 5) {
+            // A patient command (a join: a venue's phones share one address) waits out rate_limited as long as
+            // it takes; others retry five times. Never sooner than the server's details.retry_after (seconds),
+            // plus jitter so a room's phones refused together do not come back together.
+            var patient = p.opts.patient && msg.code === "rate_limited";
+            if (RETRYABLE[msg.code] && (patient || p.tries < 5)) {
               p.tries += 1;
-              setTimeout(function () { if (ready && pending.get(msg.id) === p) send(p.frame); }, 800 * p.tries);
+              var after = (msg.details && +msg.details.retry_after) || 0;
+              var delay = patient ? after * 1000 + Math.random() * Math.max(1000, after * 200)
+                                  : Math.max(800 * Math.min(p.tries, 5), after * 1000);
+              if (patient && p.opts.onWait) p.opts.onWait(after);
+              setTimeout(function () { if (ready && pending.get(msg.id) === p) send(p.frame); }, delay);
               return;
             }
             settle(msg.id, "reject", {code: msg.code, message: msg.message, details: msg.details || null});
@@ -327,10 +335,11 @@
       pending.delete(id);
       p[how](value);
     }
-    function command(name, args, commandId) {
+    /* opts.patient: retry rate_limited without a cap, calling opts.onWait(seconds) at each refusal. */
+    function command(name, args, commandId, opts) {
       var frame = {type: "command", id: commandId || uuid(), name: name, args: args || {}};
       return new Promise(function (resolve, reject) {
-        pending.set(frame.id, {frame: frame, resolve: resolve, reject: reject, tries: 0});
+        pending.set(frame.id, {frame: frame, resolve: resolve, reject: reject, tries: 0, opts: opts || {}});
         if (ready) send(frame);
       });
     }
