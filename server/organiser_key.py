@@ -9,12 +9,13 @@ testing. The counts live in the process (a restart forgets them; a guesser still
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import time
 from collections import OrderedDict, deque
 
 from starlette.requests import Request
+
+from server import addresses
 
 log = logging.getLogger("tavolo.organiser")
 
@@ -25,12 +26,8 @@ SHORT_KEY = 16  # characters: a key shorter than this is warned about at start-u
 
 
 def _address_key(request: Request) -> str:
-    host = request.client.host if request.client else ""
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return host  # a test client ("testclient"): one address
-    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+    """The bucket the client's address counts in, as every per-address limit counts it (server/addresses.py)."""
+    return addresses.key(request.client.host if request.client else "")
 
 
 class KeyGuard:
