@@ -195,6 +195,8 @@ Intl.DateTimeFormat.prototype.resolvedOptions = function () {
 
 
 def _created_zone(server: Server, page: Any) -> str:
+    page.check("#saved-ack")  # the "save your links" step comes first
+    page.click("#go-dashboard")
     page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/dashboard"))
     workshop_id = re.search(r"/w/([0-9a-f-]+)/dashboard", page.url).group(1)  # type: ignore[union-attr]
     token = page.evaluate(f"localStorage.getItem('tavolo:fac:{workshop_id}')")
