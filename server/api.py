@@ -16,9 +16,8 @@ from domain.commands import ANONYMOUS, FACILITATOR, Actor
 from domain.errors import DomainError
 from domain.tokens import hash_token
 from projections.tallies import COLUMNS, to_csv
-from server import protocol
+from server import i18n, protocol
 from server.auth import authenticate, bearer, may_watch
-from server.i18n import SUPPORTED
 from server.pages import default_sectors
 from server.services import Services, new_command_id
 
@@ -119,7 +118,7 @@ async def create_workshop(request: Request) -> Response:
     _check_organiser(request, services)
     body = await _body(request)
     command_id = _command_id(body)
-    if "sectors" not in body and body.get("language") in SUPPORTED:
+    if "sectors" not in body and body.get("language") in i18n.SUPPORTED:
         body["sectors"] = default_sectors(body["language"])
     outcome = await services.run(Command(command_id, CREATE, body, None, Actor(ANONYMOUS)))
     _raise_for(outcome)

@@ -137,7 +137,7 @@ def test_a_join_code_is_accepted_in_lower_case_and_with_spaces(room: Room) -> No
         ({"country": "Italyy"}, "unknown_country"),
         ({"country": 39}, "invalid_args"),
         ({"sector": "Fishing"}, "unknown_sector"),
-        ({"language": "de"}, "unknown_language"),
+        ({"language": "ja"}, "unknown_language"),
         ({"name": "x" * 81}, "text_too_long"),
         ({"organisation": "x" * 121}, "text_too_long"),
         ({"role": "x" * 81}, "text_too_long"),

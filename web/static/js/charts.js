@@ -17,7 +17,8 @@
   function num(x, digits) {
     return x === null || x === undefined ? "–" : Number(x).toLocaleString(lang(), {maximumFractionDigits: digits === undefined ? 1 : digits});
   }
-  function pct(x) { return num(x) + "%"; }
+  /* percent is 0–100 from the server; the language places the sign ("42 %" in German and French, "42%" in English). */
+  function pct(x) { return x === null || x === undefined ? "–" : T.formatPercent(Number(x) / 100, 1); }
   function answers(n) { return tn("%(count)s answer", "%(count)s answers", n); }
   function voters(n) { return tn("%(count)s voter", "%(count)s voters", n); }
 
