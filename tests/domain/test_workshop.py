@@ -599,7 +599,7 @@ ERRORS = [
     pytest.param(as_ann("update_profile", role=123), "invalid_args", id="profile-role-not-text"),
     pytest.param(as_ann("update_profile", country="ZZ"), "unknown_country", id="profile-country"),
     pytest.param(as_ann("update_profile", sector="Tourism"), "unknown_sector", id="profile-sector"),
-    pytest.param(as_ann("update_profile", language="fr"), "unknown_language", id="profile-language"),
+    pytest.param(as_ann("update_profile", language="ja"), "unknown_language", id="profile-language"),
     pytest.param(as_who("update_profile", "Bob"), "not_joined", id="profile-left"),
     pytest.param(as_who("update_profile", "Cy"), "not_joined", id="profile-removed"),
     pytest.param(as_who("update_profile", STRANGER), "unknown_participant", id="profile-stranger"),

@@ -76,7 +76,7 @@ def test_a_create_retried_with_the_same_id_makes_one_workshop(client: TestClient
         ({"title": "bad\x07bell"}, "invalid_text"),
         ({"date": "22/11/2026"}, "invalid_args"),
         ({"date": 20261122}, "invalid_args"),
-        ({"language": "fr"}, "unknown_language"),
+        ({"language": "ja"}, "unknown_language"),
         ({"sectors": []}, "invalid_args"),
         ({"sectors": "Agrifood"}, "invalid_args"),
         ({"sectors": [f"s{i}" for i in range(61)]}, "invalid_args"),
