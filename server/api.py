@@ -18,6 +18,7 @@ from domain.tokens import hash_token
 from projections.tallies import COLUMNS, to_csv
 from server import i18n, protocol
 from server.auth import authenticate, bearer, may_watch
+from server.csv_headers import header_line
 from server.pages import default_sectors
 from server.services import Services, new_command_id
 
@@ -231,7 +232,7 @@ async def polls_csv(request: Request) -> Response:
         if not polls:
             raise ApiError("unknown_poll", "no such poll in this workshop", 404)
     parts = [to_csv(t) for t in polls]  # a fold's data, read on the loop; at most a few ms for large polls
-    header = ",".join(COLUMNS) + "\r\n"
+    header = header_line(COLUMNS, i18n.normalise(request.query_params.get("lang")))  # ids, or names in ?lang=
     body = header + "".join(part.split("\r\n", 1)[1] for part in parts)  # one header for all
     name = f"tavolo-polls-{wanted or workshop_id}.csv"
     return Response(

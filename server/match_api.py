@@ -22,7 +22,9 @@ from domain.countries import parse_country
 from projections import matchmaking as mm
 from projections.clock import local_iso
 from projections.tallies import csv_cell
+from server import i18n
 from server.api import ApiError, _actor, _services
+from server.csv_headers import header
 
 OUTCOME_LABELS = {
     "cooperation_agreement": "potential cooperation agreement", "joint_project": "joint project",
@@ -135,7 +137,7 @@ async def meetings_csv(request: Request) -> Response:
     match = services.hub.matchmaking.models.get(workshop_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(header(COLUMNS, i18n.normalise(request.query_params.get("lang"))))  # ids, or names in ?lang=
     rows = sorted((match.meetings.values() if match else []),
                   key=lambda r: (r.slot is None, r.slot or 0, r.table or 0, r.id))  # fmt: skip
     for r in rows:
