@@ -3,11 +3,21 @@ switch."""
 
 from __future__ import annotations
 
+import io
 import re
 import urllib.request
+import zipfile
+from datetime import date
+from pathlib import Path
 
-from tests.acceptance.support import Room
-from tests.e2e.conftest import Server
+import pytest
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_percent
+
+from server import i18n
+from tests.acceptance.support import Room, open_single_choice_poll, run_tavolo_command
+from tests.e2e.conftest import Server, start_server
 
 
 def _page(server: Server, path: str, cookie: str = "") -> tuple[str, str, str]:
@@ -45,3 +55,45 @@ def test_an_italian_workshop_speaks_italian_and_anyone_can_switch_to_english(ser
         assert _page(server, f"/w/{room.workshop_id}/projector")[0] == "it"
     finally:
         room.close()
+
+
+@pytest.mark.parametrize("lang", ["sl", "it"])
+def test_tavolo_minutes_lang_writes_every_heading_label_number_and_date_in_that_language(
+    tmp_path: Path, lang: str
+) -> None:
+    """``tavolo minutes --lang sl``: headings and labels are the catalogue's, the date and the percentages are CLDR's
+    for the language, whatever the workshop's own language (English here). Needs the language's catalogue."""
+    store = f"sqlite:///{tmp_path}/tavolo.db"
+    server = start_server(store, tmp_path / "server.log")
+    try:
+        room = Room.create(server, "Cluster roadshow", date="2026-11-22")
+        ana, bo = room.join("Ana Ferreira", country="PT"), room.join("Bo Berg", country="SE")
+        poll = open_single_choice_poll(room, "Next venue?", ["Bologna", "Graz"])
+        room.command("cast_ballot", {"poll_id": poll, "answer": "o1"}, token=ana.token)
+        room.command("close_poll", {"poll_id": poll})
+        assert bo.token
+        room.close()
+    finally:
+        server.stop()
+    out = tmp_path / "minutes.md"
+    run_tavolo_command("minutes", "--store", store, room.workshop_id, "--lang", lang, "--output", str(out))
+    md = out.read_text(encoding="utf-8")
+    tr = i18n.translations(lang)
+    for heading in ("Attendance", "Country", "Organisation", "People"):
+        assert tr.gettext(heading) != heading, f"{heading!r} is not translated into {lang}"
+        assert tr.gettext(heading) in md and f"## {heading}\n" not in md and f"| {heading} |" not in md, heading
+    day = format_date(date(2026, 11, 22), "long", locale=lang)
+    assert "- " + tr.gettext("Date: %(date)s") % {"date": day} in md
+    assert tr.gettext("Poll: %(title)s") % {"title": "Next venue?"} in md
+    pattern = str(Locale.parse(lang).percent_formats[None].pattern).replace("0", "0.0", 1)
+    half = format_percent(0.5, pattern, locale=lang)  # 1 voter of 2 present
+    assert half in md and "50.0%" not in md
+    for english in ("secret ballot", "named ballot", "turnout", "respondents", "joined:", "Facilitators"):
+        assert english not in md, english
+    # The CSVs speak it too when asked: their header rows.
+    zipped = tmp_path / "data.zip"
+    run_tavolo_command("minutes", "--store", store, room.workshop_id, "--format", "csv", "--lang", lang,
+                       "--output", str(zipped))  # fmt: skip
+    with zipfile.ZipFile(io.BytesIO(zipped.read_bytes())) as z:
+        header = z.read("participants.csv").decode().splitlines()[0]
+    assert header.split(",")[1] == tr.gettext("Name") and "participant_id" not in header

@@ -194,3 +194,63 @@ def test_a_seventh_language_is_one_catalogue_and_no_code(seventh_language: str) 
         assert created.status_code in (200, 201), created.text
         block = re.search(r'<script type="application/json" id="i18n">(.*?)</script>', home, re.S)
         assert block and json.loads(block.group(1))["plural_categories"]["one"] == 0
+
+
+def _scripted_read() -> Any:
+    from server.archive import read_model_at, workshop_events
+    from tests.projections.test_minutes import scripted
+
+    app, workshop_id = scripted()
+    return read_model_at(workshop_events(app, workshop_id))
+
+
+def test_minutes_are_rendered_in_the_chosen_language_and_english_without_one() -> None:
+    from server.replay import render_minutes
+
+    read = _scripted_read()
+    italian = render_minutes(read, "md", "it")[0].decode()
+    assert "## Presenze" in italian and "- Data: 22 novembre 2026" in italian and "affluenza 4 su 6 (66,7%)" in italian
+    assert "## Attendance" not in italian and "turnout" not in italian
+    html = render_minutes(read, "html", "it")[0].decode()
+    assert '<html lang="it">' in html and "<h2>Presenze</h2>" in html and "Sondaggio: Which area first?" in html
+    english = render_minutes(read, "md")[0].decode()  # the workshop's language: English
+    assert "## Attendance" in english and "- Date: November 22, 2026" in english
+    with pytest.raises(Exception, match="no catalogue"):
+        render_minutes(read, "md", "xx")
+
+
+def test_the_pdf_keeps_polish_and_slovenian_letters_with_the_shipped_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the system's DejaVu, the PDF embeds the Latin subset shipped in web/fonts: no letter becomes "?"."""
+    import io
+
+    from pypdf import PdfReader
+
+    from server import minutes_pdf
+    from server.replay import render_minutes
+
+    monkeypatch.setattr(minutes_pdf, "DEJAVU", Path("/nonexistent"))
+    assert minutes_pdf.fonts() == (minutes_pdf.SHIPPED / "DejaVuSans-Latin.ttf",
+                                   minutes_pdf.SHIPPED / "DejaVuSans-Bold-Latin.ttf")  # fmt: skip
+    body = render_minutes(_scripted_read(), "pdf", "pl")[0]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    assert "Włochy" in text and "listopada" in text  # Italy, November: CLDR's Polish
+    from fpdf import FPDF
+
+    doc = FPDF()
+    doc.add_font("x", "", str(minutes_pdf.SHIPPED / "DejaVuSans-Latin.ttf"))
+    doc.set_font("x", "", 10)
+    doc.add_page()
+    letters = "ąęłńśźż čšž ĄĘŁŃŚŹŻ ČŠŽ äöüß éèçœ ñ ãõ"
+    doc.cell(0, 5, letters)
+    assert letters in PdfReader(io.BytesIO(bytes(doc.output()))).pages[0].extract_text()
+
+
+def test_csv_headers_are_column_ids_unless_a_language_is_asked_for() -> None:
+    from projections.tallies import COLUMNS
+    from server.csv_headers import LABELS, header
+    from server.minutes_render import tables
+
+    assert header(["participant_id", "name"], None) == ["participant_id", "name"]
+    assert header(["participant_id", "name"], "it") == ["ID partecipante", "Nome"]
+    seen = {column for rows in tables(_scripted_read()).values() for row in rows[:1] for column in row}
+    assert (seen | set(COLUMNS)) - set(LABELS) == set()
