@@ -9,6 +9,7 @@ import urllib.request
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel import Locale
@@ -97,3 +98,182 @@ def test_tavolo_minutes_lang_writes_every_heading_label_number_and_date_in_that_
     with zipfile.ZipFile(io.BytesIO(zipped.read_bytes())) as z:
         header = z.read("participants.csv").decode().splitlines()[0]
     assert header.split(",")[1] == tr.gettext("Name") and "participant_id" not in header
+
+
+# A participant's journey on a 390-px phone in one language: the join page, their page with a group question, a
+# ballot, the rotation card and the agenda, the .ics of their meetings, and the dashboard's main panels. The two
+# browser tests below walk it: one looks for English words, one for text that overflows its box.
+
+LOCALE = Path(__file__).resolve().parents[2] / "web" / "locale"
+LANGUAGES = i18n.discover(LOCALE)
+# The facilitator's and participants' own words: content, shown as written in any language (README, Languages).
+CONTENT = ("Werkstatt 2026", "Ceramica", "Vino", "Quale futuro?", "Torre", "Ponte", "Lia Moretti", "Bo Berg",
+           "Fornace Srl", "Cantina Spa", "Idee condivise", "Lavoro comune")  # fmt: skip
+
+
+def english_words(lang: str) -> list[tuple[str, re.Pattern[str]]]:
+    """What counts as an English word on a page in ``lang``: each msgid of the template whose translation in
+    ``lang`` differs from it, as a word-bounded pattern (a placeholder matches anything; only messages with at least
+    four letters of their own, so that "OK" or "%(n)s." never match by accident)."""
+    from babel.messages.pofile import read_po
+
+    tr = i18n.translations(lang)
+    with (LOCALE / "messages.pot").open("rb") as f:
+        template = [m.id for m in read_po(f) if m.id]
+    words: list[tuple[str, re.Pattern[str]]] = []
+    for msgid in template:
+        for source in msgid if isinstance(msgid, tuple) else (msgid,):
+            translated = tr.ngettext(msgid[0], msgid[1], 2 if source == msgid[1] else 1) if isinstance(msgid, tuple) \
+                else tr.gettext(source)  # fmt: skip
+            literal = re.sub(r"%\(\w+\)[sd]|\{\w+\}", "", source)
+            if translated == source or len(re.findall(r"[A-Za-z]", literal)) < 4:
+                continue
+            parts = re.split(r"%\(\w+\)[sd]|\{\w+\}", source)
+            pattern = r"(?<![\w])" + ".+?".join(re.escape(p) for p in parts) + r"(?![\w])"
+            words.append((source, re.compile(pattern)))
+    return words
+
+
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    const parent = node.parentElement;
+    if (!text || !parent || parent.closest("script, style, template, [hidden], .visually-hidden")) continue;
+    if (!parent.getClientRects().length) continue;  // not rendered (display: none, a closed <details>…)
+    out.push(text);
+  }
+  return out;
+}"""
+
+OVERFLOWS = """() => {
+  const out = [], page = document.documentElement;
+  if (page.scrollWidth > window.innerWidth + 1) out.push("the page: " + page.scrollWidth + "px wide");
+  for (const el of document.body.querySelectorAll("*")) {
+    if (el.closest("[hidden], .visually-hidden, script, style, svg") || !el.getClientRects().length) continue;
+    if (!Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const style = getComputedStyle(el);
+    if (style.display === "inline" || ["auto", "scroll"].includes(style.overflowX)) continue;
+    const cls = typeof el.className === "string" && el.className ? "." + el.className.split(" ")[0] : "";
+    const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + cls;
+    const text = el.textContent.trim().slice(0, 60);
+    if (el.scrollWidth > el.clientWidth + 1) {
+      out.push(name + " overflows (" + el.scrollWidth + " > " + el.clientWidth + "): " + text);
+    }
+    const clips = ["hidden", "clip"].includes(style.overflowY) || style.textOverflow === "ellipsis";
+    if (clips && el.scrollHeight > el.clientHeight + 1) {
+      out.push(name + " is cut (" + el.scrollHeight + " > " + el.clientHeight + "): " + text);
+    }
+  }
+  return out;
+}"""
+
+
+def _english_on(page: Any, lang: str, where: str) -> list[str]:
+    words = english_words(lang)
+    found = []
+    for text in page.evaluate(VISIBLE_TEXT):
+        for content in CONTENT:
+            text = text.replace(content, " ")
+        found += [f"{where}: {source!r} in {text!r}" for source, pattern in words if pattern.search(text)]
+    return found
+
+
+def _journey(browser: Any, server: Server, lang: str, check: Any) -> None:
+    """Walk the participant's journey in ``lang``, calling ``check(page, where)`` at each screen."""
+    from playwright.sync_api import expect
+
+    room = Room.create(server, "Werkstatt 2026", sectors=["Ceramica", "Vino"], venue="Torre")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale=lang, accept_downloads=True)  # fmt: skip
+    context.set_default_timeout(20_000)
+    try:
+        bo = room.join("Bo Berg", organisation="Cantina Spa", country="SE", sector="Vino")
+        page = context.new_page()
+        page.goto(f"{server.url}/j/{room.code}")  # the phone's Accept-Language picks the language
+        assert page.evaluate("document.documentElement.lang") == lang
+        check(page, "join page")
+        page.fill("#p-name", "Lia Moretti")
+        page.fill("#p-organisation", "Fornace Srl")
+        page.select_option("#p-country", "DE")
+        page.select_option("#p-sector", "Ceramica")
+        page.click("#join-submit")
+        page.wait_for_url(re.compile(r"/w/[0-9a-f-]+/me"))
+        page.wait_for_selector("#hello:has-text('Lia Moretti')")
+        assert page.evaluate("document.documentElement.lang") == lang
+        room.command("add_agenda_item", {"title": "Idee condivise", "kind": "group_work", "duration_min": 30})
+        split = room.command("split_groups", {"strategy": "random", "groups": 1})["result"]["split_id"]
+        room.command("pose_questions", {"split_id": split, "questions": ["Quale futuro?"]})
+        page.locator(".sheet-question textarea").fill("Lavoro comune")
+        page.click(".sheet-question form.sheet-add button[type=submit]")
+        expect(page.locator(".sheet-item .sheet-text")).to_have_text("Lavoro comune")
+        check(page, "participant page, group question answered")
+        poll = open_single_choice_poll(room, "Quale futuro?", ["Torre", "Ponte"])
+        page.locator(f'form.ballot[data-id="{poll}"] label.ballot-option').first.click()
+        page.locator(f'form.ballot[data-id="{poll}"] button[type=submit]').click()
+        page.wait_for_function(f"""() => !document.querySelector('form.ballot[data-id="{poll}"]')""")
+        check(page, "participant page, voted")
+        rotation = room.command("create_rotation", {"table_size": 2, "rounds": 1, "round_seconds": 600})
+        room.command("start_rotation", {"rotation_id": rotation["result"]["rotation_id"]})
+        expect(page.locator("#my-rotation")).to_be_visible()
+        check(page, "participant page, rotation card")
+        me = room.view("dashboard")["participants"]
+        lia = next(pid for pid, p in me.items() if p["name"] == "Lia Moretti")
+        room.command("configure_matchmaking", {"sessions": [{"start": "2026-11-22T11:00:00+01:00",
+                     "end": "2026-11-22T12:00:00+01:00"}], "slot_minutes": 20, "tables": 2})  # fmt: skip
+        room.command("add_meeting", {"participant_ids": [lia, bo.participant_id]})
+        room.command("schedule_meetings")
+        room.command("publish_schedule")
+        expect(page.locator("#mp-ics")).to_be_visible()
+        check(page, "participant page, agenda")
+        with page.expect_download() as download:
+            page.click("#mp-ics")
+        ics = Path(download.value.path()).read_text(encoding="utf-8")
+        check(ics, "the .ics agenda")
+        dashboard = context.new_page()
+        dashboard.goto(f"{server.url}/w/{room.workshop_id}/dashboard#k={room.facilitator_token}")
+        expect(dashboard.locator("#conn-status")).to_have_attribute("data-state", "connected")
+        check(dashboard, "dashboard")
+    finally:
+        context.close()
+        room.close()
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+def test_a_phone_in_each_language_joins_answers_votes_reads_its_rotation_and_agenda_without_one_english_word(
+    server: Server, browser: Any, lang: str
+) -> None:
+    """A phone set to ``lang`` (Accept-Language) meets no English word — an English message of the catalogue whose
+    translation differs — on any screen of the journey, nor in the .ics it downloads. Content (the facilitator's and
+    participants' own words) is left out: it is shown as written."""
+    found: list[str] = []
+
+    def check(page: Any, where: str) -> None:
+        if isinstance(page, str):  # the .ics file: its text lines
+            words = english_words(lang)
+            lines = [line.split(":", 1)[-1] for line in page.splitlines() if line.startswith(("SUMMARY", "LOCATION",
+                     "X-WR-CALNAME", "DESCRIPTION"))]  # fmt: skip
+            for text in lines:
+                for content in CONTENT:
+                    text = text.replace(content, " ")
+                found.extend(f"{where}: {s!r} in {text!r}" for s, p in words if p.search(text))
+        elif where != "dashboard":
+            found.extend(_english_on(page, lang, where))
+
+    _journey(browser, server, lang, check)
+    assert found == [], "\n".join(found[:30])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_at_390_px_no_text_overflows_its_box_in_any_language(server: Server, browser: Any, lang: str) -> None:
+    """German and Polish words are long: on a 390-px phone no text element of the join page, the participant page
+    (group question, ballot, rotation card, agenda) or the dashboard's main panels is wider than its box, nor cut."""
+    found: list[str] = []
+
+    def check(page: Any, where: str) -> None:
+        if not isinstance(page, str):
+            found.extend(f"{where}: {problem}" for problem in page.evaluate(OVERFLOWS))
+
+    _journey(browser, server, lang, check)
+    assert found == [], "\n".join(found[:30])
