@@ -4,6 +4,7 @@ switch."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import urllib.request
 import zipfile
@@ -277,3 +278,34 @@ def test_at_390_px_no_text_overflows_its_box_in_any_language(server: Server, bro
 
     _journey(browser, server, lang, check)
     assert found == [], "\n".join(found[:30])
+
+
+PLURAL_COUNTS = (1, 2, 3, 5, 21, 22, 25, 101, 102)
+# CLDR's categories of those counts, by hand from the CLDR plural rules (Polish: few for 2-4 except 12-14, many
+# otherwise; Slovenian: one/two/few by the last two digits, so 101 is "one" and 102 "two" — the dual).
+PLURAL_CATEGORIES = {
+    "pl": ("one", "few", "few", "many", "many", "few", "many", "many", "few"),
+    "sl": ("one", "two", "few", "other", "other", "other", "other", "one", "two"),
+}
+
+
+def test_the_scripts_choose_each_languages_plural_form_by_its_cldr_rule(server: Server, browser: Any) -> None:
+    """``Tavolo.tn`` in Chromium, on a page in each language: the form of the count's CLDR category (Polish 22
+    "few", 25 "many"; Slovenian 102 "two"), as the catalogue orders its forms, with the count in the language's
+    digits. No plural rule is evaluated in the page (its CSP forbids eval)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        for lang in LANGUAGES:
+            page.goto(f"{server.url}/?lang={lang}")
+            got = page.evaluate("""(counts) => counts.map(n => [new Intl.PluralRules(document.documentElement.lang)
+                .select(n), Tavolo.tn("%(count)s answer", "%(count)s answers", n)])""", list(PLURAL_COUNTS))  # fmt: skip
+            client = json.loads(page.locator("#i18n").text_content() or "{}")
+            forms, categories = client["plurals"]["%(count)s answer"], client["plural_categories"]
+            expected = PLURAL_CATEGORIES.get(lang) or tuple("one" if n == 1 else "other" for n in PLURAL_COUNTS)
+            for n, category, (intl, text) in zip(PLURAL_COUNTS, expected, got, strict=True):
+                assert intl == category, (lang, n, intl)
+                form = forms[min(categories.get(category, 99), len(forms) - 1)]
+                assert text == form.replace("%(count)s", str(n)), (lang, n, text)
+    finally:
+        context.close()
