@@ -298,8 +298,9 @@ def test_the_scripts_choose_each_languages_plural_form_by_its_cldr_rule(server: 
         page = context.new_page()
         for lang in LANGUAGES:
             page.goto(f"{server.url}/?lang={lang}")
-            got = page.evaluate("""(counts) => counts.map(n => [new Intl.PluralRules(document.documentElement.lang)
-                .select(n), Tavolo.tn("%(count)s answer", "%(count)s answers", n)])""", list(PLURAL_COUNTS))  # fmt: skip
+            script = """(counts) => counts.map(n => [new Intl.PluralRules(document.documentElement.lang).select(n),
+                Tavolo.tn("%(count)s answer", "%(count)s answers", n)])"""
+            got = page.evaluate(script, list(PLURAL_COUNTS))
             client = json.loads(page.locator("#i18n").text_content() or "{}")
             forms, categories = client["plurals"]["%(count)s answer"], client["plural_categories"]
             expected = PLURAL_CATEGORIES.get(lang) or tuple("one" if n == 1 else "other" for n in PLURAL_COUNTS)
