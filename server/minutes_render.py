@@ -161,7 +161,8 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
     ]
     polls = sorted(read.polls, key=lambda t: (t.created_at, str(t.poll_id)))
     out["polls"] = [
-        {k: v for k, v in poll_view(t).items() if k != "questions"} | {"voters": len(t.ballots)} for t in polls
+        {k: v for k, v in poll_view(t).items() if k not in ("questions", "translations")} | {"voters": len(t.ballots)}
+        for t in polls
     ]
     for row in out["polls"]:
         row["groups"] = " ".join(row["groups"])
