@@ -228,7 +228,9 @@ async def projector(request: Request) -> Response:
     workshop = _workshop(request)
     if workshop is None:
         return _not_found(request)
-    lang = i18n.pick_language(request, workshop.language)
+    # The projector's own language setting, if the facilitator chose one, before the browser's: a projector's
+    # laptop says nothing about the room.
+    lang = i18n.pick_language(request, workshop.language, stored=workshop.projector_language or None)
     url = join_url(request, workshop.code)
     replay = request.query_params.get("replay") == "1"
     context = {

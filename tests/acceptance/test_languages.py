@@ -18,7 +18,7 @@ from babel.dates import format_date
 from babel.numbers import format_percent
 
 from server import i18n
-from tests.acceptance.support import Room, open_single_choice_poll, run_tavolo_command
+from tests.acceptance.support import Room, open_single_choice_poll, run_tavolo_command, wait_for
 from tests.e2e.conftest import Server, start_server
 
 
@@ -310,3 +310,48 @@ def test_the_scripts_choose_each_languages_plural_form_by_its_cldr_rule(server: 
                 assert text == form.replace("%(count)s", str(n)), (lang, n, text)
     finally:
         context.close()
+
+
+def test_a_poll_in_two_languages_reaches_a_german_phone_in_german_and_the_projector_in_both(
+    room: Room, browser: Any
+) -> None:
+    """The facilitator writes a poll in English and German: a phone set to German shows the German question and
+    options (and votes by them); the projector, set to show German as its second language, shows the English
+    title with the German one smaller below."""
+    from playwright.sync_api import expect
+
+    ana = room.join("Ana")
+    poll = {
+        "title": "Where do we meet next?",
+        "kind": "single",
+        "questions": [{"options": ["By the sea", "In the mountains"]}],
+        "translations": {"de": {"title": "Wo treffen wir uns das nächste Mal?",
+                                "questions": [{"options": ["Am Meer", "In den Bergen"]}]}},
+    }  # fmt: skip
+    poll_id = room.command("create_poll", poll)["result"]["poll_id"]
+    room.command("open_poll", {"poll_id": poll_id})
+    room.command("update_workshop", {"projector_second_language": "de"})
+    phone_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    screen_context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="en-GB")
+    try:
+        key, token = json.dumps(f"tavolo:me:{room.workshop_id}"), json.dumps(ana.token)
+        phone_context.add_init_script(f"localStorage.setItem({key}, {token});")
+        phone = phone_context.new_page()
+        phone.goto(f"{room.server.url}/w/{room.workshop_id}/me?lang=de")
+        card = phone.locator("#polls-me li.poll-me")
+        expect(card).to_contain_text("Wo treffen wir uns das nächste Mal?")
+        expect(card.locator(".ballot-option-label")).to_have_text(["Am Meer", "In den Bergen"])
+        card.locator("label.ballot-option").nth(1).click()
+        card.locator("button[type=submit]").click()
+        wait_for(lambda: room.view()["polls"][poll_id]["turnout"]["voted"] == 1, what="the German ballot counted")
+        projector = screen_context.new_page()
+        projector.goto(f"{room.server.url}/w/{room.workshop_id}/projector#k={room.projector_token}")
+        expect(projector.locator("#pp-title")).to_have_text("Where do we meet next?")
+        expect(projector.locator("#pp-second")).to_have_text("Wo treffen wir uns das nächste Mal?")
+        expect(projector.locator("#pp-second")).to_have_attribute("lang", "de")
+        sizes = projector.evaluate("""() => [document.getElementById("pp-title"), document.getElementById("pp-second")]
+            .map(el => parseFloat(getComputedStyle(el).fontSize))""")  # fmt: skip
+        assert sizes[1] < sizes[0], sizes  # the second language is smaller, below
+    finally:
+        phone_context.close()
+        screen_context.close()

@@ -54,6 +54,24 @@
   function formatPercent(share, digits) {
     return formatNumber(share, {style: "percent", maximumFractionDigits: digits || 0});
   }
+  /* A poll as a reader of `lang` sees it: the facilitator's text in that language where they gave it (translations:
+   * title, prompts, options and scale labels in the poll's order), else the original. null when the poll has none. */
+  function pollIn(p, lang) {
+    var tr = p && (p.translations || {})[lang];
+    if (!tr) return null;
+    var copy = Object.assign({}, p, {title: tr.title || p.title});
+    copy.questions = (p.questions || []).map(function (q, i) {
+      var tq = (tr.questions || [])[i] || {}, out = Object.assign({}, q, {prompt: tq.prompt || q.prompt});
+      if (tq.low_label) out.low_label = tq.low_label;
+      if (tq.high_label) out.high_label = tq.high_label;
+      if (q.options) out.options = q.options.map(function (o, j) {
+        var text = (tq.options || [])[j];
+        return text ? Object.assign({}, o, {label: text}) : o;
+      });
+      return out;
+    });
+    return copy;
+  }
   function label(group, key) { var g = I18N[group] || {}; return g[key] || key; }
   function errorText(err) {
     if (!err) return "";
@@ -395,7 +413,7 @@
 
   window.Tavolo = {
     useZone: useZone, zone: currentZone,
-    readJSON: readJSON, t: t, tn: tn, formatNumber: formatNumber, formatPercent: formatPercent, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
+    readJSON: readJSON, t: t, tn: tn, formatNumber: formatNumber, formatPercent: formatPercent, pollIn: pollIn, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
     countryName: countryName, orgTypeName: orgTypeName, fold: fold, uuid: uuid, newToken: newToken, store: store, fromHash: fromHash, tokenFromHash: tokenFromHash,
     reloadOnNewSecrets: reloadOnNewSecrets,
     showStatus: showStatus, connect: connect, applyOps: applyOps, clock: clock
