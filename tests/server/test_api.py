@@ -340,7 +340,8 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "matchmaking",
     }
     assert set(d["workshop"]) == {"id", "title", "date", "venue", "language", "sectors", "code", "created_at",
-                                  "timezone", "zone_label", "hour_cycles"}  # fmt: skip
+                                  "timezone", "zone_label", "hour_cycles", "projector_language",
+                                  "projector_second_language"}  # fmt: skip
     assert set(d["counts"]) == {
         "joined", "online", "by_country", "by_organisation", "by_sector", "by_organisation_type"
     }  # fmt: skip
