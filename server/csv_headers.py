@@ -1,8 +1,9 @@
 """The header row of every CSV Tavolo writes (poll results, the data export's tables, the B2B meetings).
 
-Without a language the header is the machine-readable column ids (``participant_id``), as before: scripts that read
-the CSVs keep working. With one (``tavolo minutes --format csv --lang de``, ``?lang=de`` on the HTTP downloads) the header is the
-column's name in that language, for people opening the file in a spreadsheet. The rows are the same either way.
+Without a language the header is the machine-readable column ids (``participant_id``), as before: scripts that
+read the CSVs keep working. With one (``tavolo minutes --format csv --lang de``, ``?lang=de`` on the HTTP downloads)
+the header is the column's name in that language, for people opening the file in a spreadsheet. The rows are the
+same either way.
 """
 
 from __future__ import annotations
