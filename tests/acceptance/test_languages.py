@@ -150,7 +150,8 @@ VISIBLE_TEXT = """() => {
 
 OVERFLOWS = """() => {
   const out = [], page = document.documentElement;
-  if (page.scrollWidth > window.innerWidth + 1) out.push("the page: " + page.scrollWidth + "px wide");
+  // Against the phone's 390 px, not innerWidth: a mobile browser widens its layout viewport to fit what overflows.
+  if (page.scrollWidth > 391) out.push("the page: " + page.scrollWidth + "px wide");
   for (const el of document.body.querySelectorAll("*")) {
     if (el.closest("[hidden], .visually-hidden, script, style, svg") || !el.getClientRects().length) continue;
     if (!Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim())) continue;
