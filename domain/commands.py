@@ -233,8 +233,11 @@ def unlock_joins(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> d
 
 
 def update_workshop(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Change the workshop's details (title, date, venue, language, sectors) and its time zone."""
-    values.check_keys(args, {"title", "date", "venue", "language", "sectors", "timezone"})
+    """Change the workshop's details (title, date, venue, language, sectors), its time zone, and the projector's
+    languages (``projector_language``: its own, "" for the workshop's; ``projector_second_language``: one more,
+    smaller below, "" for none)."""
+    values.check_keys(args, {"title", "date", "venue", "language", "sectors", "timezone", "projector_language",
+                             "projector_second_language"})  # fmt: skip
     current = {
         "title": workshop.title,
         "date": workshop.date,
@@ -248,7 +251,20 @@ def update_workshop(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -
         workshop.trigger_event(Workshop.DetailsChanged, command_id=ctx.command_id, **details)
     if zone != workshop.timezone:
         workshop.trigger_event(Workshop.TimezoneSet, command_id=ctx.command_id, timezone=zone)
+    _projector_languages(workshop, ctx, args)
     return {}
+
+
+def _projector_languages(workshop: Workshop, ctx: Context, args: Mapping[str, Any]) -> None:
+    """Record the projector's languages when given and changed ("" for the workshop's own / for none)."""
+    keys = ("projector_language", "projector_second_language")
+    current = tuple(getattr(workshop, key, "") for key in keys)
+    wanted = tuple(
+        (values.language(args, key) if args[key] else "") if key in args else current[i] for i, key in enumerate(keys)
+    )
+    if wanted != current:
+        workshop.trigger_event(Workshop.ProjectorLanguagesSet, command_id=ctx.command_id, language=wanted[0],
+                               second_language=wanted[1])  # fmt: skip
 
 
 def details_from(args: Mapping[str, Any]) -> dict[str, Any]:

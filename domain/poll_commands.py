@@ -38,7 +38,8 @@ from domain.poll_errors import (
     SecretPollClosed,
     UnknownPoll,
 )
-from domain.poll_kinds import POLL_KINDS, parse_answers, parse_questions
+from domain.poll_kinds import POLL_KINDS, Question, parse_answers, parse_questions
+from domain.poll_translations import parse_translations
 from domain.polls import CLOSED, DRAFT, OPEN, SECRET_BREAKDOWNS, VISIBILITIES, Poll
 from domain.secret import PollKeys, command_ref, kept_cells, voter_tag
 from domain.workshop import Participant, Workshop
@@ -127,10 +128,18 @@ def _settings(workshop: Workshop, args: Mapping[str, Any], current_item: str = "
     }
 
 
+def _translate(poll: Poll, ctx: PollContext, raw: Any) -> None:
+    """Record the poll's text in other languages when it differs from what it has (validated against its questions)."""
+    translations = parse_translations(raw, poll.questions)
+    if translations != poll.translations:
+        poll.trigger_event(Poll.Translated, command_id=ctx.command_id, translations=translations)
+
+
 def create_poll(workshop: Workshop, ctx: PollContext, args: Mapping[str, Any]) -> Poll:
-    """Draft a poll in the workshop (facilitator)."""
-    values.check_keys(args, SETTINGS | {"visibility"})
+    """Draft a poll in the workshop (facilitator), with its text in other languages if ``translations`` is given."""
+    values.check_keys(args, SETTINGS | {"visibility", "translations"})
     settings = _settings(workshop, args)
+    parse_translations(args.get("translations"), [Question.from_dict(q) for q in settings["questions"]])
     visibility = values.choice({"visibility": args.get("visibility", "hidden")}, "visibility", VISIBILITIES)
     poll: Poll = Poll._create(
         Poll.Created,
@@ -140,19 +149,25 @@ def create_poll(workshop: Workshop, ctx: PollContext, args: Mapping[str, Any]) -
         visibility=visibility,
         **settings,
     )
+    _translate(poll, ctx, args.get("translations"))
     return poll
 
 
 def update_poll(poll: Poll, workshop: Workshop, ctx: PollContext, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Change a draft poll's settings (those not given keep their values)."""
-    values.check_keys(args, SETTINGS | {"poll_id"})
+    """Change a draft poll's settings (those not given keep their values; ``translations``, when given, replaces the
+    poll's text in other languages)."""
+    values.check_keys(args, SETTINGS | {"poll_id", "translations"})
     if poll.state != DRAFT:
         raise PollNotDraft("only a draft poll can be edited")
     current = _settings(workshop, poll.settings(), poll.agenda_item_id)
-    merged = {**poll.settings(), **{k: v for k, v in args.items() if k != "poll_id"}}
+    merged = {**poll.settings(), **{k: v for k, v in args.items() if k not in ("poll_id", "translations")}}
     settings = _settings(workshop, merged, poll.agenda_item_id)
+    questions = [Question.from_dict(q) for q in settings["questions"]]
+    translations = parse_translations(args["translations"], questions) if "translations" in args else None
     if settings != current:
         poll.trigger_event(Poll.Edited, command_id=ctx.command_id, **settings)
+    if translations is not None:
+        _translate(poll, ctx, args["translations"])
     return {}
 
 
@@ -221,6 +236,8 @@ def duplicate_poll(workshop: Workshop, source: Poll, ctx: PollContext, args: Map
         visibility=source.visibility,
         **_settings(workshop, settings, source.agenda_item_id),
     )
+    if source.translations:
+        _translate(poll, ctx, source.translations)
     return poll
 
 

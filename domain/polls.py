@@ -86,6 +86,19 @@ class Poll(Aggregate):
                 self.agenda_item_id,
             )
 
+    class Translated(Event):
+        """The facilitator gave (or changed) the poll's text in other languages (domain/poll_translations.py): the
+        whole set, each language's title and questions in the poll's order."""
+
+        translations: dict[str, dict[str, Any]]
+
+        def when(self, poll: Poll) -> None:
+            poll.translations = dict(self.translations)
+
+        def result(self) -> dict[str, Any]:
+            # Recorded under the same command id as the Created of create_poll: a retry still learns the poll's id.
+            return {"poll_id": str(self.originator_id)}
+
     class CommandNoted(Event):
         """A command that changed nothing was accepted; noted so that a later retry of it is not applied."""
 
@@ -180,6 +193,7 @@ class Poll(Aggregate):
         self.workshop_id = workshop_id
         self.set(title, kind, questions, secret, breakdown, closes_at, groups, agenda_item_id)
         self.visibility = visibility
+        self.translations: dict[str, dict[str, Any]] = {}  # language -> its text (Translated)
         self.state = DRAFT
         self.opened_at: datetime | None = None
         self.voters: dict[str, str] = {}  # participant id or voter tag -> secret breakdown cell

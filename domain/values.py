@@ -22,7 +22,10 @@ from domain.errors import (
 )
 from domain.text import clean_line, clean_lines
 
-LANGUAGES = ("en", "it")
+# The languages a workshop or a participant may choose: the catalogues the server has. The domain reads no files, so
+# the server configures it at start (server/i18n.py calls configure_languages with the catalogues it found); a
+# seventh language is a catalogue, not a code change. English and Italian until then.
+LANGUAGES: tuple[str, ...] = ("en", "it")
 NAME_MAX = 80
 ROLE_MAX = 80
 ORGANISATION_MAX = 120
@@ -123,7 +126,14 @@ def country(args: Mapping[str, Any], key: str = "country") -> str:
     return code
 
 
+def configure_languages(codes: Iterable[str]) -> None:
+    """Set the languages ``language()`` accepts (the application's configuration: the catalogues present)."""
+    global LANGUAGES
+    LANGUAGES = tuple(codes)
+
+
 def language(args: Mapping[str, Any], key: str = "language", default: str | None = None) -> str:
+    """A supported language code (``LANGUAGES``), else ``unknown_language``."""
     value = args.get(key, default)
     if value not in LANGUAGES:
         raise UnknownLanguage(f"language must be one of {', '.join(LANGUAGES)}")

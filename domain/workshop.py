@@ -105,6 +105,22 @@ class Workshop(Aggregate):
         def when(self, workshop: Workshop) -> None:
             workshop.timezone = self.timezone
 
+    class ProjectorLanguagesSet(Event):
+        """The projector's own language ("" = the workshop's) and a second one shown smaller below the facilitator's
+        text where it was written in both ("" = none)."""
+
+        language: str
+        second_language: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Workshop)
+            # Recorded beside DetailsChanged under the same command (update_workshop): keep that event's answer.
+            aggregate.commands.setdefault(self.command_id, {})
+            self.when(aggregate)
+
+        def when(self, workshop: Workshop) -> None:
+            workshop.projector_language, workshop.projector_second_language = self.language, self.second_language
+
     class ParticipantJoined(Event):
         """A participant joined with their profile."""
 
@@ -324,6 +340,7 @@ class Workshop(Aggregate):
         self.commands: dict[str, dict[str, Any]] = {command_id: {"code": code}}
         self.deleted = False
         self.timezone = "UTC"  # until a TimezoneSet says otherwise
+        self.projector_language = self.projector_second_language = ""  # until ProjectorLanguagesSet: the workshop's
 
     @classmethod
     def create(cls, workshop_id: UUID, command_id: str, **details: Any) -> Workshop:

@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_skeleton
 
-LANGUAGES = ("en", "it")
+from domain import values
 
 
 def zone(name: str) -> ZoneInfo:
@@ -71,7 +71,7 @@ def workshop_clock(timezone: str, year: int = 2026) -> dict[str, Any]:
     return {
         "timezone": timezone or "UTC",
         "zone_label": zone_label(timezone, year),
-        "hour_cycles": {lang: hour_cycle(lang, timezone) for lang in LANGUAGES},
+        "hour_cycles": {lang: hour_cycle(lang, timezone) for lang in values.LANGUAGES},
     }
 
 

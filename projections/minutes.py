@@ -423,9 +423,15 @@ def _local_section(s: Section, timezone: str) -> Section:
     return Section(s.kind, s.title, local_iso(s.at, timezone), s.item_id, _localised(s.data, timezone))
 
 
-def minutes(read: ReadModel, facilitators: Sequence[str] = (), translations: Translator | None = None) -> Minutes:
+def minutes(
+    read: ReadModel,
+    facilitators: Sequence[str] = (),
+    translations: Translator | None = None,
+    language: str | None = None,
+) -> Minutes:
     """The minutes of the workshop as of its read model, every time in the workshop's zone, opening with a
-    paragraph in the language of ``translations`` (gettext; English msgids without)."""
+    paragraph in the language of ``translations`` (gettext; English msgids without), whose CLDR locale is
+    ``language`` (the workshop's without it)."""
     w = read.workshop
     tz = w.timezone or "UTC"
     known = {i.id for i in w.agenda}
@@ -465,7 +471,7 @@ def minutes(read: ReadModel, facilitators: Sequence[str] = (), translations: Tra
         title=w.title,
         date=w.date,
         venue=w.venue,
-        language=w.language,
+        language=language or w.language,
         facilitators=tuple(facilitators),
         as_of=local_iso(read.as_of, tz),
         attendance=attendance(w),

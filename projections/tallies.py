@@ -67,6 +67,7 @@ class Tally:
     closes_at: str = ""
     groups: tuple[str, ...] = ()
     agenda_item_id: str = ""
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict)  # language -> the poll's text in it
     created_at: str = ""
     opened_at: str = ""
     closed_at: str = ""
@@ -111,6 +112,10 @@ def _settings(t: Tally, e: Poll.Created | Poll.Edited) -> None:
 def _created(t: Tally, e: Poll.Created) -> None:
     t.workshop_id, t.visibility, t.created_at = e.workshop_id, e.visibility, e.timestamp.isoformat()
     _settings(t, e)
+
+
+def _translated(t: Tally, e: Poll.Translated) -> None:
+    t.translations = dict(e.translations)
 
 
 def _opened(t: Tally, e: Poll.Opened) -> None:
@@ -170,6 +175,7 @@ HANDLERS: dict[type, Any] = {
     Poll.DeadlineChanged: _deadline,
     Poll.BallotCast: _ballot,
     Poll.SecretBallotCast: _secret_ballot,
+    Poll.Translated: _translated,
     Poll.CommandNoted: lambda tally, event: None,  # changes nothing: it only keeps a retry a retry
 }
 
@@ -219,6 +225,8 @@ def poll_view(t: Tally) -> dict[str, Any]:
         "groups": list(t.groups),
         "agenda_item_id": t.agenda_item_id,
         "questions": [q.to_dict() for q in t.questions],
+        # The facilitator's text in other languages: each phone shows its participant's, the projector two.
+        "translations": t.translations,
     }
 
 

@@ -61,6 +61,8 @@ def _workshop(model: WorkshopModel) -> dict[str, Any]:
         "date": model.date,
         "venue": model.venue,
         "language": model.language,
+        "projector_language": model.projector_language,
+        "projector_second_language": model.projector_second_language,
         "sectors": list(model.sectors),
         **workshop_clock(model.timezone, int(model.date[:4]) if model.date[:4].isdigit() else 2026),
     }

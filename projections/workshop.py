@@ -50,6 +50,8 @@ class WorkshopModel:
     venue: str = ""
     language: str = "en"
     timezone: str = "UTC"  # IANA name; streams without a TimezoneSet are UTC
+    projector_language: str = ""  # "" = the workshop's language
+    projector_second_language: str = ""  # "" = none
     sectors: tuple[str, ...] = ()
     code: str = ""
     created_at: str = ""
@@ -82,6 +84,10 @@ def _details_changed(m: WorkshopModel, e: Workshop.DetailsChanged) -> None:
 
 def _timezone_set(m: WorkshopModel, e: Workshop.TimezoneSet) -> None:
     m.timezone = e.timezone
+
+
+def _projector_languages_set(m: WorkshopModel, e: Workshop.ProjectorLanguagesSet) -> None:
+    m.projector_language, m.projector_second_language = e.language, e.second_language
 
 
 def _participant_joined(m: WorkshopModel, e: Workshop.ParticipantJoined) -> None:
@@ -174,6 +180,7 @@ HANDLERS: dict[type, Fold] = {
     Workshop.Created: _created,
     Workshop.DetailsChanged: _details_changed,
     Workshop.TimezoneSet: _timezone_set,
+    Workshop.ProjectorLanguagesSet: _projector_languages_set,
     Workshop.ParticipantJoined: _participant_joined,
     Workshop.ProfileChanged: _profile_changed,
     Workshop.ParticipantLeft: _participant_left,

@@ -16,9 +16,9 @@ from domain.commands import ANONYMOUS, FACILITATOR, Actor
 from domain.errors import DomainError
 from domain.tokens import hash_token
 from projections.tallies import COLUMNS, to_csv
-from server import organiser_key, protocol
+from server import i18n, organiser_key, protocol
 from server.auth import authenticate, bearer, may_watch, origin_allowed
-from server.i18n import SUPPORTED
+from server.csv_headers import header_line
 from server.pages import default_sectors
 from server.services import Services, new_command_id
 
@@ -170,7 +170,7 @@ async def create_workshop(request: Request) -> Response:
     _check_organiser(request, services)
     body = await _body(request)
     command_id = _command_id(body)
-    if "sectors" not in body and body.get("language") in SUPPORTED:
+    if "sectors" not in body and body.get("language") in i18n.SUPPORTED:
         body["sectors"] = default_sectors(body["language"])
     outcome = await services.run(Command(command_id, CREATE, body, None, Actor(ANONYMOUS)))
     _raise_for(outcome)
@@ -282,7 +282,7 @@ async def polls_csv(request: Request) -> Response:
         if not polls:
             raise ApiError("unknown_poll", "no such poll in this workshop", 404)
     parts = [to_csv(t) for t in polls]  # a fold's data, read on the loop; at most a few ms for large polls
-    header = ",".join(COLUMNS) + "\r\n"
+    header = header_line(COLUMNS, i18n.normalise(request.query_params.get("lang")))  # ids, or names in ?lang=
     body = header + "".join(part.split("\r\n", 1)[1] for part in parts)  # one header for all
     name = f"tavolo-polls-{wanted or workshop_id}.csv"
     return Response(

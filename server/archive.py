@@ -45,7 +45,7 @@ Progress = Callable[[int, int], None]  # (done, total)
 
 class ArchiveError(Exception):
     """A refusal with a stable code: not_found, bad_file, unknown_version, already_exists, conflict, foreign_event,
-    unsigned, bad_signature."""
+    unsigned, bad_signature, unknown_language."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

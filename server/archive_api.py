@@ -108,14 +108,16 @@ def _attachment(body: bytes, media: str, name: str, extra: dict[str, str] | None
 
 
 async def minutes(request: Request) -> Response:
-    """The minutes (md, html, pdf, json) or the data export (data: JSON, csv: a zip of CSVs), as of now or ``at``."""
+    """The minutes (md, html, pdf, json) or the data export (data: JSON, csv: a zip of CSVs), as of now or ``at``,
+    in ``?lang=`` (default: the workshop's language; CSV headers: the column ids)."""
     workshop_id, moment = _facilitator(request), _moment(request)
     fmt = request.path_params["format"]
     if fmt not in MEDIA:
         raise ApiError("not_found", "formats: md, html, pdf, json, data, csv", 404)
 
     def work() -> tuple[bytes, str]:
-        return render_minutes(_replay(request, workshop_id).read_model(**moment), fmt)
+        lang = request.query_params.get("lang") or None  # the minutes' and the CSV headers' language
+        return render_minutes(_replay(request, workshop_id).read_model(**moment), fmt, lang)
 
     body, media = await _run(work)
     extra = {"Content-Security-Policy": HTML_CSP} if fmt == "html" else None

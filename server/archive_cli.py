@@ -127,7 +127,7 @@ def _minutes(args: argparse.Namespace, app: Any) -> int:
     if args.format in ("pdf", "csv") and not args.output and sys.stdout.isatty():
         raise CliError(f"--format {args.format} is binary: give --output FILE")
     read = read_model_at(_log(args, app), **_moment(args))
-    body, _ = render_minutes(read, args.format)
+    body, _ = render_minutes(read, args.format, args.lang)
     _write(args, body)
     return 0
 
@@ -224,6 +224,8 @@ def add_parsers(sub: Any) -> None:
                          help="md, html, pdf, json (the minutes), data (the whole read model as JSON), "
                               "csv (a zip of CSV tables)")  # fmt: skip
     minutes.add_argument("--at", help="the minutes as of this ISO time")
+    minutes.add_argument("--lang", help="the language of the minutes (headings, labels, numbers, dates) and of "
+                         "the CSV headers: a catalogue's code (en, it, de…); default: the workshop's")  # fmt: skip
     minutes.add_argument("--output", "-o", help="a file (default: standard output)")
     minutes.set_defaults(func=_run(_minutes))
 

@@ -23,7 +23,9 @@ from domain.countries import parse_country
 from projections import matchmaking as mm
 from projections.clock import local_iso
 from projections.tallies import csv_cell
+from server import i18n
 from server.api import ApiError, _actor, _services
+from server.csv_headers import header
 
 OUTCOME_LABELS = {
     "cooperation_agreement": "potential cooperation agreement", "joint_project": "joint project",
@@ -81,11 +83,18 @@ async def suggestions(request: Request) -> Response:
 
 
 def agenda_ics(
-    title: str, venue: str, agenda: list[dict[str, Any]], slots: list[dict[str, str]], uid: str, timezone: str = "UTC"
+    title: str,
+    venue: str,
+    agenda: list[dict[str, Any]],
+    slots: list[dict[str, str]],
+    uid: str,
+    timezone: str = "UTC",
+    lang: str = "en",
 ) -> bytes:
-    """One's meetings as an iCalendar file (RFC 5545): an event per meeting, with who, where and the note. Times
-    are in the workshop's zone (``TZID=Europe/Rome``) with its VTIMEZONE, as §3.6.5 requires of every TZID used;
-    a slot's own offset (the facilitator's browser's) is only a way to write the instant."""
+    """One's meetings as an iCalendar file (RFC 5545): an event per meeting, with who, where and the note, its words
+    in ``lang``. Times are in the workshop's zone (``TZID=Europe/Rome``) with its VTIMEZONE, as §3.6.5 requires of
+    every TZID used; a slot's own offset (the facilitator's browser's) is only a way to write the instant."""
+    tr = i18n.translations(lang)
     zone = ZoneInfo(timezone or "UTC")
 
     def at(iso: str) -> datetime:
@@ -94,7 +103,7 @@ def agenda_ics(
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Tavolo//Matchmaking agenda//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{title} — meetings" if title else "Meetings")
+    cal.add("x-wr-calname", tr.gettext("%(title)s — meetings") % {"title": title} if title else tr.gettext("Meetings"))
     for item in agenda:
         slot = slots[item["slot"]] if item["slot"] is not None and item["slot"] < len(slots) else None
         if slot is None:
@@ -106,8 +115,9 @@ def agenda_ics(
         event.add("dtstart", at(slot["start"]))
         event.add("dtend", at(slot["end"]))
         who = ", ".join(x for x in (other["name"], other["organisation"]) if x)
-        event.add("summary", f"Meeting: {who}")
-        event.add("location", ", ".join(x for x in (f"Table {item['table']}", venue) if x))
+        event.add("summary", tr.gettext("Meeting: %(who)s") % {"who": who})
+        table = tr.gettext("Table %(n)s") % {"n": item["table"]}
+        event.add("location", ", ".join(x for x in (table, venue) if x))
         if item.get("note"):
             event.add("description", item["note"])
         cal.add_component(event)
@@ -126,7 +136,10 @@ async def agenda(request: Request) -> Response:
     mine = mm.participant_view(match, model, pid)
     if match is None or mine is None or not match.published:
         raise ApiError("not_scheduled", "the schedule has not been published yet", 409)
-    body = agenda_ics(model.title, model.venue, mine["agenda"], match.slots, f"{workshop_id}-{pid}", model.timezone)
+    # The participant's language: the page's (?lang=), else the one in their profile.
+    lang = i18n.normalise(request.query_params.get("lang")) or model.participants[pid].language
+    body = agenda_ics(model.title, model.venue, mine["agenda"], match.slots, f"{workshop_id}-{pid}", model.timezone,
+                      lang)  # fmt: skip
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="tavolo-meetings.ics"'})  # fmt: skip
 
@@ -144,7 +157,7 @@ async def meetings_csv(request: Request) -> Response:
     match = services.hub.matchmaking.models.get(workshop_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(header(COLUMNS, i18n.normalise(request.query_params.get("lang"))))  # ids, or names in ?lang=
     rows = sorted((match.meetings.values() if match else []),
                   key=lambda r: (r.slot is None, r.slot or 0, r.table or 0, r.id))  # fmt: skip
     for r in rows:

@@ -1,8 +1,10 @@
 """The minutes as PDF, drawn with fpdf2 straight from the Minutes value (pure Python: installs from pip alone,
 unlike WeasyPrint, which needs Pango and friends from the system). Charts are drawn as bars.
 
-Text uses DejaVu Sans where the system has it (any script participants write); otherwise the PDF core font,
-with characters outside Latin-1 replaced.
+Text uses DejaVu Sans where the system has it (any script participants write); otherwise the Latin subset of DejaVu
+Sans shipped in web/fonts (Latin, Latin Extended A/B and punctuation: every letter of Tavolo's languages, ą ę ł ń ś ź
+ż č š ž included), so the minutes never lose a Polish or Slovenian letter. Words, numbers and dates come from
+projections/minutes_words.py, in the language the minutes are produced in.
 """
 
 from __future__ import annotations
@@ -15,26 +17,50 @@ from typing import Any
 
 from fpdf import FPDF
 
+import web
 from projections.minutes import Minutes, Note, Section
 from projections.minutes_md import (
-    MEETING_STATES,
     answer_text,
+    answering_group,
+    as_of_line,
+    attendance_line,
+    attendance_tables,
+    group_name,
     hm,
+    item_facts,
     kind_name,
     matchmaking_facts,
+    meeting_states,
+    note_what,
     other_tags,
     outcome_name,
     planned,
+    poll_facts,
     replan_line,
+    respondents,
     rotation_facts,
     rotation_lines,
     when,
-    zone_line,
 )
+from projections.minutes_words import _, day, number, percent
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every font subset at INFO
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+SHIPPED = Path(web.__file__).resolve().parent / "fonts"  # DejaVu Sans, Latin subset (licence beside it)
+
+
+def fonts() -> tuple[Path, Path] | None:
+    """The regular and bold TTF to embed: the system's full DejaVu Sans, else the shipped Latin subset."""
+    for regular, bold in (
+        (DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"),
+        (SHIPPED / "DejaVuSans-Latin.ttf", SHIPPED / "DejaVuSans-Bold-Latin.ttf"),
+    ):
+        if regular.is_file() and bold.is_file():
+            return regular, bold
+    return None
+
+
 FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # the PDF's creation date: fixed, so the same minutes give the same file
 
 
@@ -43,10 +69,11 @@ class _Doc(FPDF):
         super().__init__(format="A4")
         self.set_creation_date(FIXED_DATE)
         self.set_auto_page_break(True, margin=15)
-        self.unicode = (DEJAVU / "DejaVuSans.ttf").is_file() and (DEJAVU / "DejaVuSans-Bold.ttf").is_file()
-        if self.unicode:
-            self.add_font("body", "", str(DEJAVU / "DejaVuSans.ttf"))
-            self.add_font("body", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
+        found = fonts()
+        self.unicode = found is not None
+        if found is not None:
+            self.add_font("body", "", str(found[0]))
+            self.add_font("body", "B", str(found[1]))
             self.family = "body"
         else:
             self.family = "helvetica"
@@ -87,65 +114,62 @@ class _Doc(FPDF):
             if width > 0:
                 self.rect(self.l_margin + 57, y + 0.7, width, 3.2, style="F")
             self.set_xy(self.l_margin + 59 + width, y)
-            self.cell(20, 4.5, f"{value:g}")
+            self.cell(20, 4.5, number(value))
             self.set_y(y + 5)
         self.ln(2)
 
 
 def _note(doc: _Doc, n: Note, m: Minutes) -> None:
-    what = f"Correction ({n.corrects})" if n.corrects else "Note"
-    doc.para(f"{what}, added by the facilitator at {hm(n.at, m)}: {n.text}", 9, "", 2)
+    added = _(", added by the facilitator at %(time)s", time=hm(n.at, m))
+    doc.para(f"{note_what(n)}{added}: {n.text}", 9, "", 2)
 
 
 def _section(doc: _Doc, s: Section, m: Minutes) -> None:
     d = s.data
     if s.kind == "poll":
-        doc.para(f"Poll: {s.title}", 11, "B", 0.5)
-        t = d["turnout"]
-        state = f"closed {hm(d['closed_at'], m)}" if d["state"] == "closed" else "still open"
-        ballot = "secret ballot" if d["secret"] else "named ballot"
-        facts = f"{kind_name(d['kind'])} · {ballot} · opened {hm(d['opened_at'], m)} · {state}"
-        doc.para(f"{facts} · turnout {t['voted']} of {t['present']} ({t['percent']:.1f}%)", 8)
+        doc.para(_("Poll: %(title)s", title=s.title), 11, "B", 0.5)
+        doc.para(" · ".join(poll_facts(d, m)), 8)
         for q in d["questions"]:
-            doc.para(f"{q['prompt'] or s.title} ({q['respondents']} respondents)", 9, "B", 0.5)
+            doc.para(f"{q['prompt'] or s.title} ({respondents(q['respondents'])})", 9, "B", 0.5)
             doc.bars(q.get("rows") or [])
             if q.get("percent_of") == "first_choice":
-                shares = " · ".join(f"{label} {p:.1f}%" for label, _, p in q["rows"])
-                doc.para(f"Ranked by Borda points; % first choice: {shares}", 8)
+                shares = " · ".join(f"{label} {percent(p)}" for label, _points, p in q["rows"])
+                doc.para(_("Ranked by Borda points; % first choice:") + " " + shares, 8)
             for a in q.get("answers", ()):
                 doc.para(f"• {a}", 8, "", 0.3)
     elif s.kind == "groups":
-        doc.para(f"Groups: split {d['number']} ({d['strategy']})", 11, "B", 0.5)
+        doc.para(_("Groups: split %(number)s (%(strategy)s)", number=d["number"], strategy=d["strategy"]), 11, "B", 0.5)
         for g in d["groups"]:
-            name = g["name"] or f"Group {g['number']}"
-            doc.para(f"{name} ({len(g['members'])}): {', '.join(g['members']) or 'nobody'}", 9, "", 0.5)
+            members = ", ".join(g["members"]) or _("nobody")
+            doc.para(f"{group_name(g)} ({len(g['members'])}): {members}", 9, "", 0.5)
     elif s.kind == "questions":
-        doc.para(f"Questions: {s.title or 'group work'}", 11, "B", 0.5)
+        doc.para(_("Questions: %(title)s", title=s.title or _("group work")), 11, "B", 0.5)
         for q in d["questions"]:
             doc.para(q["prompt"], 10, "B", 0.5)
             for g in q["groups"]:
-                doc.para(g["group"] + (" (final)" if g["final"] else ""), 9, "B", 0.3)
+                doc.para(answering_group(g["group"]) + (" " + _("(final)") if g["final"] else ""), 9, "B", 0.3)
                 for c in g["by_category"]:
                     prefix = f"[{c['category']}] " if c["category"] else ""
                     for a in c["answers"]:
                         also = other_tags(a, c["category"])
-                        tags = f" (also: {'; '.join(also)})" if also else ""
+                        tags = " (" + _("also: %(tags)s", tags="; ".join(also)) + ")" if also else ""
                         doc.para(f"• {prefix}{answer_text(a)}{tags}", 9, "", 0.3)
     elif s.kind == "rotation":
-        doc.para(f"Rotation: {s.title}" if s.title else "Rotation", 11, "B", 0.5)
+        doc.para(_("Rotation: %(title)s", title=s.title) if s.title else _("Rotation"), 11, "B", 0.5)
         doc.para(" · ".join(rotation_facts(d, m)), 8)
         for line in [*rotation_lines(d), *(replan_line(r, m) for r in d["replans"])]:
             doc.para(f"• {line}", 9, "", 0.3)
     elif s.kind == "matchmaking":
         doc.para(s.title, 11, "B", 0.5)
         doc.para(" · ".join(matchmaking_facts(d, m)), 8)
-        doc.bars([(label, d["counts"][key]) for key, label in MEETING_STATES])
+        doc.bars([(label, d["counts"][key]) for key, label in meeting_states()])
         if d["outcome_texts"]:
-            doc.para("Outcomes", 10, "B", 0.5)
+            doc.para(_("Outcomes"), 10, "B", 0.5)
             doc.bars([(outcome_name(k), n) for k, n in d["outcomes"] if n])
             for o in d["outcome_texts"]:
                 text = f": {o['text']}" if o["text"] else ""
-                doc.para(f"• {outcome_name(o['outcome'])} ({' and '.join(o['between'])}){text}", 9, "", 0.3)
+                between = (" " + _("and") + " ").join(o["between"])
+                doc.para(f"• {outcome_name(o['outcome'])} ({between}){text}", 9, "", 0.3)
     else:
         doc.para(s.title, 11, "B", 0.5)
     doc.ln(2)
@@ -156,41 +180,37 @@ def pdf(m: Minutes) -> bytes:
     doc = _Doc()
     doc.set_title(doc.t(m.title))
     doc.para(m.title, 18, "B", 1)
-    doc.para(f"{m.date}{' · ' + m.venue if m.venue else ''}", 10)
-    doc.para(f"Facilitators: {', '.join(m.facilitators) or 'not recorded'}", 9)
-    doc.para(f"As of {m.as_of[:10]} {hm(m.as_of, m)} ({zone_line(m)})", 9, "", 4)
+    doc.para(f"{day(m.date)}{' · ' + m.venue if m.venue else ''}", 10)
+    doc.para(_("Facilitators: %(names)s", names=", ".join(m.facilitators) or _("not recorded")), 9)
+    doc.para(as_of_line(m), 9, "", 4)
     if m.opening:
         doc.para(m.opening, 10, "", 4)
-    a = m.attendance
-    doc.para("Attendance", 14, "B", 1)
-    doc.para(f"{a.joined} joined: {a.present} present at the end, {a.left} left, {a.removed} removed.")
-    for title, rows in (("Countries", a.countries), ("Organisations", a.organisations), ("Sectors", a.sectors)):
+    doc.para(_("Attendance"), 14, "B", 1)
+    doc.para(attendance_line(m))
+    for title, rows in attendance_tables(m):
         if rows:
             doc.para(title, 10, "B", 0.5)
             doc.bars(rows)
     if m.items:
-        doc.para("Agenda", 14, "B", 1)
+        doc.para(_("Agenda"), 14, "B", 1)
         for i in m.items:
-            doc.para(
-                f"{i.number}. {i.title} — {kind_name(i.kind)}, planned {planned(i, m)}, "
-                f"started {when(i.started_at, m)}, finished {when(i.finished_at, m)}",
-                9,
-                "",
-                0.5,
-            )
+            times = _("planned %(planned)s, started %(started)s, finished %(finished)s", planned=planned(i, m),
+                      started=when(i.started_at, m), finished=when(i.finished_at, m))  # fmt: skip
+            doc.para(f"{i.number}. {i.title} — {kind_name(i.kind)}, {times}", 9, "", 0.5)
         doc.ln(3)
     for i in m.items:
         doc.para(f"{i.number}. {i.title}", 14, "B", 1)
+        doc.para(item_facts(i, m), 8, "", 1)
         for s in i.sections:
             _section(doc, s, m)
         for n in i.notes:
             _note(doc, n, m)
     if m.outside:
-        doc.para("Outside the agenda", 14, "B", 1)
+        doc.para(_("Outside the agenda"), 14, "B", 1)
         for s in m.outside:
             _section(doc, s, m)
     if m.notes:
-        doc.para("Notes", 14, "B", 1)
+        doc.para(_("Notes"), 14, "B", 1)
         for n in m.notes:
             _note(doc, n, m)
     return bytes(doc.output())

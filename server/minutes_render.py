@@ -17,24 +17,37 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from projections import minutes_words
 from projections.clock import local_iso
 from projections.minutes import Minutes, ReadModel, group_title, shown_name
 from projections.minutes_md import (
-    MEETING_STATES,
+    agenda_head,
     answer_text,
+    answering_group,
+    as_of_line,
+    attendance_line,
+    attendance_tables,
+    group_name,
     hm,
+    item_facts,
     kind_name,
     matchmaking_facts,
+    meeting_states,
+    note_what,
     other_tags,
     outcome_name,
     planned,
+    poll_facts,
     replan_line,
+    respondents,
     rotation_facts,
     rotation_lines,
+    summary_text,
     when,
     zone_line,
 )
 from projections.tallies import COLUMNS, csv_cell, poll_view, to_csv
+from server.csv_headers import header, header_line
 from server.pages import WEB_DIR
 
 HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
@@ -67,7 +80,7 @@ def svg_bars(rows: Sequence[Sequence[Any]], unit: str = "") -> Markup:
         width = round(BAR_WIDTH * value / top, 1)
         fits = (label_w - 12) // CHAR_W
         shown = label if len(label) <= fits else label[: fits - 1].rstrip() + "…"
-        number = f"{value:g}"
+        number = minutes_words.number(value)
         parts.append(
             f'<text x="6" y="{y + 15}"><title>{escape(label)}</title>{escape(shown)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="15" rx="2"></rect>'
@@ -91,9 +104,14 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(
         svg_bars=svg_bars, hm=hm, kind_name=kind_name, rotation_facts=rotation_facts, rotation_lines=rotation_lines,
-        replan_line=replan_line, matchmaking_facts=matchmaking_facts, meeting_states=MEETING_STATES,
+        replan_line=replan_line, matchmaking_facts=matchmaking_facts, meeting_states=meeting_states,
         outcome_name=outcome_name, outcome_rows=outcome_rows, answer_text=answer_text, other_tags=other_tags,
-        planned=planned, when=when, zone_line=zone_line,
+        planned=planned, when=when, zone_line=zone_line, poll_facts=poll_facts, respondents=respondents,
+        summary_text=summary_text, group_name=group_name, note_what=note_what, as_of_line=as_of_line,
+        attendance_line=attendance_line, attendance_tables=attendance_tables, agenda_head=agenda_head,
+        item_facts=item_facts, answering_group=answering_group,
+        _=minutes_words._, day=minutes_words.day, percent=minutes_words.percent,
+        language=minutes_words.language,
     )  # fmt: skip
     return env
 
@@ -145,7 +163,8 @@ def tables(read: ReadModel) -> dict[str, list[dict[str, Any]]]:
     ]
     polls = sorted(read.polls, key=lambda t: (t.created_at, str(t.poll_id)))
     out["polls"] = [
-        {k: v for k, v in poll_view(t).items() if k != "questions"} | {"voters": len(t.ballots)} for t in polls
+        {k: v for k, v in poll_view(t).items() if k not in ("questions", "translations")} | {"voters": len(t.ballots)}
+        for t in polls
     ]
     for row in out["polls"]:
         row["groups"] = " ".join(row["groups"])
@@ -267,23 +286,24 @@ def data_json(read: ReadModel) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
+def _csv(rows: list[dict[str, Any]], lang: str | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     if rows:
-        writer.writerow(rows[0].keys())
+        writer.writerow(header(rows[0].keys(), lang))
         for row in rows:
             writer.writerow([csv_cell(v) for v in row.values()])
     return out.getvalue()
 
 
-def data_zip(read: ReadModel) -> bytes:
-    """A zip of CSV files, one per table, plus every poll's results (poll_results.csv)."""
+def data_zip(read: ReadModel, lang: str | None = None) -> bytes:
+    """A zip of CSV files, one per table, plus every poll's results (poll_results.csv); the header rows are the
+    column ids, or their names in ``lang`` (server/csv_headers.py)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        files = {f"{name}.csv": _csv(rows) for name, rows in tables(read).items()}
+        files = {f"{name}.csv": _csv(rows, lang) for name, rows in tables(read).items()}
         polls = sorted(read.polls, key=lambda t: (t.created_at, str(t.poll_id)))
-        files["poll_results.csv"] = ",".join(COLUMNS) + "\r\n" + "".join(to_csv(t).split("\r\n", 1)[1] for t in polls)
+        files["poll_results.csv"] = header_line(COLUMNS, lang) + "".join(to_csv(t).split("\r\n", 1)[1] for t in polls)
         for name, text in files.items():
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED

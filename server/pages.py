@@ -100,14 +100,27 @@ def _translated(tr: Translations, messages: Mapping[str, str]) -> dict[str, str]
     return {key: tr.gettext(message) for key, message in messages.items()}
 
 
-@lru_cache(maxsize=len(i18n.SUPPORTED))
+def _plural_forms(tr: Translations, one: str, other: str, nplurals: int) -> list[str]:
+    """Every gettext form of a plural message, in ``msgstr[]`` order (English's two where it is untranslated)."""
+    catalog = getattr(tr, "_catalog", {})
+    forms = [catalog.get((one, i)) for i in range(nplurals)]
+    if all(isinstance(form, str) and form for form in forms):
+        return [str(form) for form in forms]
+    return [one, other]
+
+
+@lru_cache(maxsize=64)
 def _client_strings(lang: str) -> dict[str, Any]:
     """What the page scripts read from ``<script id="i18n">``: their strings, plurals (by the English singular:
-    [one, other], the two forms of English and Italian), error texts and labels."""
+    every form in the catalogue's order), the CLDR plural category each form serves (``plural_categories``: the
+    scripts choose with ``Intl.PluralRules``), error texts and labels."""
     tr = i18n.translations(lang)
+    categories = i18n.plural_categories(lang)
+    nplurals = max(categories.values()) + 1
     return {
         "strings": {msgid: tr.gettext(msgid) for msgid in JS_STRINGS},
-        "plurals": {one: [tr.ngettext(one, other, 1), tr.ngettext(one, other, 2)] for one, other in JS_PLURALS},
+        "plurals": {one: _plural_forms(tr, one, other, nplurals) for one, other in JS_PLURALS},
+        "plural_categories": categories,
         "errors": _translated(tr, ERRORS),
         "kinds": _translated(tr, AGENDA_KINDS),
         "statuses": _translated(tr, AGENDA_STATUSES),
@@ -218,7 +231,9 @@ async def projector(request: Request) -> Response:
     workshop = _workshop(request)
     if workshop is None:
         return _not_found(request)
-    lang = i18n.pick_language(request, workshop.language)
+    # The projector's own language setting, if the facilitator chose one, before the browser's: a projector's
+    # laptop says nothing about the room.
+    lang = i18n.pick_language(request, workshop.language, stored=workshop.projector_language or None)
     url = join_url(request, workshop.code)
     replay = request.query_params.get("replay") == "1"
     context = {

@@ -26,6 +26,7 @@ from domain.workshop import Workshop
 from projections.clock import workshop_clock
 from projections.minutes import ReadModel, minutes
 from projections.minutes_md import render, to_json
+from projections.minutes_words import speaking
 from server.archive import ArchiveError, WorkshopLog, fold, read_model, upto
 from server.hub import Hub
 
@@ -176,26 +177,34 @@ def _marker(e: Any, titles: dict[str, str], items: dict[str, str]) -> dict[str, 
     return None
 
 
-def render_minutes(read: ReadModel, fmt: str) -> tuple[bytes, str]:
-    """The minutes (or the data export) in a format, and its media type."""
+def render_minutes(read: ReadModel, fmt: str, lang: str | None = None) -> tuple[bytes, str]:
+    """The minutes (or the data export) in a format, and its media type. The minutes are in ``lang`` (headings,
+    labels, numbers, dates: ``tavolo minutes --lang sl``), the workshop's language without it; the CSVs' header rows
+    are the column ids without ``lang``, their names in ``lang`` with it."""
+    from server import i18n
+
+    chosen = i18n.normalise(lang)
+    if lang and chosen is None:
+        raise ArchiveError("unknown_language", f"no catalogue for {lang[:20]!r}: {', '.join(i18n.SUPPORTED)}")
     if fmt in ("data", "csv"):
         from server.minutes_render import data_json, data_zip
 
-        body = data_json(read).encode() if fmt == "data" else data_zip(read)
+        body = data_json(read).encode() if fmt == "data" else data_zip(read, chosen)
         return body, MEDIA[fmt][0]
-    from server.i18n import translations  # the opening paragraph speaks the workshop's language
+    language = chosen or i18n.normalise(read.workshop.language) or i18n.FALLBACK
+    translations = i18n.translations(language)
+    m = minutes(read, translations=translations, language=language)
+    with speaking(translations, language):
+        if fmt == "md":
+            return render(m).encode(), MEDIA[fmt][0]
+        if fmt == "json":
+            return to_json(m).encode(), MEDIA[fmt][0]
+        if fmt == "html":
+            from server.minutes_render import html
 
-    m = minutes(read, translations=translations(read.workshop.language))
-    if fmt == "md":
-        return render(m).encode(), MEDIA[fmt][0]
-    if fmt == "json":
-        return to_json(m).encode(), MEDIA[fmt][0]
-    if fmt == "html":
-        from server.minutes_render import html
+            return html(m).encode(), MEDIA[fmt][0]
+        if fmt == "pdf":
+            from server.minutes_pdf import pdf
 
-        return html(m).encode(), MEDIA[fmt][0]
-    if fmt == "pdf":
-        from server.minutes_pdf import pdf
-
-        return pdf(m), MEDIA[fmt][0]
+            return pdf(m), MEDIA[fmt][0]
     raise ArchiveError("bad_format", f"unknown format {fmt!r}: md, html, pdf, json, data, csv")

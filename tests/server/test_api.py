@@ -76,7 +76,7 @@ def test_a_create_retried_with_the_same_id_makes_one_workshop(client: TestClient
         ({"title": "bad\x07bell"}, "invalid_text"),
         ({"date": "22/11/2026"}, "invalid_args"),
         ({"date": 20261122}, "invalid_args"),
-        ({"language": "fr"}, "unknown_language"),
+        ({"language": "ja"}, "unknown_language"),
         ({"sectors": []}, "invalid_args"),
         ({"sectors": "Agrifood"}, "invalid_args"),
         ({"sectors": [f"s{i}" for i in range(61)]}, "invalid_args"),
@@ -137,7 +137,7 @@ def test_a_join_code_is_accepted_in_lower_case_and_with_spaces(room: Room) -> No
         ({"country": "Italyy"}, "unknown_country"),
         ({"country": 39}, "invalid_args"),
         ({"sector": "Fishing"}, "unknown_sector"),
-        ({"language": "de"}, "unknown_language"),
+        ({"language": "ja"}, "unknown_language"),
         ({"name": "x" * 81}, "text_too_long"),
         ({"organisation": "x" * 121}, "text_too_long"),
         ({"role": "x" * 81}, "text_too_long"),
@@ -341,7 +341,8 @@ def test_the_three_views_answer_with_their_position_and_documented_keys(room: Ro
         "matchmaking",
     }
     assert set(d["workshop"]) == {"id", "title", "date", "venue", "language", "sectors", "code", "created_at",
-                                  "timezone", "zone_label", "hour_cycles"}  # fmt: skip
+                                  "timezone", "zone_label", "hour_cycles", "projector_language",
+                                  "projector_second_language"}  # fmt: skip
     assert set(d["counts"]) == {
         "joined", "online", "by_country", "by_organisation", "by_sector", "by_organisation_type"
     }  # fmt: skip

@@ -11,7 +11,10 @@
     button.disabled = !token;
     button.addEventListener("click", function () {
       button.disabled = true;
-      fetch(api + button.dataset.download, {headers: {Authorization: "Bearer " + token}, cache: "no-store"}).then(function (r) {
+      // The minutes in the language the dashboard is read in (the server's default would be the workshop's).
+      var minutes = /^minutes\.(md|html|pdf)$/.test(button.dataset.download);
+      var query = minutes ? "?lang=" + encodeURIComponent(document.documentElement.lang) : "";
+      fetch(api + button.dataset.download + query, {headers: {Authorization: "Bearer " + token}, cache: "no-store"}).then(function (r) {
         if (!r.ok) throw new Error(String(r.status));
         var match = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "");
         return r.blob().then(function (blob) {

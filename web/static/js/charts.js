@@ -17,7 +17,8 @@
   function num(x, digits) {
     return x === null || x === undefined ? "–" : Number(x).toLocaleString(lang(), {maximumFractionDigits: digits === undefined ? 1 : digits});
   }
-  function pct(x) { return num(x) + "%"; }
+  /* percent is 0–100 from the server; the language places the sign ("42 %" in German and French, "42%" in English). */
+  function pct(x) { return x === null || x === undefined ? "–" : T.formatPercent(Number(x) / 100, 1); }
   function answers(n) { return tn("%(count)s answer", "%(count)s answers", n); }
   function voters(n) { return tn("%(count)s voter", "%(count)s voters", n); }
 
@@ -214,6 +215,17 @@
     var draw = DRAW[r.kind];
     if (draw) draw(box, r, q, opts);
   }
+  /* A question's results worded as `q` (a poll in the reader's language: T.pollIn): its prompt and option labels by id. */
+  function inPollsWords(r, q) {
+    if (!q) return r;
+    var labels = {};
+    (q.options || []).forEach(function (o) { labels[o.id] = o.label; });
+    var relabel = function (o) { return labels[o.id] ? Object.assign({}, o, {label: labels[o.id]}) : o; };
+    var out = Object.assign({}, r, {prompt: q.prompt || r.prompt});
+    if (r.options) out.options = r.options.map(relabel);
+    if (r.items) out.items = r.items.map(relabel);
+    return out;
+  }
   /* Every question of a poll, each under its prompt when there are several (a survey). */
   function results(container, poll, list, opts) {
     var questions = {};
@@ -222,6 +234,7 @@
     reconcile(container, list || [], function (r) { return r.question_id; }, function () {
       return el("section", {class: "chart-question"}, el("h4", {class: "chart-prompt"}), el("div", {class: "chart"}));
     }, function (section, r, i) {
+      r = inPollsWords(r, questions[r.question_id]);
       var prompt = section.querySelector(".chart-prompt");
       prompt.textContent = many ? (i + 1) + ". " + (r.prompt || kindLabel(r.kind)) : r.prompt;
       prompt.hidden = !prompt.textContent;

@@ -274,6 +274,8 @@
     settings.elements.venue.value = ws.venue || "";
     settings.elements.language.value = ws.language || "en";
     settings.elements.timezone.value = ws.timezone || "UTC";
+    settings.elements.projector_language.value = ws.projector_language || "";
+    settings.elements.projector_second_language.value = ws.projector_second_language || "";
     var zones = $("s-timezones");
     if (!zones.children.length && Intl.supportedValuesOf) {
       Intl.supportedValuesOf("timeZone").forEach(function (z) { zones.appendChild(el("option", {value: z})); });
@@ -286,7 +288,7 @@
   settings.addEventListener("submit", function (event) {
     event.preventDefault();
     var ws = view.workshop || {}, f = settings.elements, changes = {};
-    ["title", "date", "venue", "language", "timezone"].forEach(function (k) {
+    ["title", "date", "venue", "language", "timezone", "projector_language", "projector_second_language"].forEach(function (k) {
       var v = f[k].value.trim();
       if (v !== (ws[k] || "")) changes[k] = v;
     });

@@ -162,7 +162,7 @@
         M.askOutcome(m, M.who(m.with)).then(function (out) { if (out) run("record_outcome", Object.assign({meeting_id: m.id}, out)); });
       }
     });
-    $("mp-ics").addEventListener("click", function () { M.download(api + "/agenda.ics", opts.token(), "tavolo-meetings.ics", this); });
+    $("mp-ics").addEventListener("click", function () { M.download(api + "/agenda.ics?lang=" + encodeURIComponent(document.documentElement.lang), opts.token(), "tavolo-meetings.ics", this); });
 
     /* Requests made and received. */
     function requests() {

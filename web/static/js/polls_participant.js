@@ -47,7 +47,9 @@
     }
 
     function fill(card, v) {
-      var p = v.poll, s = stateOf(p.id), answers = mine(p.id), open = p.state === "open";
+      // The facilitator's text in the participant's language where they wrote it, else as written.
+      var p = T.pollIn(v.poll, document.documentElement.lang) || v.poll;
+      var s = stateOf(p.id), answers = mine(p.id), open = p.state === "open";
       var mode = open ? (answers && !s.editing ? "voted" : "ballot") : "closed";
       card.node.className = "card poll-me state-" + p.state;
       card.kind.textContent = C.kindLabel(p.kind);

@@ -46,11 +46,19 @@
       }
     }
 
+    /* The projector's language and the second one (workshop settings): the facilitator's text in each where given. */
     function draw(v) {
-      var p = v.poll, open = p.state === "open", list = v.revealed ? questionsPage(v) : [];
+      var ws = v.workshop || {}, main = document.documentElement.lang;
+      var p = T.pollIn(v.poll, main) || v.poll, open = p.state === "open", list = v.revealed ? questionsPage(v) : [];
+      var second = ws.second && ws.second !== main ? T.pollIn(v.poll, ws.second) : null;
       $("pp-label").textContent = [C.kindLabel(p.kind), p.secret ? "🔒 " + t("Secret ballot") : "",
         open ? t("Vote now on your phone") : t("Closed")].filter(Boolean).join(" · ");
       $("pp-title").textContent = p.title;
+      var below = second ? [second.title].concat(second.questions.length === 1 && second.questions[0].prompt
+        ? [second.questions[0].prompt] : []).filter(function (x, i, all) { return x && all.indexOf(x) === i; }) : [];
+      $("pp-second").textContent = below.join(" — ");
+      $("pp-second").hidden = !below.length;
+      if (second) $("pp-second").lang = ws.second;
       C.countdown(countdown, open ? p.closes_at : "");
       C.turnout(turnout, v.turnout);
       turnout.hidden = !v.revealed;  // else the turnout is the big number in the middle
@@ -95,10 +103,10 @@
           page = 0;
           T.clear(results);
         }
-        last = v;
+        last = Object.assign({workshop: {second: (view.workshop || {}).projector_second_language}}, v);
         section.hidden = false;
         document.body.classList.add("poll-mode");  // before drawing: fit() measures the poll's frame
-        draw(v);
+        draw(last);
         return true;
       }
     };

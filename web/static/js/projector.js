@@ -15,9 +15,14 @@
   function notice(text) { $("proj-notice").textContent = text; $("proj-notice").hidden = !text; }
   if (!token && !root.dataset.replay) return notice(t("Open the projector from the facilitator dashboard to show live numbers."));
 
+  // The projector's language, as the page was rendered with it: a new choice in the settings reloads the page in it
+  // (unless this screen asked for one with ?lang=).
+  var projectorLanguage = null, asked = new URLSearchParams(location.search).has("lang");
   var render = T.throttleFrame(function () {
     if (!view) return;
     var ws = view.workshop || {}, counts = view.counts || {};
+    if (projectorLanguage === null) projectorLanguage = ws.projector_language || "";
+    else if (!asked && !root.dataset.replay && (ws.projector_language || "") !== projectorLanguage) return location.reload();
     $("ws-title").textContent = ws.title || "";
     document.title = (ws.title || "") + " — Tavolo";
     $("ws-date").textContent = T.formatDate(ws.date);

@@ -24,12 +24,53 @@
   function t(msgid, vars) {
     return fill(Object.prototype.hasOwnProperty.call(STRINGS, msgid) ? STRINGS[msgid] : msgid, vars);
   }
-  /* The plural form for n, looked up by the English singular: the catalogue gives [one, other] (English and
-   * Italian both use "one" for n = 1 only). %(count)s is n. */
+  /* The plural form for n, looked up by the English singular. The server sends every form in the catalogue's
+   * order and which form each CLDR plural category takes (plural_categories, read off the catalogue's own rule):
+   * Intl.PluralRules picks the category of n in the page's language (Polish 22 "few", 25 "many"; Slovenian 102
+   * "two"), so no plural rule is evaluated here. %(count)s is n, formatted for the language. */
+  var PLURAL_RULES = null;
+  function pluralIndex(n) {
+    var cats = I18N.plural_categories || {one: 0, other: 1};
+    if (!PLURAL_RULES) {
+      try { PLURAL_RULES = new Intl.PluralRules(document.documentElement.lang || "en"); }
+      catch (e) { PLURAL_RULES = {select: function (x) { return x === 1 ? "one" : "other"; }}; }
+    }
+    var cat = PLURAL_RULES.select(n);
+    // A category the catalogue's integers never reach (Polish "other" is for fractions): the last form.
+    return Object.prototype.hasOwnProperty.call(cats, cat) ? cats[cat] : 99;
+  }
   function tn(singular, plural, n, vars) {
     var plurals = I18N.plurals || {};
     var forms = Object.prototype.hasOwnProperty.call(plurals, singular) ? plurals[singular] : [singular, plural];
-    return fill(forms[n === 1 ? 0 : 1], Object.assign({count: n}, vars || {}));
+    return fill(forms[Math.min(pluralIndex(n), forms.length - 1)], Object.assign({count: formatNumber(n)}, vars || {}));
+  }
+  /* A number as the page's language writes it (1.234 in German, 1 234 in French). */
+  function formatNumber(n, options) {
+    if (typeof n !== "number") return n;
+    try { return new Intl.NumberFormat(document.documentElement.lang || "en", options).format(n); }
+    catch (e) { return String(n); }
+  }
+  /* A share (0.42) as a percentage in the page's language: "42 %" in German and French, "42%" in English. */
+  function formatPercent(share, digits) {
+    return formatNumber(share, {style: "percent", maximumFractionDigits: digits || 0});
+  }
+  /* A poll as a reader of `lang` sees it: the facilitator's text in that language where they gave it (translations:
+   * title, prompts, options and scale labels in the poll's order), else the original. null when the poll has none. */
+  function pollIn(p, lang) {
+    var tr = p && (p.translations || {})[lang];
+    if (!tr) return null;
+    var copy = Object.assign({}, p, {title: tr.title || p.title});
+    copy.questions = (p.questions || []).map(function (q, i) {
+      var tq = (tr.questions || [])[i] || {}, out = Object.assign({}, q, {prompt: tq.prompt || q.prompt});
+      if (tq.low_label) out.low_label = tq.low_label;
+      if (tq.high_label) out.high_label = tq.high_label;
+      if (q.options) out.options = q.options.map(function (o, j) {
+        var text = (tq.options || [])[j];
+        return text ? Object.assign({}, o, {label: text}) : o;
+      });
+      return out;
+    });
+    return copy;
   }
   function label(group, key) { var g = I18N[group] || {}; return g[key] || key; }
   function errorText(err) {
@@ -381,7 +422,7 @@
 
   window.Tavolo = {
     useZone: useZone, zone: currentZone,
-    readJSON: readJSON, t: t, tn: tn, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
+    readJSON: readJSON, t: t, tn: tn, formatNumber: formatNumber, formatPercent: formatPercent, pollIn: pollIn, label: label, errorText: errorText, el: el, clear: clear, $: $, flag: flag,
     countryName: countryName, orgTypeName: orgTypeName, fold: fold, uuid: uuid, newToken: newToken, store: store, fromHash: fromHash, tokenFromHash: tokenFromHash,
     reloadOnNewSecrets: reloadOnNewSecrets,
     showStatus: showStatus, connect: connect, applyOps: applyOps, clock: clock
