@@ -494,6 +494,9 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Open: anyone with the code can join."),
     N_("A category cannot contain “;”. Separate categories with commas."),
     N_("This server does not know your browser's time zone (%(zone)s): choose the workshop's zone from the list."),
+    # Matchmaking counters: their own msgids, since "Accepted" and "Held" also name one meeting's state.
+    N_("Meetings accepted"),
+    N_("Meetings held"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -523,6 +526,10 @@ JS_PLURALS: tuple[tuple[str, str], ...] = (
     ngettext("%(count)s table", "%(count)s tables"),
     ngettext("%(count)s person found", "%(count)s people found"),
     ngettext("%(count)s round", "%(count)s rounds"),
+    ngettext(
+        "Remove the selected participant? They will need the join code to come back.",
+        "Remove the %(count)s selected participants? They will need the join code to come back.",
+    ),
 )
 
 # What a person is told for each error code of docs/protocol.md (the server's own message is for developers).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
+from pathlib import Path
 
 from tests.acceptance.support import Room
 from tests.e2e.conftest import Server
@@ -43,5 +44,26 @@ def test_an_italian_workshop_speaks_italian_and_anyone_can_switch_to_english(ser
         # The dashboard and projector follow the workshop's language too.
         assert _page(server, f"/w/{room.workshop_id}/dashboard")[0] == "it"
         assert _page(server, f"/w/{room.workshop_id}/projector")[0] == "it"
+    finally:
+        room.close()
+
+
+def test_italian_dashboard_counts_in_plurals_and_asks_about_one_participant_in_the_singular(server: Server) -> None:
+    import json
+
+    room = Room.create(server, "Plurali", language="it")
+    try:
+        _, html, _ = _page(server, f"/w/{room.workshop_id}/dashboard")
+        block = re.search(r'<script type="application/json" id="i18n">(.*?)</script>', html, re.S)
+        assert block
+        i18n = json.loads(block.group(1))
+        one, many = i18n["plurals"]["Remove the selected participant? They will need the join code to come back."]
+        assert one.startswith("Rimuovere il partecipante selezionato?") and "%(count)s partecipanti" in many
+        # The matchmaking counters, read as the dashboard's script reads them: every label a plural.
+        script = (Path(__file__).resolve().parents[2] / "web/static/js/match_dashboard.js").read_text()
+        figures = re.search(r"function figures\(c\) \{(.*?)\n    \}", script, re.S)
+        assert figures
+        labels = [i18n["strings"].get(m, m) for m in re.findall(r'\bt\("([^"]+)"\)', figures.group(1))]
+        assert {"Accettati", "Pianificati", "Svolti"} <= set(labels) and "Accettato" not in labels
     finally:
         room.close()
