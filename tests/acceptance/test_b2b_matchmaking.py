@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.parse
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,3 +146,34 @@ def test_catalogue_only_with_matchmaking_only_profiles_and_never_names_the_anony
     for secret in ("Henrik", "Hidden GmbH", "Bystander"):
         assert secret not in shown
     assert "Henrik Hidden" in repr(room.get("/matchmaking/catalogue"))  # the facilitator still sees the name
+
+
+def test_on_a_phone_a_meetings_held_no_show_and_outcome_buttons_are_at_least_44_px(room: Room, browser: Any) -> None:
+    import json
+
+    from tests.acceptance.test_polls import TAP_MIN
+
+    ana, jan = room.join("Ana Ferreira", organisation="Proplast"), room.join("Jan Kowalski", organisation="Silesia")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    room.command("configure_matchmaking", {"sessions": [{"start": start.isoformat(),
+                 "end": (start + timedelta(hours=1)).isoformat()}], "slot_minutes": 20, "tables": 2,
+                 "requires_acceptance": False})  # fmt: skip
+    room.command("request_meeting", {"participant_id": jan.participant_id}, token=ana.token)
+    room.command("schedule_meetings")
+    room.command("publish_schedule")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="en-GB")  # fmt: skip
+    context.set_default_timeout(20_000)
+    try:
+        key, token = json.dumps(f"tavolo:me:{room.workshop_id}"), json.dumps(ana.token)
+        context.add_init_script(f"localStorage.setItem({key}, {token});")
+        page = context.new_page()
+        page.goto(f"{room.server.url}/w/{room.workshop_id}/me")
+        buttons = page.locator(".mp-meeting-actions button")
+        buttons.nth(2).wait_for()
+        sizes = {buttons.nth(i).inner_text(): buttons.nth(i).bounding_box() for i in range(buttons.count())}
+        small = {n: (round(b["width"]), round(b["height"])) for n, b in sizes.items()
+                 if b["width"] < TAP_MIN or b["height"] < TAP_MIN}  # fmt: skip
+        assert len(sizes) == 3 and small == {}, f"tap targets under {TAP_MIN}x{TAP_MIN} px: {small}"
+    finally:
+        context.close()
