@@ -167,7 +167,7 @@ _OVERFLOWING_TEXT = """() => {
     if (style.textOverflow === "ellipsis") continue;  // shortened by design, the whole text in its title
     if (!Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim())) continue;
     if (e.scrollWidth > e.clientWidth + 1)
-      out.push(`${e.tagName.toLowerCase()}.${e.className} ${e.scrollWidth}>${e.clientWidth}: ${e.textContent.trim().slice(0, 50)}`);
+      out.push(`${e.tagName}.${e.className} ${e.scrollWidth}>${e.clientWidth}: ${e.textContent.trim().slice(0, 50)}`);
   }
   return out;
 }"""
