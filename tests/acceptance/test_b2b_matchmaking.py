@@ -177,3 +177,24 @@ def test_on_a_phone_a_meetings_held_no_show_and_outcome_buttons_are_at_least_44_
         assert len(sizes) == 3 and small == {}, f"tap targets under {TAP_MIN}x{TAP_MIN} px: {small}"
     finally:
         context.close()
+
+
+def test_a_two_day_programme_shows_each_days_range_on_the_dashboard(server: Server, browser: Any) -> None:
+    room = Room.create(server, title="Two days in Rome", timezone="Europe/Rome", language="it")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, timezone_id="UTC", locale="en-GB")
+    context.set_default_timeout(20_000)
+    try:
+        room.command("configure_matchmaking", {"sessions": [
+            {"start": "2026-03-30T09:00:00+02:00", "end": "2026-03-30T13:00:00+02:00"},
+            {"start": "2026-03-31T14:00:00+02:00", "end": "2026-03-31T17:00:00+02:00"}], "slot_minutes": 20,
+            "tables": 4})  # fmt: skip
+        page = context.new_page()
+        page.goto(f"{room.server.url}/w/{room.workshop_id}/dashboard#k={room.facilitator_token}")
+        line = page.locator("#mm-settings-line")
+        line.filter(has_text="14:00").wait_for()
+        text = line.inner_text()
+        # Italian page, Rome's wall clock (the browser is in UTC): one range per day, nothing spanning the night.
+        assert "lun 30 mar 09:00\u201313:00 \u00b7 mar 31 mar 14:00\u201317:00" in text, text
+    finally:
+        context.close()
+        room.close()

@@ -330,7 +330,7 @@
         $("mm-csv").disabled = !d || !(d.meetings || []).length;
         if (!configured) return;
         $("mm-settings-line").textContent = [T.tn("%(count)s meeting slot", "%(count)s meeting slots", d.slots.length),
-          M.timeRange({start: d.slots[0].start, end: d.slots[d.slots.length - 1].end}, d.slots),
+          M.spanByDay(d.slots),
           T.tn("%(count)s table", "%(count)s tables", d.tables),
           d.requires_acceptance ? t("requests need acceptance") : t("requests are accepted at once")].join(" · ");
         figures(d.counts || {});
