@@ -497,6 +497,15 @@ JS_STRINGS: tuple[str, ...] = (
     # Matchmaking counters: their own msgids, since "Accepted" and "Held" also name one meeting's state.
     N_("Meetings accepted"),
     N_("Meetings held"),
+    # Replay's timeline markers, by kind.
+    N_("Groups formed"),
+    N_("Poll opened"),
+    N_("Poll closed"),
+    N_("Note"),
+    N_("Round started"),
+    N_("Timer started"),
+    N_("Meetings scheduled"),
+    N_("Schedule published"),
 )
 
 # Plurals the scripts show, by their English forms (one, other).

@@ -198,3 +198,23 @@ def test_a_two_day_programme_shows_each_days_range_on_the_dashboard(server: Serv
     finally:
         context.close()
         room.close()
+
+
+def test_the_ics_agenda_of_an_italian_participant_is_worded_in_italian(server: Server) -> None:
+    import icalendar
+
+    room = Room.create(server, title="Incontri B2B", language="it")
+    try:
+        ana, jan = room.join("Ana Ferreira", organisation="Proplast"), room.join("Jan Kowalski", organisation="Silesia")
+        room.command("configure_matchmaking", {"sessions": [{"start": "2026-05-12T09:00:00+00:00",
+                     "end": "2026-05-12T10:00:00+00:00"}], "slot_minutes": 20, "tables": 2})  # fmt: skip
+        room.command("add_meeting", {"participant_ids": [ana.participant_id, jan.participant_id]})
+        room.command("schedule_meetings")
+        room.command("publish_schedule")
+        cal = icalendar.Calendar.from_ical(room.get("/matchmaking/agenda.ics", token=ana.token))
+        (event,) = cal.walk("VEVENT")
+        assert str(cal["X-WR-CALNAME"]) == "Incontri B2B \u2014 incontri"
+        assert str(event["SUMMARY"]) == "Incontro: Jan Kowalski, Silesia"
+        assert str(event["LOCATION"]).startswith("Tavolo ")
+    finally:
+        room.close()
