@@ -506,6 +506,7 @@ JS_STRINGS: tuple[str, ...] = (
     N_("Timer started"),
     N_("Meetings scheduled"),
     N_("Schedule published"),
+    N_("With %(people)s people, each can meet at most %(most)s others."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -538,6 +539,10 @@ JS_PLURALS: tuple[tuple[str, str], ...] = (
     ngettext(
         "Remove the selected participant? They will need the join code to come back.",
         "Remove the %(count)s selected participants? They will need the join code to come back.",
+    ),
+    ngettext(
+        "Warning: %(count)s meeting breaks the seating rules (colleagues or compatriots).",
+        "Warning: %(count)s meetings break the seating rules (colleagues or compatriots).",
     ),
 )
 
