@@ -157,7 +157,7 @@ def test_a_category_holding_a_semicolon_is_refused_with_its_own_code_and_the_for
 def test_a_removed_member_leaves_the_phones_group_card_and_the_projector_and_is_marked_on_the_dashboard(
     room: Room, browser: Any
 ) -> None:
-    (ann, bob, cleo), sheet = _one_group(room, "Ann Moretti", "Bob Gallo", "Cleo Ricci")
+    (ann, bob, _cleo), sheet = _one_group(room, "Ann Moretti", "Bob Gallo", "Cleo Ricci")
     split_id = room.view()["groups"]["split"]["id"]
     room.command("set_rapporteur", {"split_id": split_id, "group_id": "s1g1", "participant_id": bob.participant_id})
     room.command("remove_participants", {"participant_ids": [bob.participant_id]})
