@@ -4,8 +4,9 @@ profiles): JSON-ready dicts, deterministic, no I/O.
 - ``facilitator_view``: the current split (every group's members with country and organisation, the balance
   figures, who was placed or moved since), the split history, and per question set every group's answers side
   by side per question and which groups have answered.
-- ``participant_view``: one's own group and own sheets; other groups' sheets only while the facilitator shows
-  them (``visibility`` all) -- otherwise they are not in the view at all.
+- ``participant_view``: one's own group (its present members: who left or was removed is not shown) and own
+  sheets; other groups' sheets only while the facilitator shows them (``visibility`` all) -- otherwise they are
+  not in the view at all.
 - ``report_back_view``: the projector's walk through the groups (``report_back_order``): only the group shown, and
   only what the screen shows of it; nothing while no group is shown.
 """
@@ -226,9 +227,21 @@ def participant_view(m: GroupsModel, w: WorkshopModel, participant_id: str) -> d
         sets.append({**question_set_view(qs), "sheet": _answers(m, w, qs, group_id), "others": others})
     return {
         "split_id": str(split.id),
-        "group": group_view(w, split, split.groups[group_id], held),
+        "group": _present_only(group_view(w, split, split.groups[group_id], held)),
         "question_sets": sets,
         "position": m.position,
+    }
+
+
+def _present_only(group: dict[str, Any]) -> dict[str, Any]:
+    """A group as its members' phones see it: who left or was removed stays a member of record (their answers
+    remain the group's, the dashboard marks them away) but is no longer shown as part of the group, nor as its
+    rapporteur."""
+    rapporteur = group["rapporteur"]
+    return {
+        **group,
+        "members": [p for p in group["members"] if p["present"]],
+        "rapporteur": rapporteur if rapporteur and rapporteur["present"] else None,
     }
 
 
@@ -247,11 +260,15 @@ def _on_screen(w: WorkshopModel, m: GroupsModel, qs: QuestionSetRow, g: GroupRow
         person = _person(w, pid)
         return {"id": pid, "name": person["name"], "country": person["country"]}
 
+    def present(pid: str) -> bool:
+        return bool(_person(w, pid)["present"])
+
     sheet = _answers(m, w, qs, g.id)["answers"]
+    # Only who is still here is named to the room: someone who left or was removed is no longer of the group.
     return {
         "id": g.id, "number": g.number, "title": _title(split, g, _held(w, split)), "table": g.table,
-        "rapporteur": shown(g.rapporteur) if g.rapporteur else None,
-        "members": [shown(pid) for pid in g.members],
+        "rapporteur": shown(g.rapporteur) if g.rapporteur and present(g.rapporteur) else None,
+        "members": [shown(pid) for pid in g.members if present(pid)],
         "answers": {q: [{"id": c["id"], "text": c["text"], "tags": c["tags"]} for c in cs] for q, cs in sheet.items()},
     }  # fmt: skip
 

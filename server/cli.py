@@ -342,7 +342,15 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=level, handlers=[handler])
     else:
         logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    return int(args.func(args))
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `tavolo plan … | head`: the reader left. Quietly stop, as `cat` would; point stdout at /dev/null so the
+        # interpreter's final flush does not print a second traceback (the recipe in Python's signal docs).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
 
 
 if __name__ == "__main__":

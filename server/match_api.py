@@ -89,13 +89,14 @@ def agenda_ics(
     slots: list[dict[str, str]],
     uid: str,
     timezone: str = "UTC",
-    lang: str = "en",
+    language: str = i18n.FALLBACK,
 ) -> bytes:
-    """One's meetings as an iCalendar file (RFC 5545): an event per meeting, with who, where and the note, its words
-    in ``lang``. Times are in the workshop's zone (``TZID=Europe/Rome``) with its VTIMEZONE, as §3.6.5 requires of
-    every TZID used; a slot's own offset (the facilitator's browser's) is only a way to write the instant."""
-    tr = i18n.translations(lang)
+    """One's meetings as an iCalendar file (RFC 5545): an event per meeting, with who, where and the note. Times
+    are in the workshop's zone (``TZID=Europe/Rome``) with its VTIMEZONE, as §3.6.5 requires of every TZID used;
+    a slot's own offset (the facilitator's browser's) is only a way to write the instant. The words around the
+    names (calendar name, summary, table) are in ``language``."""
     zone = ZoneInfo(timezone or "UTC")
+    _ = i18n.translations(language).gettext
 
     def at(iso: str) -> datetime:
         return datetime.fromisoformat(iso).astimezone(zone)
@@ -103,7 +104,7 @@ def agenda_ics(
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Tavolo//Matchmaking agenda//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", tr.gettext("%(title)s — meetings") % {"title": title} if title else tr.gettext("Meetings"))
+    cal.add("x-wr-calname", _("%(title)s — meetings") % {"title": title} if title else _("Meetings"))
     for item in agenda:
         slot = slots[item["slot"]] if item["slot"] is not None and item["slot"] < len(slots) else None
         if slot is None:
@@ -115,9 +116,8 @@ def agenda_ics(
         event.add("dtstart", at(slot["start"]))
         event.add("dtend", at(slot["end"]))
         who = ", ".join(x for x in (other["name"], other["organisation"]) if x)
-        event.add("summary", tr.gettext("Meeting: %(who)s") % {"who": who})
-        table = tr.gettext("Table %(n)s") % {"n": item["table"]}
-        event.add("location", ", ".join(x for x in (table, venue) if x))
+        event.add("summary", _("Meeting: %(who)s") % {"who": who})
+        event.add("location", ", ".join(x for x in (_("Table %(n)s") % {"n": item["table"]}, venue) if x))
         if item.get("note"):
             event.add("description", item["note"])
         cal.add_component(event)
@@ -136,10 +136,10 @@ async def agenda(request: Request) -> Response:
     mine = mm.participant_view(match, model, pid)
     if match is None or mine is None or not match.published:
         raise ApiError("not_scheduled", "the schedule has not been published yet", 409)
-    # The participant's language: the page's (?lang=), else the one in their profile.
-    lang = i18n.normalise(request.query_params.get("lang")) or model.participants[pid].language
+    # The language its pages would speak to this participant: ?lang=, the lang cookie, their own, the workshop's.
+    language = i18n.pick_language(request, i18n.normalise(model.participants[pid].language) or model.language)
     body = agenda_ics(model.title, model.venue, mine["agenda"], match.slots, f"{workshop_id}-{pid}", model.timezone,
-                      lang)  # fmt: skip
+                      language)  # fmt: skip
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="tavolo-meetings.ics"'})  # fmt: skip
 

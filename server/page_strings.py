@@ -495,6 +495,19 @@ JS_STRINGS: tuple[str, ...] = (
     N_("A category cannot contain “;”. Separate categories with commas."),
     N_("This server does not know your browser's time zone (%(zone)s): choose the workshop's zone from the list."),
     N_("Many people are joining at once — keep this page open, you will be let in in a moment."),
+    # Matchmaking counters: their own msgids, since "Accepted" and "Held" also name one meeting's state.
+    N_("Meetings accepted"),
+    N_("Meetings held"),
+    # Replay's timeline markers, by kind.
+    N_("Groups formed"),
+    N_("Poll opened"),
+    N_("Poll closed"),
+    N_("Note"),
+    N_("Round started"),
+    N_("Timer started"),
+    N_("Meetings scheduled"),
+    N_("Schedule published"),
+    N_("With %(people)s people, each can meet at most %(most)s others."),
 )
 
 # Plurals the scripts show, by their English forms (one, other).
@@ -524,6 +537,14 @@ JS_PLURALS: tuple[tuple[str, str], ...] = (
     ngettext("%(count)s table", "%(count)s tables"),
     ngettext("%(count)s person found", "%(count)s people found"),
     ngettext("%(count)s round", "%(count)s rounds"),
+    ngettext(
+        "Remove the selected participant? They will need the join code to come back.",
+        "Remove the %(count)s selected participants? They will need the join code to come back.",
+    ),
+    ngettext(
+        "Warning: %(count)s meeting breaks the seating rules (colleagues or compatriots).",
+        "Warning: %(count)s meetings break the seating rules (colleagues or compatriots).",
+    ),
 )
 
 # What a person is told for each error code of docs/protocol.md (the server's own message is for developers).

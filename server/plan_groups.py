@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.countries import parse_country
-from domain.planning.groups import Person, PlanError, plan_split
+from domain.planning.groups import BY, Person, PlanError, plan_split
 
 KNOWN = ("name", "organisation", "country", "sector")
 
@@ -50,14 +50,27 @@ def read_people(path: Path) -> tuple[list[Person], list[dict[str, str]]]:
     return people, rows
 
 
+def by_column(strategy: str, rows: list[dict[str, str]]) -> str:
+    """``by:FIELD`` with FIELD matched case-insensitively to the CSV's columns (read lower-cased); an unknown
+    column is refused, naming the columns there are, rather than putting everyone in one group."""
+    if not strategy.startswith(BY) or not rows:
+        return strategy
+    name = strategy[len(BY) :].strip().lower()
+    columns = [c for c in rows[0] if c]
+    if name and name not in columns:
+        raise PlanError(f"no column {name[:40]!r} to group by; the columns are: {', '.join(columns)}")
+    return BY + name
+
+
 def run(args: argparse.Namespace) -> int:
-    if not args.strategy.startswith("by:") and args.groups is None and args.size is None:
+    if not args.strategy.startswith(BY) and args.groups is None and args.size is None:
         print("tavolo plan: give --groups or --size (by:FIELD needs neither)", file=sys.stderr)
         return 2
     try:
         people, rows = read_people(args.participants)
+        strategy = by_column(args.strategy, rows)
         plan = plan_split(
-            people, groups=args.groups, size=args.size, strategy=args.strategy, seed=args.seed, max_size=args.max_size
+            people, groups=args.groups, size=args.size, strategy=strategy, seed=args.seed, max_size=args.max_size
         )
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         print(f"tavolo plan: cannot read {args.participants}: {e}", file=sys.stderr)

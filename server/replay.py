@@ -158,7 +158,7 @@ def _marker(e: Any, titles: dict[str, str], items: dict[str, str]) -> dict[str, 
     if isinstance(e, Workshop.AgendaItemFinished):
         return {"kind": "item_finished", "label": items.get(e.item_id, "")}
     if isinstance(e, Split.Created):
-        return {"kind": "split", "label": f"{len(e.groups)} groups"}
+        return {"kind": "split", "label": str(len(e.groups))}  # a count: the page words it in its language
     if isinstance(e, Poll.Opened):
         return {"kind": "poll_opened", "label": titles.get(str(e.originator_id), "")}
     if isinstance(e, Poll.Closed):

@@ -3,7 +3,8 @@
 The dashboard's rotation form asks this as the facilitator types, and shows "N rounds · H h MM min". It runs the
 same planner ``create_rotation`` runs (domain/planning/rotation_goal.py), on the people present now as the read
 model has them, off the event loop; the rotation created afterwards records its own plan (with the participants'
-meeting wishes and its own seed), which is what counts.
+meeting wishes and its own seed), which is what counts. The answer also counts the rule breaks (meetings of
+colleagues or compatriots the ``avoid`` rules forbid) the plan would have, so the form can warn before creating.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ async def rotation_preview(request: Request) -> Response:
         Person(i, p.organisation, p.country, p.sector)
         for i, p in enumerate(p for p in model.participants.values() if p.status == "present" and p.id not in excluded)
     ]  # fmt: skip
+    if len(people) >= 2 and goal > len(people) - 1:
+        # The facilitator is told the limit itself (the form words it from ``details``), not a vague refusal.
+        raise ApiError("cannot_plan", f"with {len(people)} people, each can meet at most {len(people) - 1} others",
+                       details={"people": len(people), "most": len(people) - 1})  # fmt: skip
     prefer = ("sector",) if q.get("prefer_cross_sector") == "true" else ()
     options: dict[str, Any] = {"avoid": avoid, "odd": odd, "time_limit": LIVE_TIME_LIMIT, "prefer_cross": prefer}
     try:
@@ -65,6 +70,9 @@ async def rotation_preview(request: Request) -> Response:
         "people": len(people), "meet_at_least": goal, "rounds": rounds, "least_met": least_met(plan),
         "round_seconds": round_seconds, "total_seconds": rounds * round_seconds,
         "duration": hours_minutes(rounds * round_seconds),
+        # The meetings this plan has that the avoid rules forbid (colleagues, compatriots): shown before creating.
+        "rule_breaks": sum(plan.quality.violations.get(a, 0) for a in avoid),
+        "violations": {a: plan.quality.violations.get(a, 0) for a in avoid},
     })  # fmt: skip
 
 

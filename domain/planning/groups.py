@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from math import ceil, comb
 from typing import Any
@@ -254,9 +254,16 @@ def _by_attribute(people: Sequence[Person], name: str, cap: int | None, rng: ran
         k = 1 if cap is None else ceil(len(block) / cap)
         subset = [people[p] for p in block]
         dealt += [[block[q] for q in g] for g in anticluster(_encode(subset), k, ORG, rng, budget)]
-        labels += [people[block[0]].value(name).strip()] * k
+        labels += [_commonest(people[p].value(name).strip() for p in block)] * k
         unavoidable += _unavoidable(subset, k)
     return _plan(people, dealt, labels, unavoidable, budget)
+
+
+def _commonest(spellings: Iterable[str]) -> str:
+    """A value's name for its group: its most common spelling, ties to the first in sorted order, so the label
+    does not depend on which row happens to come first."""
+    counts = Counter(spellings)
+    return min(counts, key=lambda s: (-counts[s], s))
 
 
 def _encode(people: Sequence[Person]) -> list[list[int]]:

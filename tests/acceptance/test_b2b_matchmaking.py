@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.parse
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -162,3 +163,75 @@ def test_a_catalogue_query_of_many_repeated_words_searches_each_once_and_only_th
     assert search("robotics integrators welding cells for steel frames and nothing") == ["Zoe"]  # 9th not searched
     found = room.get("/matchmaking/catalogue?country=Kosovo", token=zoe.token)["people"]
     assert [(p["name"], p["country"]) for p in found] == [("Zoe", "XK")]
+
+
+def test_on_a_phone_a_meetings_held_no_show_and_outcome_buttons_are_at_least_44_px(room: Room, browser: Any) -> None:
+    import json
+
+    from tests.acceptance.test_polls import TAP_MIN
+
+    ana, jan = room.join("Ana Ferreira", organisation="Proplast"), room.join("Jan Kowalski", organisation="Silesia")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    room.command("configure_matchmaking", {"sessions": [{"start": start.isoformat(),
+                 "end": (start + timedelta(hours=1)).isoformat()}], "slot_minutes": 20, "tables": 2,
+                 "requires_acceptance": False})  # fmt: skip
+    room.command("request_meeting", {"participant_id": jan.participant_id}, token=ana.token)
+    room.command("schedule_meetings")
+    room.command("publish_schedule")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="en-GB")  # fmt: skip
+    context.set_default_timeout(20_000)
+    try:
+        key, token = json.dumps(f"tavolo:me:{room.workshop_id}"), json.dumps(ana.token)
+        context.add_init_script(f"localStorage.setItem({key}, {token});")
+        page = context.new_page()
+        page.goto(f"{room.server.url}/w/{room.workshop_id}/me")
+        buttons = page.locator(".mp-meeting-actions button")
+        buttons.nth(2).wait_for()
+        sizes = {buttons.nth(i).inner_text(): buttons.nth(i).bounding_box() for i in range(buttons.count())}
+        small = {n: (round(b["width"]), round(b["height"])) for n, b in sizes.items()
+                 if b["width"] < TAP_MIN or b["height"] < TAP_MIN}  # fmt: skip
+        assert len(sizes) == 3 and small == {}, f"tap targets under {TAP_MIN}x{TAP_MIN} px: {small}"
+    finally:
+        context.close()
+
+
+def test_a_two_day_programme_shows_each_days_range_on_the_dashboard(server: Server, browser: Any) -> None:
+    room = Room.create(server, title="Two days in Rome", timezone="Europe/Rome", language="it")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, timezone_id="UTC", locale="en-GB")
+    context.set_default_timeout(20_000)
+    try:
+        room.command("configure_matchmaking", {"sessions": [
+            {"start": "2026-03-30T09:00:00+02:00", "end": "2026-03-30T13:00:00+02:00"},
+            {"start": "2026-03-31T14:00:00+02:00", "end": "2026-03-31T17:00:00+02:00"}], "slot_minutes": 20,
+            "tables": 4})  # fmt: skip
+        page = context.new_page()
+        page.goto(f"{room.server.url}/w/{room.workshop_id}/dashboard#k={room.facilitator_token}")
+        line = page.locator("#mm-settings-line")
+        line.filter(has_text="14:00").wait_for()
+        text = line.inner_text()
+        # Italian page, Rome's wall clock (the browser is in UTC): one range per day, nothing spanning the night.
+        assert "lun 30 mar 09:00\u201313:00 \u00b7 mar 31 mar 14:00\u201317:00" in text, text
+    finally:
+        context.close()
+        room.close()
+
+
+def test_the_ics_agenda_of_an_italian_participant_is_worded_in_italian(server: Server) -> None:
+    import icalendar
+
+    room = Room.create(server, title="Incontri B2B", language="it")
+    try:
+        ana, jan = room.join("Ana Ferreira", organisation="Proplast"), room.join("Jan Kowalski", organisation="Silesia")
+        room.command("configure_matchmaking", {"sessions": [{"start": "2026-05-12T09:00:00+00:00",
+                     "end": "2026-05-12T10:00:00+00:00"}], "slot_minutes": 20, "tables": 2})  # fmt: skip
+        room.command("add_meeting", {"participant_ids": [ana.participant_id, jan.participant_id]})
+        room.command("schedule_meetings")
+        room.command("publish_schedule")
+        cal = icalendar.Calendar.from_ical(room.get("/matchmaking/agenda.ics", token=ana.token))
+        (event,) = cal.walk("VEVENT")
+        assert str(cal["X-WR-CALNAME"]) == "Incontri B2B \u2014 incontri"
+        assert str(event["SUMMARY"]) == "Incontro: Jan Kowalski, Silesia"
+        assert str(event["LOCATION"]).startswith("Tavolo ")
+    finally:
+        room.close()

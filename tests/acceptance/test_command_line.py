@@ -130,3 +130,14 @@ def test_plan_groups_accepts_the_eu_codes_a_join_accepts(tmp_path: Path, room: R
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2], check=False,
     )  # fmt: skip
     assert refused.returncode == 2 and "'Narnia' is not a country" in refused.stderr
+
+
+def test_plan_groups_by_a_column_in_any_case_refuses_an_unknown_one(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("name,organisation,country,sector\n" + "".join(
+        f"P{i},Org {i},IT,{['ICT', 'ict', 'Energy'][i % 3]}\n" for i in range(12)), encoding="utf-8")  # fmt: skip
+    done = run_tavolo_command("plan", "groups", "--participants", str(people), "--strategy", "by:Sector")
+    assert "Group 1 (Energy)" in done.stdout and "Group 2 (ICT)" in done.stdout and "Group 3" not in done.stdout
+    refused = run_tavolo_command("plan", "groups", "--participants", str(people), "--strategy", "by:nonexistent",
+                                 check=False)  # fmt: skip
+    assert refused.returncode == 2 and "name, organisation, country, sector" in refused.stderr

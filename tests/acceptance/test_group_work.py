@@ -3,6 +3,7 @@ removal undone within a minute."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -149,5 +150,41 @@ def test_a_category_holding_a_semicolon_is_refused_with_its_own_code_and_the_for
         page.locator("#gq-pose").click()
         expect(page.locator("#gq-error")).to_contain_text("cannot contain “;”")
         assert not [f for f in sent if "pose_questions" in f]
+    finally:
+        context.close()
+
+
+def test_a_removed_member_leaves_the_phones_group_card_and_the_projector_and_is_marked_on_the_dashboard(
+    room: Room, browser: Any
+) -> None:
+    (ann, bob, _cleo), sheet = _one_group(room, "Ann Moretti", "Bob Gallo", "Cleo Ricci")
+    split_id = room.view()["groups"]["split"]["id"]
+    room.command("set_rapporteur", {"split_id": split_id, "group_id": "s1g1", "participant_id": bob.participant_id})
+    room.command("remove_participants", {"participant_ids": [bob.participant_id]})
+    room.command("show_report_back", {"question_set_id": sheet["question_set_id"], "group_id": "s1g1"})
+    # The views: the phone and the projector name only who is still here; the dashboard keeps Bob, marked.
+    group = room.view("participant", ann.token)["me"]["group"]["group"]
+    assert [m["name"] for m in group["members"]] == ["Ann Moretti", "Cleo Ricci"] and group["rapporteur"] is None
+    (shown,) = room.view("projector", room.projector_token)["report_back"]["groups"]
+    assert sorted(m["name"] for m in shown["members"]) == ["Ann Moretti", "Cleo Ricci"] and shown["rapporteur"] is None
+    (listed,) = room.view()["groups"]["split"]["groups"]
+    assert {m["name"]: m["present"] for m in listed["members"]}["Bob Gallo"] is False
+    # The pages draw what the views say.
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(20_000)
+    try:
+        key, token = json.dumps(f"tavolo:me:{room.workshop_id}"), json.dumps(ann.token)
+        context.add_init_script(f"localStorage.setItem({key}, {token});")
+        phone = context.new_page()
+        phone.goto(f"{room.server.url}/w/{room.workshop_id}/me")
+        phone.locator("#mg-members li", has_text="Cleo Ricci").wait_for()
+        assert "Bob Gallo" not in phone.locator("#my-group").inner_text()
+        projector = context.new_page()
+        projector.goto(f"{room.server.url}/w/{room.workshop_id}/projector#k={room.projector_token}")
+        projector.locator("#pr-members", has_text="Cleo Ricci").wait_for()
+        assert "Bob Gallo" not in projector.locator("#pr-members").inner_text()
+        dashboard = context.new_page()
+        dashboard.goto(f"{room.server.url}/w/{room.workshop_id}/dashboard#k={room.facilitator_token}")
+        dashboard.locator(".gs-member.away", has_text="Bob Gallo").wait_for()
     finally:
         context.close()

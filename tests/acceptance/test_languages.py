@@ -356,3 +356,24 @@ def test_a_poll_in_two_languages_reaches_a_german_phone_in_german_and_the_projec
     finally:
         phone_context.close()
         screen_context.close()
+
+
+def test_italian_dashboard_counts_in_plurals_and_asks_about_one_participant_in_the_singular(server: Server) -> None:
+    import json
+
+    room = Room.create(server, "Plurali", language="it")
+    try:
+        _, html, _ = _page(server, f"/w/{room.workshop_id}/dashboard")
+        block = re.search(r'<script type="application/json" id="i18n">(.*?)</script>', html, re.S)
+        assert block
+        i18n = json.loads(block.group(1))
+        one, many = i18n["plurals"]["Remove the selected participant? They will need the join code to come back."]
+        assert one.startswith("Rimuovere il partecipante selezionato?") and "%(count)s partecipanti" in many
+        # The matchmaking counters, read as the dashboard's script reads them: every label a plural.
+        script = (Path(__file__).resolve().parents[2] / "web/static/js/match_dashboard.js").read_text()
+        figures = re.search(r"function figures\(c\) \{(.*?)\n    \}", script, re.S)
+        assert figures
+        labels = [i18n["strings"].get(m, m) for m in re.findall(r'\bt\("([^"]+)"\)', figures.group(1))]
+        assert {"Accettati", "Pianificati", "Svolti"} <= set(labels) and "Accettato" not in labels
+    finally:
+        room.close()

@@ -171,3 +171,64 @@ def test_kosovo_is_on_the_join_pages_country_list_joins_as_xk_and_congo_alone_is
     assert error["code"] == "unknown_country" or "unknown_country" in json.dumps(error)
     assert "(CG)" in json.dumps(error) and "(CD)" in json.dumps(error)
     assert "Kosovo" in room.get("/minutes.md").decode()
+
+
+# Text elements that must never be wider than their box at 390 px (a button or a card pushed past the screen).
+_OVERFLOWING_TEXT = """() => {
+  const out = [];
+  for (const e of document.querySelectorAll("body *")) {
+    if (e.matches("input, select, textarea, svg, svg *, script, style, .visually-hidden, .visually-hidden *")) continue;
+    const style = getComputedStyle(e);
+    if (style.display === "none" || style.display === "inline" || e.getClientRects().length === 0) continue;
+    if (style.overflowX === "auto" || style.overflowX === "scroll") continue;  // scrolls by design (a wide table)
+    if (style.textOverflow === "ellipsis") continue;  // shortened by design, the whole text in its title
+    if (!Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    if (e.scrollWidth > e.clientWidth + 1)
+      out.push(`${e.tagName}.${e.className} ${e.scrollWidth}>${e.clientWidth}: ${e.textContent.trim().slice(0, 50)}`);
+  }
+  return out;
+}"""
+
+
+def _narrow_room(server: Server, language: str) -> tuple[Room, Any]:
+    """A workshop in ``language`` with groups, a question sheet, an open poll and a running rotation, and one of
+    its people: everything a phone can show at once."""
+    room = Room.create(server, "Laboratorio" if language == "it" else "Workshop", language=language)
+    people = [room.join(f"Persona {i}", organisation=f"Organizzazione regionale {i % 3}") for i in range(6)]
+    split = room.command("split_groups", {"strategy": "balanced", "groups": 2})["result"]["split_id"]
+    questions = ["Quali ostacoli incontrate nell'accesso ai finanziamenti europei per l'innovazione?",
+                 "Internazionalizzazione: quali partner cercate?"]  # fmt: skip
+    room.command("pose_questions", {"split_id": split, "questions": questions})
+    poll = {"title": "Priorità", "kind": "single", "questions": [{"prompt": "Quale priorità per il 2027?",
+            "options": ["Competenze digitali avanzate", "Finanziamenti"]}]}  # fmt: skip
+    room.command("open_poll", {"poll_id": room.command("create_poll", poll)["result"]["poll_id"]})
+    rotation = room.command("create_rotation", {"table_size": 2, "rounds": 2, "round_seconds": 600})
+    room.command("start_rotation", {"rotation_id": rotation["result"]["rotation_id"]})
+    return room, people[0]
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_at_390_px_neither_the_phone_nor_the_dashboard_scrolls_sideways(
+    server: Server, browser: Any, language: str
+) -> None:
+    room, person = _narrow_room(server, language)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    context.set_default_timeout(20_000)
+    try:
+        key, token = json.dumps(f"tavolo:me:{room.workshop_id}"), json.dumps(person.token)
+        context.add_init_script(f"localStorage.setItem({key}, {token});")
+        phone = context.new_page()
+        phone.goto(f"{room.server.url}/w/{room.workshop_id}/me")
+        for card in ("#my-group", "#my-rotation", "#polls-me"):
+            phone.locator(card).wait_for()
+        phone.get_by_text("Quali ostacoli").first.wait_for()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        assert phone.evaluate(_OVERFLOWING_TEXT) == []
+        dashboard = context.new_page()
+        dashboard.goto(f"{room.server.url}/w/{room.workshop_id}/dashboard#k={room.facilitator_token}")
+        dashboard.get_by_text("Quali ostacoli").first.wait_for()
+        assert dashboard.evaluate("document.documentElement.scrollWidth") <= 390
+        assert dashboard.evaluate(_OVERFLOWING_TEXT) == []
+    finally:
+        context.close()
+        room.close()

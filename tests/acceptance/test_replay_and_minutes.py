@@ -293,3 +293,28 @@ def test_an_erased_participants_organisation_is_not_in_the_csv_or_json_data_expo
     assert "Quimby" not in text and {r["group"] for r in groups} == {"", "Analytical"}
     data = json.dumps(room.get("/minutes.data"), ensure_ascii=False)
     assert "Quimby" not in data and "Analytical" in data
+
+
+def test_the_replay_of_an_italian_workshop_words_its_markers_in_italian(server: Server, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    room = Room.create(server, title="Giornata", language="it")
+    context = browser.new_context()
+    try:
+        for i in range(4):
+            room.join(f"Persona {i}", organisation=f"Org {i}")
+        room.command("split_groups", {"strategy": "random", "groups": 2})
+        rotation = room.command("create_rotation", {"title": "Speed dating", "table_size": 2, "rounds": 2,
+                                                    "round_seconds": 600})["result"]["rotation_id"]  # fmt: skip
+        room.command("start_rotation", {"rotation_id": rotation})
+        room.command("annotate", {"text": "Osservazione"})
+        page = context.new_page()
+        page.goto(f"{server.url}/w/{room.workshop_id}/replay#k={room.facilitator_token}")
+        markers = page.locator("#rp-markers")
+        expect(markers).to_contain_text("Nota: Osservazione")
+        expect(markers).to_contain_text("Gruppi formati: 2 gruppi")
+        expect(markers).to_contain_text("Turno iniziato: Speed dating · 1")
+        assert "split" not in markers.inner_text() and "round started" not in markers.inner_text()
+    finally:
+        context.close()
+        room.close()

@@ -98,3 +98,36 @@ def test_a_pairs_rotation_on_a_live_server_never_repeats_a_pair_nor_seats_collea
     assert quality["repeated_pairs"] == 0 and quality["violations"]["organisation"] == 0, quality
     room.command("advance_round", {"rotation_id": rotation})
     phone.wait(lambda d: d["rotation"]["current"] == 2, what="round 2 on the phone")
+
+
+def test_the_meet_at_least_preview_warns_of_rule_breaks_and_names_an_impossible_goals_limit(
+    room: Room, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    for i in range(22):
+        room.join(f"Colleague {i}", organisation="One Agency")  # nobody can avoid a colleague
+    preview = room.get("/rotations/preview?meet_at_least=3&table_size=2&round_seconds=240")
+    assert preview["rounds"] == 3 and preview["rule_breaks"] == preview["violations"]["organisation"] == 33
+    try:
+        room.get("/rotations/preview?meet_at_least=22")
+        raise AssertionError("a goal nobody can reach was previewed")
+    except HttpError as e:
+        assert e.body["error"]["code"] == "cannot_plan" and e.body["error"]["details"] == {"people": 22, "most": 21}
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(20_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{room.server.url}/w/{room.workshop_id}/dashboard#k={room.facilitator_token}")
+        expect(page.locator("#conn-status")).to_have_attribute("data-state", "connected")
+        page.select_option("#ro-size", "2")
+        page.fill("#ro-minutes", "4")
+        page.check("input[name=by][value=meet]")
+        page.fill("#ro-meet", "3")
+        estimate = page.locator("#ro-estimate")
+        expect(estimate).to_have_text("3 rounds · 0 h 12 min · Warning: 33 meetings break the seating rules "
+                                      "(colleagues or compatriots).")  # fmt: skip
+        page.fill("#ro-meet", "22")
+        expect(estimate).to_have_text("With 22 people, each can meet at most 21 others.")
+    finally:
+        context.close()

@@ -64,3 +64,34 @@ def test_plan_reads_countries_as_join_does(tmp_path: Path, capsys: pytest.Captur
     path.write_text("name,organisation,country,sector\nA,O1,Narnia,S\nB,O2,GB,S\n", encoding="utf-8")
     assert main(["plan", "groups", "--participants", str(path), "--groups", "1"]) == 2
     assert "row 2: 'Narnia' is not a country" in capsys.readouterr().err
+
+
+def test_by_column_is_case_insensitive_and_an_unknown_column_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = str(_csv(tmp_path, 30))
+    assert main(["plan", "groups", "--participants", people, "--strategy", "by:Sector", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["groups"]) == 3
+    assert main(["plan", "groups", "--participants", people, "--strategy", "by:nonexistent"]) == 2
+    err = capsys.readouterr().err
+    assert "'nonexistent'" in err and "name, organisation, country, sector, language" in err
+
+
+def test_by_column_names_a_group_by_its_commonest_spelling(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "spellings.csv"
+    path.write_text("name,organisation,country,sector\nA,O1,IT,ict\nB,O2,IT,ICT\nC,O3,IT,ICT\nD,O4,IT,Energy\n",
+                    encoding="utf-8")  # fmt: skip
+    assert main(["plan", "groups", "--participants", str(path), "--strategy", "by:sector", "--json"]) == 0
+    assert sorted(json.loads(capsys.readouterr().out)["labels"]) == ["Energy", "ICT"]
+
+
+def test_plan_piped_into_head_exits_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    people = str(_csv(tmp_path, 400))
+    command = f"{sys.executable} -m server.cli plan groups --participants {people} --groups 4 | head -1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert done.stdout.startswith("Group 1")
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr

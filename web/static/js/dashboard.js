@@ -161,7 +161,7 @@
       var people = (view && view.participants) || {};
       var ids = Array.from(door.picked).filter(function (id) { return people[id]; });
       if (!ids.length) return;
-      T.confirm(t("Remove the %(count)s selected participants? They will need the join code to come back.", {count: ids.length}), t("Remove"))
+      T.confirm(T.tn("Remove the selected participant? They will need the join code to come back.", "Remove the %(count)s selected participants? They will need the join code to come back.", ids.length), t("Remove"))
         .then(function (ok) {
           if (!ok) return;
           conn.command("remove_participants", {participant_ids: ids}).then(function () {

@@ -37,6 +37,20 @@
     var range = T.formatTime(slot.start) + "–" + T.formatTime(slot.end);
     return manyDays(slots) ? dayOf(slot.start) + " " + range : range;
   }
+  /* The slots' span, day by day in the workshop's zone: "09:00–13:00" on one day, "Mon 30 Mar 09:00–13:00 · Tue 31 Mar
+   * 14:00–17:00" over several (one range from the first start to the last end would hide the night between). */
+  function spanByDay(slots) {
+    var days = [];
+    (slots || []).forEach(function (s) {
+      var day = T.formatDay(s.start), last = days[days.length - 1];
+      if (last && last.day === day) last.end = s.end;
+      else days.push({day: day, start: s.start, end: s.end});
+    });
+    return days.map(function (d) {
+      var range = T.formatTime(d.start) + "–" + T.formatTime(d.end);
+      return days.length > 1 ? d.day + " " + range : range;
+    }).join(" · ");
+  }
   /* "Slot 4 · 10:20–10:40" (slot numbers count from 1). */
   function slotLabel(index, slots) {
     return t("Slot %(n)s · %(time)s", {n: index + 1, time: timeRange((slots || [])[index], slots)});
@@ -113,7 +127,7 @@
   }
 
   window.TavoloMatch = {
-    STATUSES: STATUSES, ATTENDANCE: ATTENDANCE, OUTCOMES: OUTCOMES, VALUE_CHAIN: VALUE_CHAIN, label: label,
+    STATUSES: STATUSES, ATTENDANCE: ATTENDANCE, OUTCOMES: OUTCOMES, VALUE_CHAIN: VALUE_CHAIN, label: label, spanByDay: spanByDay,
     timeRange: timeRange, slotLabel: slotLabel, who: who, reasonText: reasonText, getJSON: getJSON,
     download: download, askOutcome: askOutcome, setupOutcomeDialog: setupOutcomeDialog
   };

@@ -245,8 +245,8 @@
 
     function figures(c) {
       var box = T.clear($("mm-counts"));
-      [["profiles", t("Profiles")], ["requests", t("Requests")], ["pending", t("Waiting")], ["accepted", t("Accepted")],
-        ["scheduled", t("Scheduled")], ["held", t("Held")], ["no_show", t("No-shows")], ["outcomes", t("Outcomes")]].forEach(function (f) {
+      [["profiles", t("Profiles")], ["requests", t("Requests")], ["pending", t("Waiting")], ["accepted", t("Meetings accepted")],
+        ["scheduled", t("Scheduled")], ["held", t("Meetings held")], ["no_show", t("No-shows")], ["outcomes", t("Outcomes")]].forEach(function (f) {
         box.appendChild(el("div", {class: "ro-figure", dataset: {figure: f[0]}}, el("dt", null, f[1]), el("dd", null, String(c[f[0]] || 0))));
       });
     }
@@ -330,7 +330,7 @@
         $("mm-csv").disabled = !d || !(d.meetings || []).length;
         if (!configured) return;
         $("mm-settings-line").textContent = [T.tn("%(count)s meeting slot", "%(count)s meeting slots", d.slots.length),
-          M.timeRange({start: d.slots[0].start, end: d.slots[d.slots.length - 1].end}, d.slots),
+          M.spanByDay(d.slots),
           T.tn("%(count)s table", "%(count)s tables", d.tables),
           d.requires_acceptance ? t("requests need acceptance") : t("requests are accepted at once")].join(" · ");
         figures(d.counts || {});

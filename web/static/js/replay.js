@@ -23,6 +23,19 @@
   function clock(t) { return T.formatTime(new Date(t).toISOString(), true); }
   function left(t) { return end > start ? (100 * (t - start) / (end - start)) + "%" : "0%"; }
 
+  /* A marker's words in the page's language: its kind's label, then what it concerns (split and scheduling
+   * markers carry a count). */
+  var MARKERS = {
+    split: T.t("Groups formed"), poll_opened: T.t("Poll opened"), poll_closed: T.t("Poll closed"), note: T.t("Note"),
+    round_started: T.t("Round started"), timer_started: T.t("Timer started"),
+    meetings_scheduled: T.t("Meetings scheduled"), schedule_published: T.t("Schedule published")
+  };
+  function markerText(m) {
+    var label = m.label;
+    if (m.kind === "split" && /^\d+$/.test(label)) label = T.tn("%(count)s group", "%(count)s groups", Number(label));
+    return (MARKERS[m.kind] || m.kind.replace(/_/g, " ")) + (label ? ": " + label : "");
+  }
+
   function drawTimeline(tl) {
     var bar = clear($("rp-timeline")), list = clear($("rp-markers"));
     tl.agenda.forEach(function (item) {
@@ -35,11 +48,11 @@
     });
     tl.markers.forEach(function (m) {
       if (m.kind === "item_started" || m.kind === "item_finished") return;
-      var tick = el("div", {class: "rp-mark " + m.kind, title: m.label});
+      var tick = el("div", {class: "rp-mark " + m.kind, title: markerText(m)});
       tick.style.left = left(ms(m.at));
       bar.appendChild(tick);
       list.appendChild(el("li", null, el("button", {type: "button", class: "btn small ghost", dataset: {at: m.at, kind: m.kind},
-        onclick: function () { seek(ms(m.at)); }}, clock(ms(m.at)) + " · " + m.kind.replace(/_/g, " ") + (m.label ? ": " + m.label : ""))));
+        onclick: function () { seek(ms(m.at)); }}, clock(ms(m.at)) + " · " + markerText(m))));
     });
   }
 

@@ -41,6 +41,7 @@
       var f = form.elements, out = $("ro-estimate"), seconds = Math.round(Number(f.minutes.value) * 60), mine = ++asked;
       clearTimeout(pending);
       out.textContent = "";
+      out.classList.remove("warn");
       if (!(seconds >= 5 && seconds <= 14400)) return;
       if (f.by.value === "rounds") {
         var n = Math.floor(Number(f.rounds.value));
@@ -57,8 +58,20 @@
           {headers: {Authorization: "Bearer " + opts.token}, cache: "no-store"}).then(function (r) {
           return r.json().then(function (body) { if (!r.ok) throw body.error || body; return body; });
         }).then(function (body) {
-          if (mine === asked) out.textContent = roundsText(body.rounds, body.total_seconds);
-        }, function (err) { if (mine === asked) out.textContent = T.errorText(err); });
+          if (mine !== asked) return;
+          out.textContent = roundsText(body.rounds, body.total_seconds);
+          // Warn before creating: the rules cannot all be kept with the people present.
+          if (body.rule_breaks > 0) {
+            out.textContent += " · " + T.tn("Warning: %(count)s meeting breaks the seating rules (colleagues or compatriots).",
+              "Warning: %(count)s meetings break the seating rules (colleagues or compatriots).", body.rule_breaks);
+            out.classList.add("warn");
+          }
+        }, function (err) {
+          if (mine !== asked) return;
+          var limit = err && err.details && err.details.most !== undefined;
+          out.textContent = limit ? t("With %(people)s people, each can meet at most %(most)s others.", err.details) : T.errorText(err);
+          out.classList.toggle("warn", !!limit);
+        });
       }, 300);
     }
     function formAvoid() {
