@@ -621,3 +621,10 @@ def test_without_an_organiser_key_anyone_creates_and_the_page_does_not_ask(clien
     body = {"title": "Room", "date": "2026-11-22", "language": "en", "sectors": ["ICT"]}
     assert post_json(client, "/api/workshops", body).status_code == 201
     assert "f-organiser_key" not in client.get("/").text
+
+
+def test_a_non_finite_number_under_a_key_with_a_lone_surrogate_is_refused_not_a_500(room: Room) -> None:
+    """The refusal names the key: a lone surrogate in it could not be encoded in the JSON answer (found by the
+    fuzz test as an internal_error)."""
+    r = support.command(room.client, room.id, room.facilitator, "update_workshop", {"\ud800": float("-inf")})
+    assert_error(r, "invalid_args")
