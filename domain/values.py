@@ -76,7 +76,7 @@ def finite_numbers(args: Any) -> None:
         key, value = pending.pop()
         if isinstance(value, float) and not math.isfinite(value):
             # ascii(): a key may hold lone surrogates, which the JSON answer could not encode (a 500, found by fuzzing)
-            raise InvalidArgs(f"{ascii(key[:40])} must be a finite number" if key else "numbers must be finite")
+            raise InvalidArgs(f"{key[:40]!a} must be a finite number" if key else "numbers must be finite")
         if isinstance(value, dict):
             pending.extend((k if isinstance(k, str) else key, v) for k, v in value.items())
         elif isinstance(value, list | tuple):
