@@ -99,7 +99,7 @@ def _pct(value: Any) -> str:
 
 def percent_header(q: dict[str, Any]) -> str:
     """What a results table's percent column is a share of (ranking: respondents who put it first)."""
-    return _("% first choice") if q.get("percent_of") == "first_choice" else "%"
+    return _("Share of first choices") if q.get("percent_of") == "first_choice" else "%"
 
 
 def answer_text(a: Any) -> str:

@@ -134,7 +134,7 @@ def _section(doc: _Doc, s: Section, m: Minutes) -> None:
             doc.bars(q.get("rows") or [])
             if q.get("percent_of") == "first_choice":
                 shares = " · ".join(f"{label} {percent(p)}" for label, _points, p in q["rows"])
-                doc.para(_("Ranked by Borda points; % first choice:") + " " + shares, 8)
+                doc.para(_("Ranked by Borda points; share of first choices:") + " " + shares, 8)
             for a in q.get("answers", ()):
                 doc.para(f"• {a}", 8, "", 0.3)
     elif s.kind == "groups":

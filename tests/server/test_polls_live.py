@@ -128,3 +128,23 @@ def test_secret_ballot_keys_live_in_one_folder_per_store(tmp_path: Any, monkeypa
     assert all(isinstance(k, FilePollKeys) for k in (a, b))
     folders = {k.directory for k in (a, b)}  # type: ignore[union-attr]
     assert len(folders) == 2
+
+
+def test_the_minutes_of_a_closed_ranking_render_in_every_format_and_language(room: Room) -> None:
+    """A ranking's "share of first choices" line once held a bare "%" that the HTML template's gettext formatted
+    (a TypeError in every language): the minutes of a ranking must render as md, html and pdf, in English and
+    another language."""
+    ann, bob = room.join(name="Ann"), room.join(name="Bob")
+    ranking = {"title": "Priorities", "kind": "ranking", "questions": [{"options": ["Skills", "Export", "Data"]}]}
+    poll_id = str(room.ok("create_poll", ranking)["result"]["poll_id"])
+    room.ok("open_poll", {"poll_id": poll_id})
+    room.ok("cast_ballot", {"poll_id": poll_id, "answer": ["o2", "o1"]}, ann["participant_token"])
+    room.ok("cast_ballot", {"poll_id": poll_id, "answer": ["o2", "o3", "o1"]}, bob["participant_token"])
+    room.ok("close_poll", {"poll_id": poll_id})
+    headers = {"Authorization": f"Bearer {room.facilitator}"}
+    for lang in ("en", "de"):
+        for fmt in ("md", "html", "pdf"):
+            r = room.client.get(f"/api/workshops/{room.id}/minutes.{fmt}?lang={lang}", headers=headers)
+            assert r.status_code == 200, (lang, fmt, r.text[:300])
+        html = room.client.get(f"/api/workshops/{room.id}/minutes.html?lang={lang}", headers=headers).text
+        assert "Export" in html and "100" in html  # both ranked Export first: its share of first choices
