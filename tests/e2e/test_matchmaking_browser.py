@@ -73,7 +73,10 @@ def test_two_phones_request_accept_and_see_the_published_meeting(browser: Any, s
     expect(dashboard.locator("#mm-body")).to_be_visible()
     expect(dashboard.locator("#mm-form")).to_be_hidden()
 
-    # Ana finds Jan in the catalogue and asks for a meeting with a note.
+    # Jan has saved a matchmaking profile (the catalogue lists only those who did); Ana finds him and asks for a
+    # meeting with a note.
+    server.request("POST", f"/api/workshops/{wid}/commands", {"id": "jan-profile", "name": "save_match_profile",
+                   "args": {"offers": "Plastic parts for cars"}}, token=joined[1]["participant_token"])  # fmt: skip
     expect(ana.locator("#my-match")).to_be_visible()
     ana.fill("#mp-q", "silesia")
     card = ana.locator(f"#mp-catalogue li[data-id='{joined[1]['participant_id']}']")
