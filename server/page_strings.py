@@ -558,7 +558,7 @@ ERRORS: dict[str, str] = {
     "invalid_text": N_("This field cannot be empty or contain special control characters."),
     "unknown_country": N_("Choose a country from the list."),
     "unknown_sector": N_("Choose a sector from the list."),
-    "unknown_language": N_("Choose English or Italian."),
+    "unknown_language": N_("Choose one of the languages in the list."),
     "unauthorized": N_("This link or session is no longer valid."),
     "forbidden": N_("You are not allowed to do this."),
     "not_found": N_("This workshop does not exist."),
