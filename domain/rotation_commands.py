@@ -43,6 +43,8 @@ TABLE_SIZE_MAX = 12
 ROUNDS_MAX = 100
 AVOIDABLE = ("organisation", "country")
 LIVE_TIME_LIMIT = 1.0  # seconds the planner may take inside a command (it runs in the writer thread)
+# seconds "everyone meets at least M" may take in all, however many plans it tries (the writer thread waits)
+LIVE_GOAL_DEADLINE = 2.0
 SETTINGS = {
     "title", "table_size", "round_seconds", "rounds", "avoid", "prefer_cross_sector", "odd", "hosts", "must_meet",
     "exclude", "seed", "agenda_item_id",
@@ -129,7 +131,9 @@ def _run_planner(
         "time_limit": LIVE_TIME_LIMIT,
     }
     if meet_at_least is not None:
-        return goal.plan_to_meet_at_least(persons, table_size, meet_at_least, max_rounds=ROUNDS_MAX, **options)
+        return goal.plan_to_meet_at_least(
+            persons, table_size, meet_at_least, max_rounds=ROUNDS_MAX, deadline=LIVE_GOAL_DEADLINE, **options
+        )
     return planner.plan_rotation(persons, table_size, rounds, **options)
 
 
