@@ -11,7 +11,7 @@ command id derived from the rotation and the round, so several timers (or proces
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -138,14 +138,55 @@ def _run_planner(
 
 
 def _with_wishes(call: Call, rotation_settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The facilitator's must-meet pairs, and the participants' own: whoever asked to meet someone through
-    matchmaking (a request pending or accepted) is seated with them where possible. The plan records the result;
-    which wishes there were is read from the matchmaking events again on replay, never needed by the plan."""
+    """The facilitator's must-meet pairs, and the participants' own (see ``with_wishes``), from the matchmaking
+    aggregate; which wishes there were is read from the matchmaking events again on replay, never needed by the
+    plan, which records the result."""
     found = call.load(matchmaking_id(call.workshop.id))
+    return with_wishes(rotation_settings, found.meetings.values() if isinstance(found, Matchmaking) else ())
+
+
+def with_wishes(rotation_settings: Mapping[str, Any], meetings: Iterable[Any]) -> dict[str, Any]:
+    """The facilitator's must-meet pairs, and the participants' own: whoever asked to meet someone through
+    matchmaking (a request pending or accepted; ``meetings`` have ``requester``, ``recipient``, ``status``) is
+    seated with them where possible."""
     pairs = [tuple(p) for p in rotation_settings.get("must_meet", ())]
-    if isinstance(found, Matchmaking):
-        pairs += [(m.requester, m.recipient) for m in found.meetings.values() if m.status in LIVE]
+    pairs += [(m.requester, m.recipient) for m in meetings if m.status in LIVE]
     return {**rotation_settings, "must_meet": pairs}
+
+
+def plan_to_goal(
+    workshop: Any, args: Mapping[str, Any], meetings: Iterable[Any], seed: int
+) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
+    """What ``create_rotation`` with ``meet_at_least`` plans, from the same inputs: the settings in ``args``
+    checked as it checks them, the people ``workshop`` has present (the aggregate or the read model: both have
+    ``participants`` with ``id``, ``status``, ``organisation``, ``country``, ``sector``), the matchmaking
+    ``meetings`` as wishes. The rotation dashboard's preview runs this, so it agrees with the rotation created
+    with the same ``seed``. Returns (people seated, rounds, quality)."""
+    table_size = _table_size(args)
+    meet_at_least = _meet_at_least(args)
+    if meet_at_least is None:
+        raise errors.InvalidArgs("give 'meet_at_least'")
+    rotation_settings = _settings(workshop, args)
+    people = _seated(workshop, rotation_settings, table_size)
+    plan, quality = _plan(people, table_size, 0, with_wishes(rotation_settings, meetings), seed, [], meet_at_least)
+    return len(people), plan, quality
+
+
+def _table_size(args: Mapping[str, Any]) -> int:
+    table_size = args.get("table_size", 2)
+    if isinstance(table_size, bool) or not isinstance(table_size, int) or not 2 <= table_size <= TABLE_SIZE_MAX:
+        raise errors.InvalidArgs(f"'table_size' must be a whole number from 2 to {TABLE_SIZE_MAX}")
+    return table_size
+
+
+def _seated(workshop: Any, rotation_settings: Mapping[str, Any], table_size: int) -> list[Any]:
+    """Who the rotation seats, checked: at least two, and no more hosts than tables."""
+    people = _people(workshop, rotation_settings)
+    if len(people) < 2:
+        raise NotEnoughPeople("a rotation needs at least two people present")
+    if len(rotation_settings["hosts"]) > (len(people) + table_size - 1) // table_size:
+        raise errors.InvalidArgs("more hosts than tables")
+    return people
 
 
 def _seed(args: Mapping[str, Any], command_id: str) -> int:
@@ -256,9 +297,7 @@ def create_rotation(call: Call) -> Rotation:
     """Plan a rotation of the people present (pairs when ``table_size`` is 2); it starts with start_rotation."""
     args, workshop, cid = call.args, call.workshop, call.ctx.command_id
     values.check_keys(args, SETTINGS | {"until", "meet_at_least"})
-    table_size = args.get("table_size", 2)
-    if isinstance(table_size, bool) or not isinstance(table_size, int) or not 2 <= table_size <= TABLE_SIZE_MAX:
-        raise errors.InvalidArgs(f"'table_size' must be a whole number from 2 to {TABLE_SIZE_MAX}")
+    table_size = _table_size(args)
     round_seconds = seconds(args.get("round_seconds", 240), "round_seconds", 5, 4 * 3600)
     meet_at_least = _meet_at_least(args)
     rounds = 0 if meet_at_least else _rounds(args, round_seconds, call.ctx.now())
@@ -270,11 +309,7 @@ def create_rotation(call: Call) -> Rotation:
     if current is not None and current.state == "running":
         raise RotationRunning("a rotation is under way: end it before planning another")
     rotation_settings = _settings(workshop, args)
-    people = _people(workshop, rotation_settings)
-    if len(people) < 2:
-        raise NotEnoughPeople("a rotation needs at least two people present")
-    if len(rotation_settings["hosts"]) > (len(people) + table_size - 1) // table_size:
-        raise errors.InvalidArgs("more hosts than tables")
+    people = _seated(workshop, rotation_settings, table_size)
     seed = _seed(args, cid)
     plan, quality = _plan(people, table_size, rounds, _with_wishes(call, rotation_settings), seed, [], meet_at_least)
     rotation_id = rotation_id_for(workshop.id, cid)
