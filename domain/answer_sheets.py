@@ -36,6 +36,9 @@ class Contribution:
     removed_at: datetime | None = (
         None  # when it was last removed (the event's time): a removal is undone within a minute
     )
+    # who last removed it (the event's by_id; "" the facilitator; None not known): only they, the rapporteur or the
+    # facilitator may undo it, so a member cannot bring back what the rapporteur or the facilitator took away
+    removed_by: str | None = None
 
 
 class AnswerSheet(Aggregate):
@@ -103,7 +106,7 @@ class AnswerSheet(Aggregate):
 
         def when(self, sheet: AnswerSheet) -> None:
             c = sheet.contributions[self.contribution_id]
-            c.removed, c.removed_at = True, self.timestamp
+            c.removed, c.removed_at, c.removed_by = True, self.timestamp, self.by_id
 
     class ContributionRestored(Event):
         """A removal undone (within a minute of it): the contribution is back as it was, same version."""
@@ -113,7 +116,7 @@ class AnswerSheet(Aggregate):
 
         def when(self, sheet: AnswerSheet) -> None:
             c = sheet.contributions[self.contribution_id]
-            c.removed, c.removed_at = False, None
+            c.removed, c.removed_at, c.removed_by = False, None, None
 
     class FinalMarked(Event):
         """The rapporteur (or the facilitator) marked the group's answers final, or took that back."""

@@ -78,6 +78,9 @@ class Question:
     # text: what the word cloud counts. A question stored before the setting existed counted single words: it keeps
     # them, so its replay and minutes stay as they were; a new question defaults to whole answers (parse_question).
     cloud: str = "words"
+    # words mode counted emoji only once the setting existed: a question stored without it keeps dropping them, so
+    # an old workshop's replay and minutes show the very cloud they showed (never stored: read from the absence)
+    emoji_words: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """The stored (and viewed) form: only the fields this kind uses."""
@@ -109,6 +112,7 @@ class Question:
             d.get("dots", 0),
             d.get("max_per_item", 0),
             d.get("cloud", "words"),
+            "cloud" in d,
         )
 
     @property

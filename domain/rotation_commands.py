@@ -11,7 +11,7 @@ command id derived from the rotation and the round, so several timers (or proces
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,8 @@ TABLE_SIZE_MAX = 12
 ROUNDS_MAX = 100
 AVOIDABLE = ("organisation", "country")
 LIVE_TIME_LIMIT = 1.0  # seconds the planner may take inside a command (it runs in the writer thread)
+# seconds "everyone meets at least M" may take in all, however many plans it tries (the writer thread waits)
+LIVE_GOAL_DEADLINE = 2.0
 SETTINGS = {
     "title", "table_size", "round_seconds", "rounds", "avoid", "prefer_cross_sector", "odd", "hosts", "must_meet",
     "exclude", "seed", "agenda_item_id",
@@ -98,7 +100,9 @@ def _plan(
     try:
         plan = _run_planner(persons, table_size, rounds, rotation_settings, must, hosts, held, seed, meet_at_least)
     except planner.RotationError as e:
-        raise CannotPlan(str(e)) from None
+        refusal = CannotPlan(str(e))
+        refusal.details = getattr(e, "details", None)
+        raise refusal from None
     ids = [p.id for p in people]
     out = [
         {"tables": [[ids[i] for i in table] for table in r.tables], "sitting_out": [ids[i] for i in r.sitting_out]}
@@ -129,19 +133,62 @@ def _run_planner(
         "time_limit": LIVE_TIME_LIMIT,
     }
     if meet_at_least is not None:
-        return goal.plan_to_meet_at_least(persons, table_size, meet_at_least, max_rounds=ROUNDS_MAX, **options)
+        return goal.plan_to_meet_at_least(
+            persons, table_size, meet_at_least, max_rounds=ROUNDS_MAX, deadline=LIVE_GOAL_DEADLINE, **options
+        )
     return planner.plan_rotation(persons, table_size, rounds, **options)
 
 
 def _with_wishes(call: Call, rotation_settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The facilitator's must-meet pairs, and the participants' own: whoever asked to meet someone through
-    matchmaking (a request pending or accepted) is seated with them where possible. The plan records the result;
-    which wishes there were is read from the matchmaking events again on replay, never needed by the plan."""
+    """The facilitator's must-meet pairs, and the participants' own (see ``with_wishes``), from the matchmaking
+    aggregate; which wishes there were is read from the matchmaking events again on replay, never needed by the
+    plan, which records the result."""
     found = call.load(matchmaking_id(call.workshop.id))
+    return with_wishes(rotation_settings, found.meetings.values() if isinstance(found, Matchmaking) else ())
+
+
+def with_wishes(rotation_settings: Mapping[str, Any], meetings: Iterable[Any]) -> dict[str, Any]:
+    """The facilitator's must-meet pairs, and the participants' own: whoever asked to meet someone through
+    matchmaking (a request pending or accepted; ``meetings`` have ``requester``, ``recipient``, ``status``) is
+    seated with them where possible."""
     pairs = [tuple(p) for p in rotation_settings.get("must_meet", ())]
-    if isinstance(found, Matchmaking):
-        pairs += [(m.requester, m.recipient) for m in found.meetings.values() if m.status in LIVE]
+    pairs += [(m.requester, m.recipient) for m in meetings if m.status in LIVE]
     return {**rotation_settings, "must_meet": pairs}
+
+
+def plan_to_goal(
+    workshop: Any, args: Mapping[str, Any], meetings: Iterable[Any], seed: int
+) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
+    """What ``create_rotation`` with ``meet_at_least`` plans, from the same inputs: the settings in ``args``
+    checked as it checks them, the people ``workshop`` has present (the aggregate or the read model: both have
+    ``participants`` with ``id``, ``status``, ``organisation``, ``country``, ``sector``), the matchmaking
+    ``meetings`` as wishes. The rotation dashboard's preview runs this, so it agrees with the rotation created
+    with the same ``seed``. Returns (people seated, rounds, quality)."""
+    table_size = _table_size(args)
+    meet_at_least = _meet_at_least(args)
+    if meet_at_least is None:
+        raise errors.InvalidArgs("give 'meet_at_least'")
+    rotation_settings = _settings(workshop, args)
+    people = _seated(workshop, rotation_settings, table_size)
+    plan, quality = _plan(people, table_size, 0, with_wishes(rotation_settings, meetings), seed, [], meet_at_least)
+    return len(people), plan, quality
+
+
+def _table_size(args: Mapping[str, Any]) -> int:
+    table_size = args.get("table_size", 2)
+    if isinstance(table_size, bool) or not isinstance(table_size, int) or not 2 <= table_size <= TABLE_SIZE_MAX:
+        raise errors.InvalidArgs(f"'table_size' must be a whole number from 2 to {TABLE_SIZE_MAX}")
+    return table_size
+
+
+def _seated(workshop: Any, rotation_settings: Mapping[str, Any], table_size: int) -> list[Any]:
+    """Who the rotation seats, checked: at least two, and no more hosts than tables."""
+    people = _people(workshop, rotation_settings)
+    if len(people) < 2:
+        raise NotEnoughPeople("a rotation needs at least two people present")
+    if len(rotation_settings["hosts"]) > (len(people) + table_size - 1) // table_size:
+        raise errors.InvalidArgs("more hosts than tables")
+    return people
 
 
 def _seed(args: Mapping[str, Any], command_id: str) -> int:
@@ -252,9 +299,7 @@ def create_rotation(call: Call) -> Rotation:
     """Plan a rotation of the people present (pairs when ``table_size`` is 2); it starts with start_rotation."""
     args, workshop, cid = call.args, call.workshop, call.ctx.command_id
     values.check_keys(args, SETTINGS | {"until", "meet_at_least"})
-    table_size = args.get("table_size", 2)
-    if isinstance(table_size, bool) or not isinstance(table_size, int) or not 2 <= table_size <= TABLE_SIZE_MAX:
-        raise errors.InvalidArgs(f"'table_size' must be a whole number from 2 to {TABLE_SIZE_MAX}")
+    table_size = _table_size(args)
     round_seconds = seconds(args.get("round_seconds", 240), "round_seconds", 5, 4 * 3600)
     meet_at_least = _meet_at_least(args)
     rounds = 0 if meet_at_least else _rounds(args, round_seconds, call.ctx.now())
@@ -266,11 +311,7 @@ def create_rotation(call: Call) -> Rotation:
     if current is not None and current.state == "running":
         raise RotationRunning("a rotation is under way: end it before planning another")
     rotation_settings = _settings(workshop, args)
-    people = _people(workshop, rotation_settings)
-    if len(people) < 2:
-        raise NotEnoughPeople("a rotation needs at least two people present")
-    if len(rotation_settings["hosts"]) > (len(people) + table_size - 1) // table_size:
-        raise errors.InvalidArgs("more hosts than tables")
+    people = _seated(workshop, rotation_settings, table_size)
     seed = _seed(args, cid)
     plan, quality = _plan(people, table_size, rounds, _with_wishes(call, rotation_settings), seed, [], meet_at_least)
     rotation_id = rotation_id_for(workshop.id, cid)

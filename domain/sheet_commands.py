@@ -260,7 +260,8 @@ def remove_contribution(call: Call) -> AnswerSheet:
 
 def restore_contribution(call: Call) -> AnswerSheet:
     """Undo a removal: the contribution comes back as it was, if it was removed less than a minute ago on the
-    server's clock (``undo_expired`` after that). Whoever may remove it may bring it back."""
+    server's clock (``undo_expired`` after that). Whoever removed it, the group's rapporteur or the facilitator
+    may bring it back: not its author when someone else took it away."""
     _, split, group_id = _open_sheet(call, {"contribution_id"})
     _unless_final(call)
     c = _contribution(call)
@@ -268,6 +269,8 @@ def restore_contribution(call: Call) -> AnswerSheet:
     sheet: AnswerSheet = call.target
     if not c.removed:
         return sheet
+    if not (call.is_facilitator or split.groups[group_id].rapporteur == call.author or c.removed_by == call.author):
+        raise NotYourContribution("only whoever removed it, the group's rapporteur or the facilitator may restore it")
     if c.removed_at is None or call.ctx.now() - c.removed_at > timedelta(seconds=UNDO_SECONDS):
         raise UndoExpired(f"a removal can be undone for {UNDO_SECONDS} seconds; add the text again instead")
     sheet.trigger_event(

@@ -69,14 +69,14 @@ def emoji(text: str) -> list[str]:
     return found
 
 
-def words(text: str) -> set[str]:
+def words(text: str, with_emoji: bool = True) -> set[str]:
     """The distinct words of an answer for the word cloud in word mode: case-folded, split at anything that is not
     a letter or digit, at least WORD_MIN characters, neither a number nor an English or Italian stop word; and its
-    emoji, each a word of its own."""
+    emoji, each a word of its own (``with_emoji``: not for a question stored before the cloud setting)."""
     folded = unicodedata.normalize("NFC", text.casefold())
     found = _WORD.findall(folded)
     kept = {w for w in found if len(w) >= WORD_MIN and not w.isdigit() and w not in STOP_WORDS}
-    return kept | set(emoji(folded))
+    return kept | set(emoji(folded)) if with_emoji else kept
 
 
 def _edge(c: str) -> bool:
@@ -282,7 +282,7 @@ class TextCount:
                 self.words[key] += sign
                 self.spellings.setdefault(key, Counter())[shown] += sign
         else:
-            self.words.update(dict.fromkeys(words(answer), sign))
+            self.words.update(dict.fromkeys(words(answer, self.q.emoji_words), sign))
         self.respondents += sign
 
     def _answers(self) -> list[str]:

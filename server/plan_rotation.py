@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from domain.planning.groups import PlanError
 from domain.planning.rotation_goal import hours_minutes, least_met, plan_to_meet_at_least
 from domain.planning.rotations import DEFAULT_BUDGET, ODD, Person, RotationPlan, plan_rotation
 from server.plan_groups import read_people
+
+ROUND_MINUTES_MAX = 24 * 60  # a round of a day: more is a typo, and the duration must stay printable
 
 
 class _Usage(ValueError):
@@ -82,17 +85,20 @@ def run(args: argparse.Namespace) -> int:
         if any(len(pair) != 2 for pair in pairs):
             raise _Usage("--must-meet takes pairs A:B, comma-separated")
         must = [(_person(a, rows), _person(b, rows)) for a, b in pairs]
-        if args.time_limit is not None and args.time_limit <= 0:
-            raise _Usage("--time-limit must be positive")
-        if not args.round_minutes > 0:
-            raise _Usage("--round-minutes must be positive")
+        if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+            raise _Usage("--time-limit must be a positive number of seconds")
+        if not 0 < args.round_minutes <= ROUND_MINUTES_MAX:  # also refuses nan and inf, which no duration shows
+            raise _Usage(f"--round-minutes must be more than 0 and at most {ROUND_MINUTES_MAX}")
         options: dict[str, Any] = {
             "avoid": _names(args.avoid), "prefer_cross": _names(args.prefer_cross), "must_meet": must, "hosts": hosts,
             "odd": args.odd, "seed": args.seed, "budget": args.budget, "time_limit": args.time_limit,
         }  # fmt: skip
         goal: dict[str, Any] | None = None
         if args.meet_at_least is not None:
-            plan = plan_to_meet_at_least(people, args.table_size, args.meet_at_least, **options)
+            # --time-limit bounds the whole search for the number of rounds, not each plan it tries
+            plan = plan_to_meet_at_least(
+                people, args.table_size, args.meet_at_least, deadline=args.time_limit, **options
+            )
             goal = _goal(plan, people, args, options)
         else:
             plan = plan_rotation(people, args.table_size, args.rounds, **options)
@@ -122,7 +128,8 @@ def _goal(
         "round_minutes": args.round_minutes, "total_minutes": minutes, "duration": hours_minutes(minutes * 60),
     }  # fmt: skip
     if args.table_size == 2 and len(people) % 2 and args.odd == "sit_out":
-        trio = plan_to_meet_at_least(people, 2, args.meet_at_least, **{**options, "odd": "trio"})
+        trio_options = {**options, "odd": "trio"}
+        trio = plan_to_meet_at_least(people, 2, args.meet_at_least, deadline=args.time_limit, **trio_options)
         goal["with_trio"] = {"rounds": len(trio.rounds), "total_minutes": len(trio.rounds) * args.round_minutes,
                              "duration": hours_minutes(len(trio.rounds) * args.round_minutes * 60)}  # fmt: skip
     return goal

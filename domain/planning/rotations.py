@@ -56,6 +56,8 @@ BEST_KNOWN = {(3, 3): 4, (4, 3): 4, (4, 4): 5, (5, 3): 7, (5, 4): 5, (5, 5): 6, 
 class RotationError(PlanError):
     """The request cannot be planned (too few people, a bad table size, a host at a table that does not exist)."""
 
+    details: dict[str, int] | None = None  # figures a screen can word the refusal from (people, most)
+
 
 @dataclass(frozen=True)
 class Round:

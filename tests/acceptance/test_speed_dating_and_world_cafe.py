@@ -131,3 +131,24 @@ def test_the_meet_at_least_preview_warns_of_rule_breaks_and_names_an_impossible_
         expect(estimate).to_have_text("With 22 people, each can meet at most 21 others.")
     finally:
         context.close()
+
+
+def test_meet_at_least_with_hosts_is_refused_at_once_when_hosts_make_it_impossible_and_previewed_as_planned(
+    room: Room,
+) -> None:
+    """20 at tables of 4 with 5 hosts: hosts never meet each other, so nobody gets everyone to meet 16 (this once
+    held the writer for 100 s); 12 is possible, and the preview with the same seed says what create_rotation plans."""
+    people = [room.join(f"Host or guest {i}", organisation=f"Org {i}") for i in range(20)]
+    hosts = [p.participant_id for p in people[:5]]
+    query = f"table_size=4&hosts={','.join(hosts)}&seed=3"
+    impossible = {"table_size": 4, "meet_at_least": 16, "hosts": hosts}
+    for ask in (lambda: room.get(f"/rotations/preview?meet_at_least=16&{query}"),
+                lambda: room.command("create_rotation", impossible)):  # fmt: skip
+        try:
+            ask()
+            raise AssertionError("a goal the hosts make impossible was planned")
+        except HttpError as e:
+            assert e.body["error"]["code"] == "cannot_plan" and "hosts never meet" in e.body["error"]["message"]
+    preview = room.get(f"/rotations/preview?meet_at_least=9&{query}")
+    ack = room.command("create_rotation", {"table_size": 4, "meet_at_least": 9, "hosts": hosts, "seed": 3})
+    assert preview["rounds"] == ack["result"]["rounds"] and preview["least_met"] >= 9

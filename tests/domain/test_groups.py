@@ -798,6 +798,30 @@ class TestContributions:
         assert not c.removed and (c.text, c.version) == ("Labs", 1)
         then_nothing(posed.when(posed.write("Ann", "restore_contribution", contribution_id="c1")), "AnswerSheet")
 
+    def test_only_who_removed_it_the_rapporteur_or_the_facilitator_restore_it(self, posed: GroupRoom) -> None:
+        """Ann's contribution removed by the rapporteur or the facilitator stays removed for Ann; the remover, the
+        rapporteur and the facilitator may bring it back within the minute."""
+        mate, group = posed.mates("Ann")[0], posed.group_of("Ann")
+        posed.given(posed.add("Ann", "Labs"), posed.add("Ann", "Data"))
+        make_rapporteur(posed, mate)
+        posed.given(
+            posed.write(mate, "remove_contribution", contribution_id="c1"),
+            posed.write("facilitator", "remove_contribution", group=group, contribution_id="c2"),
+        )
+        posed.later = timedelta(seconds=30)
+        for cid in ("c1", "c2"):
+            then_error(
+                posed.when(posed.write("Ann", "restore_contribution", contribution_id=cid)), "not_your_contribution"
+            )
+        then(
+            posed.when(posed.write(mate, "restore_contribution", contribution_id="c2")),
+            ("AnswerSheet.ContributionRestored", {"contribution_id": "c2", "by_id": posed.id(mate)}),
+        )
+        then(
+            posed.when(posed.write("facilitator", "restore_contribution", group=group, contribution_id="c1")),
+            ("AnswerSheet.ContributionRestored", {"contribution_id": "c1", "by_id": ""}),
+        )
+
     def test_a_removal_older_than_a_minute_stands(self, posed: GroupRoom) -> None:
         posed.given(posed.add("Ann", "Labs"), posed.write("Ann", "remove_contribution", contribution_id="c1"))
         posed.later = timedelta(seconds=61)

@@ -26,7 +26,7 @@ from projections.tallies import (
     results_view,
     to_csv,
 )
-from projections.tally_kinds import count_for, phrase, words
+from projections.tally_kinds import TextCount, count_for, phrase, words
 from tests.domain.test_polls import OPTIONS, SURVEY, PollRoom
 
 PEOPLE = ["Ann", "Bob", "Cy", "Dee", "Eve"]
@@ -193,6 +193,16 @@ class TestOpenText:
         assert Question.from_dict({"id": "q1", "kind": "text"}).cloud == "words"  # an old stream's question
         [q] = results(voted("text", ["Best practices 🚀", "best ideas"], [{"prompt": "?", "cloud": "words"}]))
         assert q["cloud"] == "words" and q["words"] == [["best", 2], ["ideas", 1], ["practices", 1], ["🚀", 1]]
+
+    def test_a_question_stored_before_the_cloud_setting_drops_emoji_as_it_did(self) -> None:
+        """An old stream's text question counts words without emoji, so its replay shows the cloud it showed."""
+        old = TextCount(Question.from_dict({"id": "q1", "kind": "text", "prompt": "?"}))
+        new = TextCount(Question.from_dict({"id": "q1", "kind": "text", "prompt": "?", "cloud": "words"}))
+        for count in (old, new):
+            for answer in ("Best practices 🚀", "best ideas 🚀"):
+                count.add(answer, 1)
+        assert old.result(200)["words"] == [["best", 2], ["ideas", 1], ["practices", 1]]
+        assert new.result(200)["words"] == [["best", 2], ["🚀", 2], ["ideas", 1], ["practices", 1]]
 
     def test_the_word_list_counts_answers_using_a_word_and_lists_answers_alphabetically(self) -> None:
         [q] = results(

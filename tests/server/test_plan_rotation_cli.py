@@ -80,6 +80,10 @@ def test_readable_plan_names_people_and_reports_quality(tmp_path: Path, capsys: 
         (["--count", "6", "--table-size", "2", "--rounds", "2", "--hosts", "0,1,2,3"], "table"),
         (["--count", "6", "--table-size", "2", "--rounds", "2", "--must-meet", "0-1"], "A:B"),
         (["--count", "6", "--table-size", "2", "--rounds", "2", "--time-limit", "0"], "time-limit"),
+        (["--count", "6", "--table-size", "2", "--rounds", "2", "--time-limit", "nan"], "time-limit"),
+        (["--count", "6", "--table-size", "2", "--meet-at-least", "3", "--round-minutes", "inf"], "round-minutes"),
+        (["--count", "6", "--table-size", "2", "--meet-at-least", "3", "--round-minutes", "1e300"], "round-minutes"),
+        (["--count", "20", "--table-size", "4", "--meet-at-least", "16", "--hosts", "0,1,2,3,4"], "hosts never meet"),
     ],
 )
 def test_bad_input_is_a_clear_error_not_a_traceback(

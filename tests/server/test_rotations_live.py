@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
+from uuid import UUID
 
 from tests.server import support
 from tests.server.support import Room
@@ -104,3 +106,73 @@ def test_the_room_timer_counts_down_on_every_screen_in_segments(room: Room) -> N
     support.assert_error(support.command(room.client, room.id, person["participant_token"], "stop_timer"), "forbidden")
     room.ok("stop_timer")
     assert room.view()["data"]["timer"] is None
+
+
+def _preview(room: Room, query: str) -> Any:
+    return room.client.get(
+        f"/api/workshops/{room.id}/rotations/preview?{query}", headers=support.bearer(room.facilitator)
+    )
+
+
+def test_the_rotation_preview_plans_with_the_hosts_create_rotation_seats(room: Room) -> None:
+    """Four in pairs with a host at each table: the others only ever meet the two hosts. The preview once ignored
+    hosts and promised three rounds to meet three others; it now says what create_rotation says."""
+    people = _people(room, 4)
+    hosts = [people[0]["participant_id"], people[1]["participant_id"]]
+    refused = _preview(room, f"meet_at_least=3&table_size=2&hosts={','.join(hosts)}")
+    support.assert_error(refused, "cannot_plan")
+    assert "at most 2" in refused.json()["error"]["message"]
+    created = support.command(room.client, room.id, room.facilitator, "create_rotation",
+                              {"table_size": 2, "meet_at_least": 3, "hosts": hosts})  # fmt: skip
+    support.assert_error(created, "cannot_plan")
+    preview = _preview(room, f"meet_at_least=2&table_size=2&seed=7&hosts={','.join(hosts)}")
+    assert preview.status_code == 200, preview.text
+    rotation = room.ok("create_rotation", {"table_size": 2, "meet_at_least": 2, "hosts": hosts, "seed": 7})
+    assert preview.json()["rounds"] == rotation["result"]["rounds"] == 2
+
+
+def test_a_superscript_number_in_the_preview_query_is_bad_input_not_a_crash(room: Room) -> None:
+    _people(room, 4)
+    support.assert_error(_preview(room, "meet_at_least=%C2%B2"), "invalid_args")
+
+
+def test_one_rotation_preview_runs_at_a_time_and_a_later_one_supersedes_the_waiting(
+    room: Room, monkeypatch: Any
+) -> None:
+    """While a preview plans, the next waits; when a later one arrives meanwhile, the waiting one gives up (409
+    superseded) without planning, so typing never queues plans."""
+    from server import rotation_api
+
+    _people(room, 4)
+    release, running, calls = threading.Event(), threading.Event(), []
+    real = rotation_api.plan_to_goal
+
+    def blocking(*args: Any) -> Any:
+        calls.append(args[1]["meet_at_least"])
+        running.set()
+        assert release.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(rotation_api, "plan_to_goal", blocking)
+    results: dict[int, Any] = {}
+
+    def ask(goal: int) -> None:
+        results[goal] = _preview(room, f"meet_at_least={goal}")
+
+    threads = [threading.Thread(target=ask, args=(1,))]
+    threads[0].start()
+    assert running.wait(30)
+    previews = room.client.app.state.rotation_previews  # type: ignore[attr-defined]
+    for goal in (2, 3):
+        threads.append(threading.Thread(target=ask, args=(goal,)))
+        threads[-1].start()
+        wait_until = time.monotonic() + 30
+        while previews[UUID(room.id)][1][0] < goal:
+            assert time.monotonic() < wait_until, "the preview request did not arrive"
+            time.sleep(0.01)
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert results[1].status_code == 200 and results[3].status_code == 200
+    support.assert_error(results[2], "superseded")
+    assert calls == [1, 3]
