@@ -28,6 +28,7 @@ from server.services import RateLimiter, Services
 log = logging.getLogger("tavolo.sockets")
 
 CLOSE_POLICY = 1008
+PONGS_KEPT = 6  # unsent pongs kept per connection, the newest (a ping flood cannot queue more)
 CLOSE_TOO_BIG = 1009
 CLOSE_DELETED = 4404  # the workshop was deleted: do not reconnect
 CLOSE_HELLO_TIMEOUT = 4408  # no hello in time: not final (a phone on a bad network reconnects), unlike 1008
@@ -44,11 +45,13 @@ class Connection:
         self.encoding: protocol.Encoding = "json"
         self.watcher: Watcher | None = None
         # Replies (acks, errors, welcome) encoded when queued, so their size is known: a client that does not
-        # read is closed when they exceed the bound, instead of growing the server's memory. A pong is never
-        # queued behind them: only the newest unsent one is kept, and it goes after the replies.
+        # read is closed when they exceed the bound, instead of growing the server's memory. Pongs are never
+        # queued behind them: only the newest PONGS_KEPT unsent ones are kept (a client's clock takes five samples
+        # 200 ms apart after its welcome: each must be answered even while a large snapshot is being written), and
+        # they go after the replies.
         self.outbox: collections.deque[str | bytes] = collections.deque()
         self.outbox_bytes = 0
-        self.pong: str | bytes | None = None
+        self.pongs: collections.deque[str | bytes] = collections.deque(maxlen=PONGS_KEPT)
         self.wake = asyncio.Event()
         settings = services.settings
         self.limiter = RateLimiter(settings.commands_per_second, settings.command_burst)
@@ -136,7 +139,8 @@ class Connection:
             if self.workshop_id in self.hub.models:
                 self._hello(message)
         elif isinstance(message, protocol.Ping):
-            self.pong = protocol.encode({"type": "pong", "t": message.t, "server_time": _now_ms()}, self.encoding)
+            pong = {"type": "pong", "t": message.t, "server_time": _now_ms()}
+            self.pongs.append(protocol.encode(pong, self.encoding))
             self.wake.set()
         else:
             await self._command(message)
@@ -247,7 +251,7 @@ class Connection:
         dropped, ``last`` goes out just before the close frame."""
         self.outbox.clear()
         self.outbox_bytes = 0
-        self.pong = None
+        self.pongs.clear()
         self.closing = (code, reason)
         self.dropping = True
         self._unwatch()  # no view frames either
@@ -276,8 +280,8 @@ class Connection:
                     if self.outbox:
                         frame = self.outbox.popleft()
                         self.outbox_bytes -= len(frame)
-                    elif self.pong is not None:
-                        frame, self.pong = self.pong, None
+                    elif self.pongs:
+                        frame = self.pongs.popleft()
                     elif self.watcher is not None:
                         frame = self.hub.next_frame(self.watcher, self.encoding)
                     else:

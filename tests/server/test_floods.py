@@ -12,7 +12,7 @@ from uuid import uuid4
 
 from server.cli import build_parser, settings_from
 from server.services import Settings
-from server.sockets import CLOSE_NOT_READING, Connection
+from server.sockets import CLOSE_NOT_READING, PONGS_KEPT, Connection
 from tests.server import support
 from tests.server.support import PROFILE, Room
 
@@ -126,7 +126,7 @@ def test_replies_past_the_outbox_bound_close_a_socket_that_does_not_read() -> No
     assert len(connection.outbox) == 0 and connection.outbox_bytes == 0  # dropped, not kept for a client gone
 
 
-def test_acks_go_before_pongs_and_only_the_newest_pong_waits() -> None:
+def test_acks_go_before_pongs_and_only_the_newest_pongs_wait() -> None:
     async def scenario() -> list[Any]:
         ws = _StuckSocket()
         connection = _connection(ws)
@@ -136,7 +136,7 @@ def test_acks_go_before_pongs_and_only_the_newest_pong_waits() -> None:
         pump = asyncio.create_task(connection._pump())
         ws.released.set()
         for _ in range(100):
-            if len(ws.sent) == 2:
+            if len(ws.sent) == 1 + PONGS_KEPT:
                 break
             await asyncio.sleep(0)
         pump.cancel()
@@ -144,7 +144,8 @@ def test_acks_go_before_pongs_and_only_the_newest_pong_waits() -> None:
         return ws.sent
 
     sent = asyncio.run(scenario())
-    assert [(m["type"], m.get("id", m.get("t"))) for m in sent] == [("ack", "vote-1"), ("pong", 99)]
+    expected = [("ack", "vote-1"), *(("pong", t) for t in range(100 - PONGS_KEPT, 100))]
+    assert [(m["type"], m.get("id", m.get("t"))) for m in sent] == expected
 
 
 def test_a_request_naming_what_this_process_does_not_know_reads_the_store_first(room: Room) -> None:
