@@ -56,6 +56,7 @@ timer.clock timer.clock.duration_ms timer.clock.ends_at timer.clock.remaining_ms
 timer.segments timer.started_at workshop workshop.code workshop.created_at workshop.date workshop.id
 workshop.language workshop.sectors workshop.title workshop.venue
 workshop.timezone workshop.zone_label workshop.hour_cycles workshop.hour_cycles.*
+workshop.projector_language workshop.projector_second_language
 """)
 
 # The projector: the room's screen. Names and countries only where the screen shows them (the group reporting
@@ -89,6 +90,7 @@ rotation.tables[].table rotation.title timer timer.agenda_item_id timer.clock ti
 timer.clock.ends_at timer.clock.remaining_ms timer.clock.state timer.label timer.segments timer.started_at
 workshop workshop.code workshop.date workshop.id workshop.language workshop.sectors workshop.title
 workshop.venue workshop.timezone workshop.zone_label workshop.hour_cycles workshop.hour_cycles.*
+workshop.projector_language workshop.projector_second_language
 """)
 
 # A participant: the room's shared part, and their own (``me``): their group, sheets, ballots, meetings, seats.
@@ -153,4 +155,5 @@ rotation.rounds rotation.state rotation.table_size rotation.title timer timer.ag
 timer.clock.duration_ms timer.clock.ends_at timer.clock.remaining_ms timer.clock.state timer.label
 timer.segments timer.started_at workshop workshop.date workshop.id workshop.language workshop.sectors
 workshop.title workshop.venue workshop.timezone workshop.zone_label workshop.hour_cycles workshop.hour_cycles.*
+workshop.projector_language workshop.projector_second_language
 """)

@@ -206,7 +206,7 @@ def test_a_two_day_programme_shows_each_days_range_on_the_dashboard(server: Serv
             {"start": "2026-03-31T14:00:00+02:00", "end": "2026-03-31T17:00:00+02:00"}], "slot_minutes": 20,
             "tables": 4})  # fmt: skip
         page = context.new_page()
-        page.goto(f"{room.server.url}/w/{room.workshop_id}/dashboard#k={room.facilitator_token}")
+        page.goto(f"{room.server.url}/w/{room.workshop_id}/dashboard?lang=it#k={room.facilitator_token}")
         line = page.locator("#mm-settings-line")
         line.filter(has_text="14:00").wait_for()
         text = line.inner_text()

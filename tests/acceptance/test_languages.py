@@ -114,8 +114,9 @@ CONTENT = ("Werkstatt 2026", "Ceramica", "Vino", "Quale futuro?", "Torre", "Pont
 
 def english_words(lang: str) -> list[tuple[str, re.Pattern[str]]]:
     """What counts as an English word on a page in ``lang``: each msgid of the template whose translation in
-    ``lang`` differs from it, as a word-bounded pattern (a placeholder matches anything; only messages with at least
-    four letters of their own, so that "OK" or "%(n)s." never match by accident)."""
+    ``lang`` differs from it, as a word-bounded pattern (hyphenated compounds are words; a placeholder matches
+    anything; only messages with at least four letters of their own, so that "OK" or "%(n)s." never match by
+    accident)."""
     from babel.messages.pofile import read_po
 
     tr = i18n.translations(lang)
@@ -130,7 +131,8 @@ def english_words(lang: str) -> list[tuple[str, re.Pattern[str]]]:
             if translated == source or len(re.findall(r"[A-Za-z]", literal)) < 4:
                 continue
             parts = re.split(r"%\(\w+\)[sd]|\{\w+\}", source)
-            pattern = r"(?<![\w])" + ".+?".join(re.escape(p) for p in parts) + r"(?![\w])"
+            # A hyphen binds as a letter does: "Open" in German's "Open-Source-Moderation" is part of a German word.
+            pattern = r"(?<![\w-])" + ".+?".join(re.escape(p) for p in parts) + r"(?![\w-])"
             words.append((source, re.compile(pattern)))
     return words
 

@@ -299,7 +299,7 @@ def test_the_replay_of_an_italian_workshop_words_its_markers_in_italian(server: 
     from playwright.sync_api import expect
 
     room = Room.create(server, title="Giornata", language="it")
-    context = browser.new_context()
+    context = browser.new_context(locale="it-IT")  # an Italian facilitator's browser
     try:
         for i in range(4):
             room.join(f"Persona {i}", organisation=f"Org {i}")
