@@ -8,24 +8,17 @@ and fails if the promise stops being true. Unit tests beside the code do not cou
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.acceptance.support import Room
-from tests.e2e.conftest import Server, browser, start_server
+from tests.e2e.conftest import Server, browser, server
 
-__all__ = ["browser"]
+# The e2e fixtures, shared: ``server`` is a `tavolo serve` process on a fresh SQLite file, as the README's quick
+# start runs it; ``browser`` is Debian's Chromium.
+__all__ = ["browser", "server"]
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """A `tavolo serve` process on a fresh SQLite file, as the README's quick start runs it."""
-    server = start_server(f"sqlite:///{tmp_path}/tavolo.db", tmp_path / "server.log")
-    yield server
-    server.stop()
 
 
 @pytest.fixture
